@@ -1,0 +1,117 @@
+import { EventEmitter } from "eventemitter3";
+import type { InspectionEvent } from "xstate";
+
+export interface ActorNode {
+  /** The actor's name in the tree: `supervisor`, `gateway`, `connection:<connId>`, `run:<runId>`, ... */
+  id: string;
+  sessionId: string;
+  machine: string | null;
+  parent: string | null;
+  state: unknown;
+  status: string;
+  since: number;
+}
+
+export interface InspectTransition {
+  kind: "actor" | "transition" | "stopped";
+  actor: ActorNode;
+  event?: string;
+  ts: number;
+}
+
+export interface ActorTreeNode extends Omit<ActorNode, "parent"> {
+  children: ActorTreeNode[];
+}
+
+interface InspectedRef {
+  id: string;
+  sessionId: string;
+  _parent?: { sessionId: string };
+  logic?: { id?: string; config?: { id?: string } };
+}
+
+/** Standalone actors (one per connection or run) hang under these logical parents. */
+const LOGICAL_PARENTS: Record<string, string> = { connection: "gateway", run: "supervisor" };
+
+/**
+ * One stream that observes every actor: the xstate `inspect` option of the root actor and of
+ * every standalone connection/run actor points here.
+ */
+export class Inspection extends EventEmitter<{ transition: (change: InspectTransition) => void }> {
+  private readonly actors = new Map<string, ActorNode>();
+  private readonly newestByMachine = new Map<string, string>();
+
+  readonly inspect = (event: InspectionEvent): void => {
+    if (event.type === "@xstate.actor") this.onActor(event.actorRef as unknown as InspectedRef);
+    else if (event.type === "@xstate.snapshot") {
+      const ref = event.actorRef as unknown as InspectedRef;
+      const snapshot = event.snapshot as { value?: unknown; status?: string };
+      this.onSnapshot(ref, snapshot, (event.event as { type?: string }).type);
+    }
+  };
+
+  private onActor(ref: InspectedRef): void {
+    const machine = ref.logic?.config?.id ?? ref.logic?.id ?? null;
+    const prefix = ref.id.split(":")[0] ?? "";
+    const logicalParent = LOGICAL_PARENTS[prefix];
+    const parent = ref._parent?.sessionId ?? (logicalParent ? (this.newestByMachine.get(logicalParent) ?? null) : null);
+    const node: ActorNode = {
+      id: ref.id,
+      sessionId: ref.sessionId,
+      machine,
+      parent,
+      state: null,
+      status: "active",
+      since: Date.now(),
+    };
+    this.actors.set(ref.sessionId, node);
+    if (machine) this.newestByMachine.set(machine, ref.sessionId);
+    if (this.listenerCount("transition") > 0) this.emit("transition", { kind: "actor", actor: node, ts: node.since });
+  }
+
+  private onSnapshot(ref: InspectedRef, snapshot: { value?: unknown; status?: string }, eventType?: string): void {
+    const node = this.actors.get(ref.sessionId);
+    if (!node) return;
+    const status = snapshot.status ?? "active";
+    const changed = node.status !== status || !sameValue(node.state, snapshot.value);
+    node.state = snapshot.value ?? null;
+    node.status = status;
+    if (changed) node.since = Date.now();
+    if (status !== "active") this.actors.delete(ref.sessionId);
+    if (changed && this.listenerCount("transition") > 0) {
+      this.emit("transition", {
+        kind: status === "active" ? "transition" : "stopped",
+        actor: { ...node },
+        event: eventType,
+        ts: node.since,
+      });
+    }
+  }
+
+  /** The live actor tree, roots first. */
+  tree(): ActorTreeNode[] {
+    const nodes = new Map<string, ActorTreeNode>();
+    for (const actor of this.actors.values()) {
+      const { parent: _parent, ...rest } = actor;
+      nodes.set(actor.sessionId, { ...rest, children: [] });
+    }
+    const roots: ActorTreeNode[] = [];
+    for (const actor of this.actors.values()) {
+      const node = nodes.get(actor.sessionId) as ActorTreeNode;
+      const parent = actor.parent ? nodes.get(actor.parent) : undefined;
+      if (parent) parent.children.push(node);
+      else roots.push(node);
+    }
+    return roots;
+  }
+
+  count(): number {
+    return this.actors.size;
+  }
+}
+
+function sameValue(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== "object" || typeof b !== "object" || a === null || b === null) return false;
+  return JSON.stringify(a) === JSON.stringify(b);
+}

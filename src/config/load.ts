@@ -1,0 +1,154 @@
+import { createHash } from "node:crypto";
+import fs from "node:fs";
+import convict from "convict";
+import JSON5 from "json5";
+import { configSchema, type CoderclawConfig } from "./schema.js";
+
+export interface ConfigIssue {
+  path: string;
+  message: string;
+}
+
+export interface ConfigSnapshot {
+  path: string;
+  exists: boolean;
+  /** File text as read; "" when the file does not exist. */
+  raw: string;
+  /** sha256 of the raw text, or null when the file does not exist (the `baseHash` of config.* RPCs). */
+  hash: string | null;
+  /** The file as written by the operator (no defaults), or {} when missing or unparsable. */
+  parsed: Record<string, unknown>;
+  valid: boolean;
+  issues: ConfigIssue[];
+  /** Parsed file merged onto the defaults; the defaults alone when the file is invalid. */
+  config: CoderclawConfig;
+}
+
+export class ConfigError extends Error {
+  readonly code = "CONFIG_INVALID";
+  constructor(
+    readonly configPath: string,
+    readonly issues: ConfigIssue[],
+  ) {
+    super(`Invalid config at ${configPath}.\n${formatIssues(issues)}\nRun "coderclaw doctor" to repair, then retry.`);
+  }
+}
+
+export function formatIssues(issues: ConfigIssue[]): string {
+  return issues.map((issue) => `- ${issue.path || "<root>"}: ${issue.message}`).join("\n");
+}
+
+export function hashConfigText(raw: string): string {
+  return createHash("sha256").update(raw).digest("hex");
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+/** Unknown keys and objects replaced by scalars; convict reports these ambiguously, so we walk first. */
+function structuralIssues(value: Record<string, unknown>, schemaNode: unknown, prefix: string): ConfigIssue[] {
+  const issues: ConfigIssue[] = [];
+  for (const [key, child] of Object.entries(value)) {
+    const keyPath = prefix ? `${prefix}.${key}` : key;
+    const node = isPlainObject(schemaNode) ? schemaNode[key] : undefined;
+    if (node === undefined) {
+      issues.push({ path: keyPath, message: "unknown key" });
+    } else if (isPlainObject(node) && !("default" in node)) {
+      if (isPlainObject(child)) issues.push(...structuralIssues(child, node, keyPath));
+      else issues.push({ path: keyPath, message: "must be an object" });
+    }
+  }
+  return issues;
+}
+
+const CONVICT_LINE = /^([\w.]+): (.*)$/;
+
+function valueIssues(parsed: Record<string, unknown>): { issues: ConfigIssue[]; config: CoderclawConfig } {
+  const store = convict(configSchema, { args: [], env: {} });
+  store.load(parsed);
+  try {
+    store.validate({ allowed: "warn", output: () => undefined });
+    return { issues: [], config: store.getProperties() };
+  } catch (error) {
+    const lines = String((error as Error).message).split("\n");
+    const issues = lines
+      .map((line) => CONVICT_LINE.exec(line))
+      .filter((match): match is RegExpExecArray => match !== null)
+      .map((match) => ({ path: match[1] ?? "", message: match[2] ?? "" }));
+    return { issues, config: defaultConfig() };
+  }
+}
+
+export function defaultConfig(): CoderclawConfig {
+  return convict(configSchema, { args: [], env: {} }).getProperties();
+}
+
+/** Validates an already-parsed config object (used by config.set/patch before anything is written). */
+export function validateConfigObject(parsed: unknown): { issues: ConfigIssue[]; config: CoderclawConfig } {
+  if (!isPlainObject(parsed)) {
+    return { issues: [{ path: "", message: "config must be a JSON5 object" }], config: defaultConfig() };
+  }
+  const structural = structuralIssues(parsed, configSchema, "");
+  if (structural.length > 0) return { issues: structural, config: defaultConfig() };
+  return valueIssues(parsed);
+}
+
+export function readConfigSnapshot(configPath: string): ConfigSnapshot {
+  let raw: string;
+  try {
+    raw = fs.readFileSync(configPath, "utf8");
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") {
+      return {
+        path: configPath,
+        exists: false,
+        raw: "",
+        hash: null,
+        parsed: {},
+        valid: true,
+        issues: [],
+        config: defaultConfig(),
+      };
+    }
+    const message = `cannot read file: ${(error as Error).message}`;
+    return invalidSnapshot(configPath, "", [{ path: "", message }]);
+  }
+  let parsed: unknown;
+  try {
+    parsed = raw.trim() === "" ? {} : JSON5.parse(raw);
+  } catch (error) {
+    return invalidSnapshot(configPath, raw, [{ path: "", message: `JSON5 parse error: ${(error as Error).message}` }]);
+  }
+  const { issues, config } = validateConfigObject(parsed);
+  return {
+    path: configPath,
+    exists: true,
+    raw,
+    hash: hashConfigText(raw),
+    parsed: isPlainObject(parsed) ? parsed : {},
+    valid: issues.length === 0,
+    issues,
+    config,
+  };
+}
+
+function invalidSnapshot(configPath: string, raw: string, issues: ConfigIssue[]): ConfigSnapshot {
+  return {
+    path: configPath,
+    exists: true,
+    raw,
+    hash: hashConfigText(raw),
+    parsed: {},
+    valid: false,
+    issues,
+    config: defaultConfig(),
+  };
+}
+
+/** The validated config, or a ConfigError naming the file and every problem. */
+export function loadConfig(configPath: string): ConfigSnapshot {
+  const snapshot = readConfigSnapshot(configPath);
+  if (!snapshot.valid) throw new ConfigError(configPath, snapshot.issues);
+  return snapshot;
+}

@@ -1,0 +1,239 @@
+import convict from "convict";
+
+export type GatewayMode = "local" | "remote";
+export type BindMode = "loopback" | "lan" | "tailnet" | "auto" | "custom";
+export type AuthMode = "token" | "password" | "trusted-proxy";
+export type ReloadMode = "off" | "hot" | "restart" | "hybrid";
+export type LogLevel = "error" | "warn" | "info" | "debug" | "trace";
+
+export interface AgentEntry {
+  id: string;
+  default?: boolean;
+  name?: string;
+  workspace?: string;
+  model?: string;
+  [key: string]: unknown;
+}
+
+/** The shape of `coderclaw.json` after defaults; `configSchema` below is checked against it by the compiler. */
+export interface CoderclawConfig {
+  gateway: {
+    port: number;
+    mode: GatewayMode | null;
+    bind: BindMode;
+    customBindHost: string | null;
+    auth: { mode: AuthMode | null; token: string | null; password: string | null };
+    controlUi: {
+      enabled: boolean;
+      basePath: string;
+      root: string | null;
+      allowedOrigins: string[];
+      allowInsecureAuth: boolean;
+      dangerouslyDisableDeviceAuth: boolean;
+    };
+    http: {
+      endpoints: {
+        chatCompletions: { enabled: boolean };
+        responses: { enabled: boolean; maxBodyBytes: number };
+      };
+    };
+    reload: { mode: ReloadMode; debounceMs: number };
+    restart: { drainTimeoutMs: number };
+    tls: {
+      enabled: boolean;
+      autoGenerate: boolean;
+      certPath: string | null;
+      keyPath: string | null;
+      caPath: string | null;
+    };
+    remote: { url: string | null; token: string | null; password: string | null };
+    tickIntervalMs: number;
+    handshakeTimeoutMs: number;
+    healthRefreshMs: number;
+    maxPayloadBytes: number;
+    maxBufferedBytes: number;
+  };
+  agents: {
+    defaults: {
+      workspace: string | null;
+      model: string | null;
+      timeoutSeconds: number;
+      maxConcurrent: number;
+    };
+    list: AgentEntry[];
+  };
+  session: { mainKey: string; scope: "per-sender" | "global" };
+  commands: { restart: boolean };
+  logging: { level: LogLevel; file: string | null; maxFileBytes: number; maxFiles: number };
+}
+
+const positiveInt = (name: string) => (value: unknown) => {
+  if (!Number.isInteger(value) || (value as number) <= 0) throw new Error(`${name} must be a positive integer`);
+};
+
+const agentList = (value: unknown) => {
+  if (!Array.isArray(value)) throw new Error("must be an array of agents");
+  value.forEach((entry, index) => {
+    if (typeof entry !== "object" || entry === null || Array.isArray(entry)) {
+      throw new Error(`[${index}] must be an object`);
+    }
+    const id = (entry as { id?: unknown }).id;
+    if (typeof id !== "string" || id.trim() === "") throw new Error(`[${index}].id must be a non-empty string`);
+  });
+};
+
+const stringList = (value: unknown) => {
+  if (!Array.isArray(value) || value.some((item) => typeof item !== "string")) {
+    throw new Error("must be an array of strings");
+  }
+};
+
+const MiB = 1024 * 1024;
+
+export const configSchema: convict.Schema<CoderclawConfig> = {
+  gateway: {
+    port: { doc: "Gateway TCP port (WebSocket + HTTP).", format: "port", default: 18789 },
+    mode: {
+      doc: '"local" lets this host run the gateway; "remote" makes the CLI talk to gateway.remote.url.',
+      format: ["local", "remote"],
+      default: null,
+      nullable: true,
+    },
+    bind: {
+      doc: "Which interfaces the gateway listens on.",
+      format: ["loopback", "lan", "tailnet", "auto", "custom"],
+      default: "loopback",
+    },
+    customBindHost: {
+      doc: "IPv4 address for bind=custom.",
+      format: String,
+      default: null,
+      nullable: true,
+    },
+    auth: {
+      mode: {
+        doc: "Shared-secret auth mode; inferred from which secret is set when unset.",
+        format: ["token", "password", "trusted-proxy"],
+        default: null,
+        nullable: true,
+      },
+      token: { doc: "Shared token.", format: String, default: null, nullable: true, sensitive: true },
+      password: { doc: "Shared password.", format: String, default: null, nullable: true, sensitive: true },
+    },
+    controlUi: {
+      enabled: { doc: "Serve the Control UI.", format: Boolean, default: true },
+      basePath: { doc: "URL prefix of the Control UI.", format: String, default: "" },
+      root: { doc: "Directory of built Control UI assets.", format: String, default: null, nullable: true },
+      allowedOrigins: { doc: "Extra browser origins.", format: stringList, default: [] },
+      allowInsecureAuth: { doc: "Token-only Control UI auth.", format: Boolean, default: false },
+      dangerouslyDisableDeviceAuth: { doc: "Ignore device identity.", format: Boolean, default: false },
+    },
+    http: {
+      endpoints: {
+        chatCompletions: {
+          enabled: { doc: "POST /v1/chat/completions.", format: Boolean, default: false },
+        },
+        responses: {
+          enabled: { doc: "POST /v1/responses.", format: Boolean, default: false },
+          maxBodyBytes: { doc: "Request body cap.", format: positiveInt("maxBodyBytes"), default: 20 * MiB },
+        },
+      },
+    },
+    reload: {
+      mode: { doc: "Config reload mode.", format: ["off", "hot", "restart", "hybrid"], default: "hybrid" },
+      debounceMs: { doc: "Debounce of config file changes.", format: "nat", default: 300 },
+    },
+    restart: {
+      drainTimeoutMs: { doc: "How long a restart waits for in-flight runs.", format: "nat", default: 30000 },
+    },
+    tls: {
+      enabled: { doc: "Serve wss/https.", format: Boolean, default: false },
+      autoGenerate: { doc: "Generate a self-signed certificate.", format: Boolean, default: true },
+      certPath: { doc: "PEM certificate.", format: String, default: null, nullable: true },
+      keyPath: { doc: "PEM key.", format: String, default: null, nullable: true },
+      caPath: { doc: "PEM CA bundle.", format: String, default: null, nullable: true },
+    },
+    remote: {
+      url: { doc: "Remote gateway URL for CLI calls.", format: String, default: null, nullable: true },
+      token: { doc: "Remote token.", format: String, default: null, nullable: true, sensitive: true },
+      password: { doc: "Remote password.", format: String, default: null, nullable: true, sensitive: true },
+    },
+    tickIntervalMs: {
+      doc: "Interval of tick events and keepalive pings.",
+      format: positiveInt("tickIntervalMs"),
+      default: 30000,
+    },
+    handshakeTimeoutMs: {
+      doc: "Time a new socket has to complete connect.",
+      format: positiveInt("handshakeTimeoutMs"),
+      default: 10000,
+    },
+    healthRefreshMs: {
+      doc: "Background health refresh interval.",
+      format: positiveInt("healthRefreshMs"),
+      default: 60000,
+    },
+    maxPayloadBytes: {
+      doc: "Largest accepted frame after hello-ok.",
+      format: positiveInt("maxPayloadBytes"),
+      default: 25 * MiB,
+    },
+    maxBufferedBytes: {
+      doc: "Send buffer above which a client is a slow consumer.",
+      format: positiveInt("maxBufferedBytes"),
+      default: 50 * MiB,
+    },
+  },
+  agents: {
+    defaults: {
+      workspace: { doc: "Agent workspace directory.", format: String, default: null, nullable: true },
+      model: { doc: "Default provider/model.", format: String, default: null, nullable: true },
+      timeoutSeconds: { doc: "Agent run timeout (0 = none).", format: "nat", default: 600 },
+      maxConcurrent: { doc: "Parallel runs across sessions.", format: positiveInt("maxConcurrent"), default: 4 },
+    },
+    list: { doc: "Configured agents.", format: agentList, default: [] },
+  },
+  session: {
+    mainKey: { doc: "Main session key.", format: String, default: "main" },
+    scope: { doc: "Session scope.", format: ["per-sender", "global"], default: "per-sender" },
+  },
+  commands: {
+    restart: { doc: "Allow SIGUSR1 restarts from outside.", format: Boolean, default: false },
+  },
+  logging: {
+    level: { doc: "File log level.", format: ["error", "warn", "info", "debug", "trace"], default: "info" },
+    file: { doc: "Log file path.", format: String, default: null, nullable: true },
+    maxFileBytes: { doc: "Log rotation size.", format: positiveInt("maxFileBytes"), default: 10 * MiB },
+    maxFiles: { doc: "Rotated log files kept.", format: positiveInt("maxFiles"), default: 5 },
+  },
+};
+
+interface SchemaLeaf {
+  doc?: string;
+  default: unknown;
+  format?: unknown;
+  sensitive?: boolean;
+}
+
+function isLeaf(node: unknown): node is SchemaLeaf {
+  return typeof node === "object" && node !== null && "default" in node;
+}
+
+/** Every leaf path of the schema (`gateway.auth.token`, ...), in declaration order. */
+export function schemaLeafPaths(node: unknown = configSchema, prefix = ""): string[] {
+  if (isLeaf(node)) return [prefix];
+  return Object.entries(node as Record<string, unknown>).flatMap(([key, child]) =>
+    schemaLeafPaths(child, prefix ? `${prefix}.${key}` : key),
+  );
+}
+
+export function schemaLeaf(path: string): SchemaLeaf | undefined {
+  let node: unknown = configSchema;
+  for (const part of path.split(".")) {
+    if (typeof node !== "object" || node === null || isLeaf(node)) return undefined;
+    node = (node as Record<string, unknown>)[part];
+  }
+  return isLeaf(node) ? node : undefined;
+}
+
+export const SENSITIVE_PATHS: readonly string[] = schemaLeafPaths().filter((p) => schemaLeaf(p)?.sensitive);

@@ -1,0 +1,68 @@
+import fs from "node:fs";
+import path from "node:path";
+import { hashConfigText } from "./load.js";
+
+export interface ConfigWriteOptions {
+  /** Where to append the audit record; skipped when absent. */
+  auditLogPath?: string;
+  source?: string;
+}
+
+/**
+ * Temp file (0600) → copy of the current file to `<path>.bak` → rename over the original, so a
+ * crash at any point leaves either the old or the new config, never half of one.
+ */
+export function writeConfigFile(
+  configPath: string,
+  config: Record<string, unknown>,
+  options: ConfigWriteOptions = {},
+): string {
+  const text = `${JSON.stringify(config, null, 2)}\n`;
+  const dir = path.dirname(configPath);
+  fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const tempPath = path.join(dir, `.${path.basename(configPath)}.${process.pid}.${Date.now()}.tmp`);
+  let result: "rename" | "failed" = "failed";
+  try {
+    fs.writeFileSync(tempPath, text, { mode: 0o600 });
+    if (fs.existsSync(configPath)) fs.copyFileSync(configPath, `${configPath}.bak`);
+    fs.renameSync(tempPath, configPath);
+    result = "rename";
+  } finally {
+    if (result === "failed") fs.rmSync(tempPath, { force: true });
+    if (options.auditLogPath) appendAudit(options.auditLogPath, configPath, result, options.source);
+  }
+  return hashConfigText(text);
+}
+
+function appendAudit(auditLogPath: string, configPath: string, result: string, source = "config-io"): void {
+  try {
+    fs.mkdirSync(path.dirname(auditLogPath), { recursive: true });
+    const record = { ts: new Date().toISOString(), source, event: "config.write", result, configPath, pid: process.pid };
+    fs.appendFileSync(auditLogPath, `${JSON.stringify(record)}\n`);
+  } catch {
+    // The audit trail is best effort; the config write itself already succeeded or threw.
+  }
+}
+
+/** Returns a copy of `target` with `value` set at the dotted `keyPath`, creating objects on the way. */
+export function setAtPath(target: Record<string, unknown>, keyPath: string, value: unknown): Record<string, unknown> {
+  const copy = structuredClone(target);
+  const parts = keyPath.split(".");
+  let node: Record<string, unknown> = copy;
+  for (const part of parts.slice(0, -1)) {
+    const next = node[part];
+    if (typeof next !== "object" || next === null || Array.isArray(next)) node[part] = {};
+    node = node[part] as Record<string, unknown>;
+  }
+  node[parts[parts.length - 1] as string] = value;
+  return copy;
+}
+
+export function getAtPath(target: unknown, keyPath: string): unknown {
+  let node: unknown = target;
+  for (const part of keyPath.split(".")) {
+    if (typeof node !== "object" || node === null) return undefined;
+    node = (node as Record<string, unknown>)[part];
+  }
+  return node;
+}

@@ -1,0 +1,114 @@
+import fs from "node:fs";
+import path from "node:path";
+import winston from "winston";
+import type { LogLevel } from "../config/schema.js";
+
+export const LOG_LEVELS = { error: 0, warn: 1, info: 2, debug: 3, trace: 4 } as const;
+
+export interface LoggerOptions {
+  /** JSON-lines log file; rotated by size. */
+  file: string;
+  level: LogLevel;
+  /** Mirror debug/trace to the console (`--verbose`). */
+  verbose: boolean;
+  /** Human console lines; off for library use and benchmarks. */
+  console: boolean;
+  maxFileBytes: number;
+  maxFiles: number;
+  /** Values that must never reach a log line (tokens, passwords). */
+  secrets: () => readonly string[];
+}
+
+export interface SubsystemLogger {
+  error(message: string, meta?: Record<string, unknown>): void;
+  warn(message: string, meta?: Record<string, unknown>): void;
+  info(message: string, meta?: Record<string, unknown>): void;
+  debug(message: string, meta?: Record<string, unknown>): void;
+  trace(message: string, meta?: Record<string, unknown>): void;
+}
+
+export interface GatewayLogger {
+  readonly file: string;
+  child(subsystem: string): SubsystemLogger;
+  /** Flushes the file transport; resolves once everything written so far is on disk. */
+  close(): Promise<void>;
+}
+
+const SECRET_KEYS = /^(token|password|apiKey|authorization)$/i;
+const MASK = "***";
+
+function maskSecrets(secrets: () => readonly string[]) {
+  return winston.format((info) => {
+    const values = secrets().filter((s) => s.length > 0);
+    const scrub = (text: string) => values.reduce((acc, secret) => acc.split(secret).join(MASK), text);
+    for (const key of Object.keys(info)) {
+      const value = info[key];
+      if (SECRET_KEYS.test(key) && value !== undefined && value !== null) info[key] = MASK;
+      else if (typeof value === "string" && values.length > 0) info[key] = scrub(value);
+    }
+    if (typeof info.message === "string" && values.length > 0) info.message = scrub(info.message);
+    return info;
+  })();
+}
+
+function consoleLine() {
+  return winston.format.printf((info) => {
+    const time = new Date(String(info.timestamp)).toTimeString().slice(0, 8);
+    const subsystem = info.subsystem ? `[${String(info.subsystem)}] ` : "";
+    const level = info.level === "info" ? "" : `${info.level}: `;
+    return `${time} ${subsystem}${level}${String(info.message)}`;
+  });
+}
+
+export function createLogger(options: LoggerOptions): GatewayLogger {
+  fs.mkdirSync(path.dirname(options.file), { recursive: true });
+  const fileTransport = new winston.transports.File({
+    filename: options.file,
+    level: options.level,
+    maxsize: options.maxFileBytes,
+    maxFiles: options.maxFiles,
+    tailable: true,
+    format: winston.format.json(),
+  });
+  const transports: winston.transport[] = [fileTransport];
+  if (options.console) {
+    transports.push(
+      new winston.transports.Console({
+        level: options.verbose ? "trace" : "info",
+        stderrLevels: ["error", "warn"],
+        format: consoleLine(),
+      }),
+    );
+  }
+  const root = winston.createLogger({
+    levels: LOG_LEVELS,
+    level: "trace",
+    // errors() must sit at the logger level, or log.error(err) loses the message.
+    format: winston.format.combine(
+      winston.format.errors({ stack: true }),
+      winston.format.timestamp(),
+      maskSecrets(options.secrets),
+    ),
+    transports,
+    exitOnError: false,
+  });
+  const children = new Map<string, SubsystemLogger>();
+  return {
+    file: options.file,
+    child(subsystem) {
+      let logger = children.get(subsystem);
+      if (!logger) {
+        logger = root.child({ subsystem }) as unknown as SubsystemLogger;
+        children.set(subsystem, logger);
+      }
+      return logger;
+    },
+    close() {
+      return new Promise((resolve) => {
+        fileTransport.on("finish", () => resolve());
+        root.end();
+        setTimeout(resolve, 1000).unref();
+      });
+    },
+  };
+}

@@ -1,0 +1,175 @@
+import { assign, fromCallback, fromPromise, setup } from "xstate";
+
+/** How the server ends a connection: a WebSocket close code and reason. */
+export interface CloseRequest {
+  code: number;
+  reason: string;
+}
+
+/** A refused handshake: the error response to send (when the frame was a request) and how to close. */
+export interface HandshakeRejection extends CloseRequest {
+  requestId?: string;
+  error?: { code: string; message: string; details?: unknown };
+}
+
+export interface ConnectionContext {
+  connId: string;
+  /** The `connect` request being authenticated, until hello-ok is sent. */
+  connectRequest: { requestId: string; params: unknown } | null;
+  close: CloseRequest | null;
+}
+
+export type ConnectionEvent =
+  | { type: "CONNECT_RECEIVED"; requestId: string; params: unknown }
+  | ({ type: "HANDSHAKE_REJECTED" } & HandshakeRejection)
+  | ({ type: "CLOSE" } & CloseRequest)
+  | { type: "PEER_UNRESPONSIVE" }
+  | { type: "SOCKET_CLOSED"; code: number };
+
+export interface AuthenticateInput {
+  connId: string;
+  requestId: string;
+  params: unknown;
+}
+
+/** What a successful authentication hands to `sendHelloOk`; opaque to the machine. */
+export type AuthenticatedSession = unknown;
+
+const notProvided = new Error("connection machine: the runtime must provide this actor");
+
+export const HANDSHAKE_TIMEOUT_CLOSE: CloseRequest = { code: 1000, reason: "" };
+
+/**
+ * One WebSocket client: challenge → connect → authenticate → ready → closing → closed.
+ * Every timer lives in a state, so leaving the state releases it.
+ */
+export const connectionMachine = setup({
+  types: {
+    context: {} as ConnectionContext,
+    events: {} as ConnectionEvent,
+    input: {} as { connId: string },
+  },
+  actors: {
+    authenticate: fromPromise<AuthenticatedSession, AuthenticateInput>(() => Promise.reject(notProvided)),
+    keepalive: fromCallback<ConnectionEvent, { connId: string }>(() => {}),
+  },
+  actions: {
+    sendChallenge: (_, _params: { connId: string }) => {},
+    sendHelloOk: (_, _params: { connId: string; session: AuthenticatedSession }) => {},
+    sendRejection: (_, _params: { connId: string; rejection: HandshakeRejection }) => {},
+    closeSocket: (_, _params: { connId: string; close: CloseRequest }) => {},
+    terminateSocket: (_, _params: { connId: string }) => {},
+    releaseConnection: (_, _params: { connId: string }) => {},
+  },
+  delays: {
+    handshakeTimeout: 10_000,
+    closeGrace: 1_000,
+  },
+}).createMachine({
+  id: "connection",
+  context: ({ input }) => ({ connId: input.connId, connectRequest: null, close: null }),
+  initial: "awaiting-connect",
+  on: {
+    SOCKET_CLOSED: ".closed",
+  },
+  states: {
+    "awaiting-connect": {
+      entry: { type: "sendChallenge", params: ({ context }) => ({ connId: context.connId }) },
+      after: {
+        handshakeTimeout: {
+          target: "closing",
+          actions: assign({ close: () => HANDSHAKE_TIMEOUT_CLOSE }),
+        },
+      },
+      on: {
+        CONNECT_RECEIVED: {
+          target: "challenged",
+          actions: assign({
+            connectRequest: ({ event }) => ({ requestId: event.requestId, params: event.params }),
+          }),
+        },
+        HANDSHAKE_REJECTED: {
+          target: "closing",
+          actions: [
+            {
+              type: "sendRejection",
+              params: ({ context, event }) => ({ connId: context.connId, rejection: event }),
+            },
+            assign({ close: ({ event }) => ({ code: event.code, reason: event.reason }) }),
+          ],
+        },
+        CLOSE: { target: "closing", actions: assign({ close: ({ event }) => ({ code: event.code, reason: event.reason }) }) },
+      },
+    },
+    challenged: {
+      invoke: {
+        src: "authenticate",
+        input: ({ context }) => ({
+          connId: context.connId,
+          requestId: context.connectRequest?.requestId ?? "",
+          params: context.connectRequest?.params,
+        }),
+        onDone: {
+          target: "ready",
+          actions: [
+            {
+              type: "sendHelloOk",
+              params: ({ context, event }) => ({ connId: context.connId, session: event.output }),
+            },
+            assign({ connectRequest: null }),
+          ],
+        },
+        onError: {
+          target: "closing",
+          actions: [
+            {
+              type: "sendRejection",
+              params: ({ context, event }) => ({
+                connId: context.connId,
+                rejection: event.error as HandshakeRejection,
+              }),
+            },
+            assign({
+              close: ({ event }) => {
+                const rejection = event.error as HandshakeRejection;
+                return { code: rejection.code, reason: rejection.reason };
+              },
+            }),
+          ],
+        },
+      },
+      after: {
+        handshakeTimeout: { target: "closing", actions: assign({ close: () => HANDSHAKE_TIMEOUT_CLOSE }) },
+      },
+      on: {
+        CLOSE: { target: "closing", actions: assign({ close: ({ event }) => ({ code: event.code, reason: event.reason }) }) },
+      },
+    },
+    ready: {
+      invoke: { src: "keepalive", input: ({ context }) => ({ connId: context.connId }) },
+      on: {
+        CLOSE: { target: "closing", actions: assign({ close: ({ event }) => ({ code: event.code, reason: event.reason }) }) },
+        PEER_UNRESPONSIVE: {
+          target: "closed",
+          actions: { type: "terminateSocket", params: ({ context }) => ({ connId: context.connId }) },
+        },
+      },
+    },
+    closing: {
+      entry: {
+        type: "closeSocket",
+        params: ({ context }) => ({ connId: context.connId, close: context.close ?? HANDSHAKE_TIMEOUT_CLOSE }),
+      },
+      after: {
+        closeGrace: {
+          target: "closed",
+          actions: { type: "terminateSocket", params: ({ context }) => ({ connId: context.connId }) },
+        },
+      },
+    },
+    closed: {
+      type: "final",
+      entry: { type: "releaseConnection", params: ({ context }) => ({ connId: context.connId }) },
+    },
+  },
+});

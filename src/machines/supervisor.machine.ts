@@ -1,0 +1,141 @@
+import { assign, fromPromise, sendTo, setup, stateIn } from "xstate";
+import type { DrainRequest, GatewayOutput } from "./gateway.machine.js";
+
+export type SupervisorEvent =
+  | { type: "STOP"; reason: string }
+  | ({ type: "RESTART" } & DrainRequest);
+
+export interface SupervisorContext {
+  /** Consecutive crashes of a gateway that had been running; drives the restart backoff. */
+  crashes: number;
+  error: string | null;
+}
+
+export interface SupervisorOutput {
+  exitCode: number;
+  outcome: "stopped" | "failed" | "timed-out";
+  error: string | null;
+}
+
+const notProvided = new Error("supervisor machine: the runtime must provide the gateway actor");
+
+const failedWhile = (phase: "starting" | "running") => ({ event }: { event: unknown }) => {
+  const output = (event as { output?: GatewayOutput }).output;
+  return output?.status === "failed" && output.failedWhile === phase;
+};
+
+/**
+ * The root actor: owns the gateway's lifetime. Stop and restart both drain the gateway first;
+ * a gateway that crashes after it was ready is started again with backoff, a failed start ends the process.
+ */
+export const supervisorMachine = setup({
+  types: {
+    context: {} as SupervisorContext,
+    events: {} as SupervisorEvent,
+    output: {} as SupervisorOutput,
+  },
+  actors: {
+    gateway: fromPromise<GatewayOutput>(() => Promise.reject(notProvided)),
+  },
+  actions: {
+    announceSignalIgnored: (_, _params: { reason: string }) => {},
+    announceRestart: (_, _params: { crashes: number }) => {},
+    announceStopTimeout: () => {},
+  },
+  guards: {
+    restartRequested: stateIn("#supervisor.supervising.restarting"),
+    stopRequested: stateIn("#supervisor.supervising.stopping"),
+    failedWhileStarting: failedWhile("starting"),
+    failedWhileRunning: failedWhile("running"),
+  },
+  delays: {
+    stopDeadline: 5_000,
+    crashBackoff: ({ context }) => Math.min(1_000 * 2 ** Math.max(0, context.crashes - 1), 30_000),
+  },
+}).createMachine({
+  id: "supervisor",
+  context: { crashes: 0, error: null },
+  initial: "supervising",
+  states: {
+    supervising: {
+      invoke: {
+        id: "gateway",
+        src: "gateway",
+        onDone: [
+          {
+            guard: "restartRequested",
+            target: "supervising",
+            reenter: true,
+            actions: [assign({ crashes: 0 }), { type: "announceRestart", params: () => ({ crashes: 0 }) }],
+          },
+          { guard: "stopRequested", target: "stopped" },
+          {
+            guard: "failedWhileStarting",
+            target: "failed",
+            actions: assign({ error: ({ event }) => event.output.error }),
+          },
+          {
+            guard: "failedWhileRunning",
+            target: "backoff",
+            actions: assign({ crashes: ({ context }) => context.crashes + 1, error: ({ event }) => event.output.error }),
+          },
+          { target: "stopped" },
+        ],
+        onError: {
+          target: "failed",
+          actions: assign({ error: ({ event }) => String(event.error) }),
+        },
+      },
+      initial: "running",
+      states: {
+        running: {
+          on: {
+            STOP: {
+              target: "stopping",
+              actions: sendTo("gateway", ({ event }) => ({
+                type: "DRAIN" as const,
+                reason: event.reason,
+                restartExpectedMs: null,
+              })),
+            },
+            RESTART: {
+              target: "restarting",
+              actions: sendTo("gateway", ({ event }) => ({
+                type: "DRAIN" as const,
+                reason: event.reason,
+                restartExpectedMs: event.restartExpectedMs,
+              })),
+            },
+          },
+        },
+        restarting: {
+          on: {
+            STOP: "stopping",
+            RESTART: { actions: { type: "announceSignalIgnored", params: ({ event }) => ({ reason: event.reason }) } },
+          },
+        },
+        stopping: {
+          after: { stopDeadline: { target: "#supervisor.timedOut", actions: "announceStopTimeout" } },
+          on: {
+            STOP: { actions: { type: "announceSignalIgnored", params: ({ event }) => ({ reason: event.reason }) } },
+            RESTART: { actions: { type: "announceSignalIgnored", params: ({ event }) => ({ reason: event.reason }) } },
+          },
+        },
+      },
+    },
+    backoff: {
+      entry: { type: "announceRestart", params: ({ context }) => ({ crashes: context.crashes }) },
+      after: { crashBackoff: "supervising" },
+      on: { STOP: "stopped" },
+    },
+    stopped: { type: "final" },
+    failed: { type: "final" },
+    timedOut: { type: "final" },
+  },
+  output: ({ context, self }) => {
+    const snapshot = self.getSnapshot();
+    if (snapshot.matches("failed")) return { exitCode: 1, outcome: "failed", error: context.error };
+    if (snapshot.matches("timedOut")) return { exitCode: 0, outcome: "timed-out", error: context.error };
+    return { exitCode: 0, outcome: "stopped", error: context.error };
+  },
+});

@@ -1,0 +1,124 @@
+import {
+  compileValidator,
+  errorShape,
+  ErrorCodes,
+  validateRequestFrame,
+  type ErrorShape,
+  type Validator,
+} from "../protocol/index.js";
+import type { SubsystemLogger } from "../log/logger.js";
+import { GatewayError, type ClientSession, type MethodScope, type MethodSpec } from "./method-spec.js";
+import type { GatewayServices } from "./services.js";
+
+interface TableEntry {
+  spec: MethodSpec;
+  validateParams: Validator<unknown> | null;
+}
+
+const SCOPE_GRANTS: Record<MethodScope, readonly string[]> = {
+  read: ["operator.read", "operator.write", "operator.admin"],
+  write: ["operator.write", "operator.admin"],
+  admin: ["operator.admin"],
+  approvals: ["operator.approvals", "operator.admin"],
+  pairing: ["operator.pairing", "operator.admin"],
+};
+
+export function missingScope(session: ClientSession, scope: MethodScope): string | null {
+  if (session.role !== "operator") return `unauthorized role: ${session.role}`;
+  const grants = SCOPE_GRANTS[scope];
+  return session.scopes.some((s) => grants.includes(s)) ? null : `missing scope: operator.${scope}`;
+}
+
+function response(id: string, ok: boolean, body: unknown): string {
+  return ok
+    ? `{"type":"res","id":${JSON.stringify(id)},"ok":true,"payload":${JSON.stringify(body ?? null)}}`
+    : `{"type":"res","id":${JSON.stringify(id)},"ok":false,"error":${JSON.stringify(body)}}`;
+}
+
+/**
+ * Serves request frames of ready connections: parse → validate → method table → scope → params
+ * → handler → serialize. It never sees a socket; `send` is the connection's writer.
+ */
+export class Dispatcher {
+  private readonly table = new Map<string, TableEntry>();
+
+  constructor(
+    methods: readonly MethodSpec[],
+    private readonly services: GatewayServices,
+    private readonly log: SubsystemLogger,
+  ) {
+    for (const spec of methods) {
+      this.table.set(spec.name, { spec, validateParams: spec.params ? compileValidator(spec.params) : null });
+    }
+  }
+
+  /** Method names for hello-ok `features.methods`. */
+  advertisedMethods(): string[] {
+    return [...this.table.values()].filter((entry) => !entry.spec.hidden).map((entry) => entry.spec.name);
+  }
+
+  specs(): MethodSpec[] {
+    return [...this.table.values()].map((entry) => entry.spec);
+  }
+
+  handle(session: ClientSession, text: string, send: (frame: string) => void): void {
+    let frame: unknown;
+    try {
+      frame = JSON.parse(text);
+    } catch {
+      this.log.debug("ignored non-JSON frame", { connId: session.connId });
+      return;
+    }
+    const checked = validateRequestFrame(frame);
+    if (!checked.ok) {
+      const id = typeof (frame as { id?: unknown })?.id === "string" ? (frame as { id: string }).id : "invalid";
+      send(response(id, false, errorShape(ErrorCodes.INVALID_REQUEST, `invalid request frame: ${checked.message}`)));
+      return;
+    }
+    const { id, method, params } = checked.value;
+    const failure = this.precheck(session, method, params);
+    if (failure) {
+      send(response(id, false, failure));
+      return;
+    }
+    const entry = this.table.get(method) as TableEntry;
+    let result: unknown;
+    try {
+      result = entry.spec.handler(params ?? {}, { session, gateway: this.services });
+    } catch (error) {
+      send(response(id, false, this.toErrorShape(method, error)));
+      return;
+    }
+    if (result instanceof Promise) {
+      result.then(
+        (payload) => send(response(id, true, payload)),
+        (error: unknown) => send(response(id, false, this.toErrorShape(method, error))),
+      );
+    } else {
+      send(response(id, true, result));
+    }
+  }
+
+  private precheck(session: ClientSession, method: string, params: unknown): ErrorShape | null {
+    if (method === "connect") {
+      return errorShape(ErrorCodes.INVALID_REQUEST, "connect is only valid as the first request");
+    }
+    const entry = this.table.get(method);
+    if (!entry) return errorShape(ErrorCodes.INVALID_REQUEST, `unknown method: ${method}`);
+    const denied = missingScope(session, entry.spec.scope);
+    if (denied) return errorShape(ErrorCodes.INVALID_REQUEST, denied);
+    if (entry.validateParams) {
+      const checked = entry.validateParams(params ?? {});
+      if (!checked.ok) {
+        return errorShape(ErrorCodes.INVALID_REQUEST, `invalid ${method} params: ${checked.message}`);
+      }
+    }
+    return null;
+  }
+
+  private toErrorShape(method: string, error: unknown): ErrorShape {
+    if (error instanceof GatewayError) return error.shape;
+    this.log.warn(`method ${method} failed`, { error: String(error) });
+    return errorShape(ErrorCodes.UNAVAILABLE, String(error instanceof Error ? error.message : error));
+  }
+}

@@ -1,0 +1,21 @@
+import { configGetMethod } from "./config.js";
+import { healthMethod } from "./health.js";
+import { lastHeartbeatMethod, setHeartbeatsMethod } from "./heartbeat.js";
+import { inspectSnapshotMethod } from "./inspect.js";
+import { logsTailMethod } from "./logs.js";
+import type { MethodSpec } from "./method-spec.js";
+import { systemEventMethod, systemPresenceMethod } from "./presence.js";
+import { statusMethod } from "./status.js";
+
+/** Everything the gateway offers over RPC; hello-ok `features.methods` and the docs come from here. */
+export const coreMethods: readonly MethodSpec[] = [
+  healthMethod,
+  statusMethod,
+  systemPresenceMethod,
+  systemEventMethod,
+  lastHeartbeatMethod,
+  setHeartbeatsMethod,
+  logsTailMethod,
+  configGetMethod,
+  inspectSnapshotMethod,
+] as unknown as MethodSpec[];

@@ -1,0 +1,76 @@
+import { Type } from "@sinclair/typebox";
+import type { Static } from "@sinclair/typebox";
+import { PresenceEntry } from "./hello.js";
+import { NonEmptyString } from "./non-empty-string.js";
+
+export const GATEWAY_EVENTS = [
+  "connect.challenge",
+  "agent",
+  "chat",
+  "presence",
+  "tick",
+  "talk.mode",
+  "shutdown",
+  "health",
+  "heartbeat",
+  "cron",
+  "node.pair.requested",
+  "node.pair.resolved",
+  "node.invoke.request",
+  "device.pair.requested",
+  "device.pair.resolved",
+  "voicewake.changed",
+  "exec.approval.requested",
+  "exec.approval.resolved",
+  "inspect",
+  "reload",
+] as const;
+export type GatewayEvent = (typeof GATEWAY_EVENTS)[number];
+
+const closed = { additionalProperties: false } as const;
+const timestamp = Type.Integer({ minimum: 0 });
+
+export const ConnectChallengePayload = Type.Object({ nonce: NonEmptyString, ts: timestamp }, closed);
+export type ConnectChallengePayload = Static<typeof ConnectChallengePayload>;
+
+export const TickPayload = Type.Object({ ts: timestamp }, closed);
+export type TickPayload = Static<typeof TickPayload>;
+
+export const ShutdownPayload = Type.Object(
+  {
+    reason: Type.String(),
+    // null (never omitted) when no restart follows.
+    restartExpectedMs: Type.Union([Type.Integer({ minimum: 0 }), Type.Null()]),
+  },
+  closed,
+);
+export type ShutdownPayload = Static<typeof ShutdownPayload>;
+
+export const PresencePayload = Type.Object({ presence: Type.Array(PresenceEntry) }, closed);
+export type PresencePayload = Static<typeof PresencePayload>;
+
+export const HeartbeatPayload = Type.Object(
+  {
+    ts: timestamp,
+    status: Type.Union([
+      Type.Literal("sent"),
+      Type.Literal("ok-empty"),
+      Type.Literal("ok-token"),
+      Type.Literal("skipped"),
+      Type.Literal("failed"),
+    ]),
+    to: Type.Optional(Type.String()),
+    accountId: Type.Optional(Type.String()),
+    preview: Type.Optional(Type.String()),
+    durationMs: Type.Optional(Type.Integer({ minimum: 0 })),
+    hasMedia: Type.Optional(Type.Boolean()),
+    reason: Type.Optional(Type.String()),
+    channel: Type.Optional(Type.String()),
+    silent: Type.Optional(Type.Boolean()),
+    indicatorType: Type.Optional(
+      Type.Union([Type.Literal("ok"), Type.Literal("alert"), Type.Literal("error")]),
+    ),
+  },
+  closed,
+);
+export type HeartbeatPayload = Static<typeof HeartbeatPayload>;
