@@ -55,7 +55,7 @@ export const connectionMachine = setup({
   },
   actions: {
     sendChallenge: (_, _params: { connId: string }) => {},
-    sendHelloOk: (_, _params: { connId: string; session: AuthenticatedSession }) => {},
+    sendHelloOk: (_, _params: { connId: string; requestId: string; session: AuthenticatedSession }) => {},
     sendRejection: (_, _params: { connId: string; rejection: HandshakeRejection }) => {},
     closeSocket: (_, _params: { connId: string; close: CloseRequest }) => {},
     terminateSocket: (_, _params: { connId: string }) => {},
@@ -114,7 +114,11 @@ export const connectionMachine = setup({
           actions: [
             {
               type: "sendHelloOk",
-              params: ({ context, event }) => ({ connId: context.connId, session: event.output }),
+              params: ({ context, event }) => ({
+                connId: context.connId,
+                requestId: context.connectRequest?.requestId ?? "",
+                session: event.output,
+              }),
             },
             assign({ connectRequest: null }),
           ],

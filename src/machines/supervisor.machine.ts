@@ -1,8 +1,8 @@
-import { assign, fromPromise, sendTo, setup, stateIn } from "xstate";
-import type { DrainRequest, GatewayOutput } from "./gateway.machine.js";
+import { assign, sendTo, setup, stateIn } from "xstate";
+import { gatewayMachine, type DrainRequest, type GatewayOutput } from "./gateway.machine.js";
 
 export type SupervisorEvent =
-  | { type: "STOP"; reason: string }
+  | { type: "STOP"; reason: string; signal?: string }
   | ({ type: "RESTART" } & DrainRequest);
 
 export interface SupervisorContext {
@@ -16,8 +16,6 @@ export interface SupervisorOutput {
   outcome: "stopped" | "failed" | "timed-out";
   error: string | null;
 }
-
-const notProvided = new Error("supervisor machine: the runtime must provide the gateway actor");
 
 const failedWhile = (phase: "starting" | "running") => ({ event }: { event: unknown }) => {
   const output = (event as { output?: GatewayOutput }).output;
@@ -35,10 +33,10 @@ export const supervisorMachine = setup({
     output: {} as SupervisorOutput,
   },
   actors: {
-    gateway: fromPromise<GatewayOutput>(() => Promise.reject(notProvided)),
+    gateway: gatewayMachine,
   },
   actions: {
-    announceSignalIgnored: (_, _params: { reason: string }) => {},
+    announceSignalIgnored: (_, _params: { signal?: string }) => {},
     announceRestart: (_, _params: { crashes: number }) => {},
     announceStopTimeout: () => {},
   },
@@ -111,14 +109,14 @@ export const supervisorMachine = setup({
         restarting: {
           on: {
             STOP: "stopping",
-            RESTART: { actions: { type: "announceSignalIgnored", params: ({ event }) => ({ reason: event.reason }) } },
+            RESTART: { actions: { type: "announceSignalIgnored", params: () => ({ signal: "SIGUSR1" }) } },
           },
         },
         stopping: {
           after: { stopDeadline: { target: "#supervisor.timedOut", actions: "announceStopTimeout" } },
           on: {
-            STOP: { actions: { type: "announceSignalIgnored", params: ({ event }) => ({ reason: event.reason }) } },
-            RESTART: { actions: { type: "announceSignalIgnored", params: ({ event }) => ({ reason: event.reason }) } },
+            STOP: { actions: { type: "announceSignalIgnored", params: ({ event }) => ({ signal: event.signal }) } },
+            RESTART: { actions: { type: "announceSignalIgnored", params: () => ({ signal: "SIGUSR1" }) } },
           },
         },
       },

@@ -1,0 +1,131 @@
+import type { IncomingMessage } from "node:http";
+import {
+  CloseCodes,
+  ErrorCodes,
+  PROTOCOL_VERSION,
+  ROLES,
+  truncateCloseReason,
+  validateConnectParams,
+  type ConnectParams,
+} from "../protocol/index.js";
+import type { HandshakeRejection } from "../machines/connection.machine.js";
+import type { ClientSession } from "../methods/method-spec.js";
+import { authorizeSecret, unauthorizedMessage, type GatewayAuth } from "../transport/auth.js";
+import { verifyDevice } from "../transport/device-identity.js";
+import { isLoopbackHost } from "../transport/net.js";
+
+export interface HandshakeDeps {
+  auth: GatewayAuth;
+  allowedOrigins: readonly string[];
+}
+
+export interface HandshakeInput {
+  connId: string;
+  requestId: string;
+  params: unknown;
+  nonce: string;
+  request: IncomingMessage;
+}
+
+/** A client authenticated by the shared secret and asking for no scopes is the operator-admin. */
+const DEFAULT_OPERATOR_SCOPES = ["operator.admin"];
+
+function reject(
+  requestId: string,
+  code: string,
+  message: string,
+  close: number = CloseCodes.POLICY_VIOLATION,
+  details?: unknown,
+): HandshakeRejection {
+  return {
+    requestId,
+    error: details === undefined ? { code, message } : { code, message, details },
+    code: close,
+    reason: truncateCloseReason(message),
+  };
+}
+
+function hostOf(value: string): string {
+  const host = value.startsWith("[") ? value.slice(1, value.indexOf("]")) : (value.split(":")[0] ?? "");
+  return host.toLowerCase();
+}
+
+/** "Local direct": a loopback peer that addressed us by a loopback name, with no proxy headers. */
+export function isLocalDirect(request: IncomingMessage): boolean {
+  const remote = request.socket.remoteAddress ?? "";
+  const host = hostOf(request.headers.host ?? "");
+  const forwarded = request.headers["x-forwarded-for"] !== undefined || request.headers["x-real-ip"] !== undefined;
+  return isLoopbackHost(remote) && (host === "localhost" || isLoopbackHost(host)) && !forwarded;
+}
+
+/** Browsers always send Origin: only the gateway's own origin, loopback pages and allowed origins may connect. */
+function originAllowed(request: IncomingMessage, allowedOrigins: readonly string[]): boolean {
+  const origin = request.headers.origin;
+  if (origin === undefined || origin === "null") return origin === undefined;
+  if (allowedOrigins.includes(origin)) return true;
+  let originHost: string;
+  try {
+    originHost = new URL(origin).host.toLowerCase();
+  } catch {
+    return false;
+  }
+  if (originHost === (request.headers.host ?? "").toLowerCase()) return true;
+  return isLocalDirect(request) && (hostOf(originHost) === "localhost" || isLoopbackHost(hostOf(originHost)));
+}
+
+/** REFERENCE §5.2 item 5, in order. Resolves to the session, or rejects with a HandshakeRejection. */
+export function authenticateConnect(input: HandshakeInput, deps: HandshakeDeps): ClientSession {
+  const { requestId } = input;
+  const checked = validateConnectParams(input.params);
+  if (!checked.ok) {
+    throw reject(requestId, ErrorCodes.INVALID_REQUEST, `invalid connect params: ${checked.message}`);
+  }
+  const params: ConnectParams = checked.value;
+  if (params.maxProtocol < PROTOCOL_VERSION || params.minProtocol > PROTOCOL_VERSION) {
+    throw reject(requestId, ErrorCodes.INVALID_REQUEST, "protocol mismatch", CloseCodes.PROTOCOL_ERROR, {
+      expectedProtocol: PROTOCOL_VERSION,
+    });
+  }
+  const role = params.role ?? "operator";
+  if (!(ROLES as readonly string[]).includes(role)) {
+    throw reject(requestId, ErrorCodes.INVALID_REQUEST, "invalid role");
+  }
+  if (!originAllowed(input.request, deps.allowedOrigins)) {
+    throw reject(
+      requestId,
+      ErrorCodes.INVALID_REQUEST,
+      "origin not allowed (open the Control UI from the gateway host or allow it in gateway.controlUi.allowedOrigins)",
+    );
+  }
+  const given = { token: params.auth?.token, password: params.auth?.password };
+  const shared = authorizeSecret(deps.auth, given);
+  const scopes = params.scopes ?? (role === "operator" ? DEFAULT_OPERATOR_SCOPES : []);
+  let deviceId: string | null = null;
+  if (params.device) {
+    const device = verifyDevice(
+      params.device,
+      { clientId: params.client.id, clientMode: params.client.mode, role, scopes, token: given.token ?? "" },
+      input.nonce,
+      isLocalDirect(input.request),
+    );
+    if (!device.ok) throw reject(requestId, ErrorCodes.INVALID_REQUEST, device.message);
+    deviceId = device.deviceId;
+  }
+  if (!shared.ok) {
+    const credentialsGiven = Boolean(given.token || given.password);
+    if (!credentialsGiven && !params.device) {
+      throw reject(requestId, ErrorCodes.NOT_PAIRED, "device identity required");
+    }
+    throw reject(requestId, ErrorCodes.INVALID_REQUEST, unauthorizedMessage(shared.reason, params.client));
+  }
+  return {
+    connId: input.connId,
+    role,
+    scopes,
+    client: params.client,
+    caps: params.caps ?? [],
+    deviceId,
+    authMethod: shared.method,
+    remoteAddress: input.request.socket.remoteAddress ?? "",
+  };
+}

@@ -1,0 +1,111 @@
+import { createActor, fromCallback, fromPromise, toPromise, type AnyActorRef } from "xstate";
+import type { GatewayLogger } from "../log/logger.js";
+import { gatewayMachine, type GatewayEvent } from "../machines/gateway.machine.js";
+import { supervisorMachine, type SupervisorOutput } from "../machines/supervisor.machine.js";
+import { GatewayServer, type GatewayServerOptions } from "./gateway-server.js";
+import { Inspection } from "./inspection.js";
+
+export type ServerSetup = Omit<GatewayServerOptions, "logger" | "inspection" | "lifecycleState" | "onFault">;
+
+export interface SupervisorOptions {
+  logger: GatewayLogger;
+  /** Produces the options of each gateway instance (re-read on every in-process restart). */
+  prepare: () => ServerSetup;
+  /** Whether an external SIGUSR1 may restart the gateway (`commands.restart`). */
+  allowSignalRestart: () => boolean;
+  /** Install SIGTERM/SIGINT/SIGUSR1 handlers (the CLI does; embedded/test use may not). */
+  handleSignals: boolean;
+  onReady?: (server: GatewayServer) => void;
+}
+
+export interface RunningGateway {
+  root: AnyActorRef;
+  inspection: Inspection;
+  current(): GatewayServer | null;
+  stop(reason?: string): void;
+  restart(reason?: string, restartExpectedMs?: number): void;
+  /** Resolves with the supervisor's output once the process may exit. */
+  done: Promise<SupervisorOutput>;
+}
+
+/** Starts the root actor: supervisor → gateway (→ connections), all observed by one inspection stream. */
+export function startSupervisor(options: SupervisorOptions): RunningGateway {
+  const log = options.logger.child("gateway");
+  const inspection = new Inspection();
+  let server: GatewayServer | null = null;
+
+  const gatewayActor = (): AnyActorRef | undefined =>
+    (root.getSnapshot().children as Record<string, AnyActorRef | undefined>).gateway;
+  const lifecycleState = (): string => {
+    const value = gatewayActor()?.getSnapshot().value;
+    return typeof value === "string" ? value : "stopped";
+  };
+
+  const gatewayLogic = gatewayMachine.provide({
+    actors: {
+      startServer: fromPromise(async () => {
+        server = new GatewayServer({
+          ...options.prepare(),
+          logger: options.logger,
+          inspection,
+          lifecycleState,
+          onFault: (error) => gatewayActor()?.send({ type: "FAULT", error } satisfies GatewayEvent),
+        });
+        await server.listen();
+      }),
+      services: fromCallback(() => server?.startServices() ?? (() => {})),
+      closeServer: fromPromise(async ({ input }) => {
+        await server?.close(input);
+        server = null;
+      }),
+    },
+    actions: {
+      announceReady: () => {
+        log.info("gateway ready");
+        if (server) options.onReady?.(server);
+      },
+      announceDraining: (_, request) => log.info(`draining: ${request.reason}`),
+      announceStopped: (_, { error }) => {
+        if (error) log.error(`gateway stopped: ${error}`);
+      },
+    },
+  });
+
+  const root = createActor(
+    supervisorMachine.provide({
+      actors: { gateway: gatewayLogic },
+      actions: {
+        announceSignalIgnored: (_, { signal }) => log.info(`received ${signal ?? "signal"} during shutdown; ignoring`),
+        announceRestart: (_, { crashes }) =>
+          log.warn(crashes > 0 ? `gateway crashed; restarting (attempt ${crashes})` : "gateway restarting"),
+        announceStopTimeout: () => log.warn("shutdown timed out; exiting without full cleanup"),
+      },
+    }),
+    { id: "supervisor", inspect: inspection.inspect },
+  );
+
+  const signalHandlers: Array<[NodeJS.Signals, () => void]> = [];
+  const stop = (reason = "gateway stopping", signal?: string) => root.send({ type: "STOP", reason, signal });
+  const restart = (reason = "gateway restarting", restartExpectedMs = 1500) =>
+    root.send({ type: "RESTART", reason, restartExpectedMs });
+  if (options.handleSignals) {
+    for (const signal of ["SIGTERM", "SIGINT"] as const) {
+      signalHandlers.push([signal, () => stop("gateway stopping", signal)]);
+    }
+    signalHandlers.push([
+      "SIGUSR1",
+      () => {
+        if (options.allowSignalRestart()) restart();
+        else log.warn("SIGUSR1 restart ignored (not authorized; enable commands.restart or use gateway tool).");
+      },
+    ]);
+    for (const [signal, handler] of signalHandlers) process.on(signal, handler);
+  }
+
+  root.start();
+  const done = toPromise(root).finally(() => {
+    for (const [signal, handler] of signalHandlers) process.off(signal, handler);
+  }) as Promise<SupervisorOutput>;
+
+  return { root, inspection, current: () => server, stop: (reason) => stop(reason), restart, done };
+}

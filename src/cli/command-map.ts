@@ -1,0 +1,10 @@
+import Gateway from "./commands/gateway/index.js";
+import GatewayInspect from "./commands/gateway/inspect.js";
+import GatewayRun from "./commands/gateway/run.js";
+
+/** oclif's explicit command map: `gateway run` is `gateway:run` here. */
+export const commands = {
+  gateway: Gateway,
+  "gateway:run": GatewayRun,
+  "gateway:inspect": GatewayInspect,
+};

@@ -1,0 +1,288 @@
+import { randomUUID } from "node:crypto";
+import { EventEmitter } from "eventemitter3";
+import WebSocket from "ws";
+import { describeCloseCode, PROTOCOL_VERSION, type ErrorShape, type HelloOk } from "../protocol/index.js";
+
+export interface GatewayClientOptions {
+  url: string;
+  token?: string;
+  password?: string;
+  client?: { id?: string; mode?: string; version?: string; displayName?: string; instanceId?: string };
+  role?: string;
+  scopes?: string[];
+  caps?: string[];
+  /** Reconnect with exponential backoff (1 s → 30 s) after a close; off for one-shot calls. */
+  reconnect?: boolean;
+  /** Time allowed for open + challenge + hello-ok. */
+  connectTimeoutMs?: number;
+  /** Extra lines appended to connection errors (target, credential source, config path). */
+  describeTarget?: () => string;
+}
+
+export interface EventFrameIn {
+  event: string;
+  payload?: unknown;
+  seq?: number;
+  stateVersion?: { presence: number; health: number };
+}
+
+export interface GapRecovery {
+  expected: number;
+  received: number;
+  health: unknown;
+  presence: unknown;
+}
+
+interface Pending {
+  resolve(payload: unknown): void;
+  reject(error: Error): void;
+  expectFinal: boolean;
+  timer: NodeJS.Timeout | null;
+}
+
+/** A failed request: the gateway's error shape, as an Error. */
+export class GatewayRequestError extends Error {
+  constructor(readonly shape: ErrorShape) {
+    super(shape.message);
+  }
+  get code(): string {
+    return this.shape.code;
+  }
+}
+
+export class GatewayClosedError extends Error {
+  constructor(
+    readonly closeCode: number,
+    readonly closeReason: string,
+    details: string,
+  ) {
+    const hint = describeCloseCode(closeCode);
+    super(`gateway closed (${closeCode}${hint ? ` ${hint}` : ""}): ${closeReason || "no close reason"}${details}`);
+  }
+}
+
+type ClientEvents = {
+  hello: (hello: HelloOk) => void;
+  event: (frame: EventFrameIn) => void;
+  gap: (recovery: GapRecovery) => void;
+  close: (code: number, reason: string) => void;
+};
+
+/**
+ * The protocol-3 client of the CLI and tests: challenge → connect → hello-ok, `request()` with
+ * per-call timeouts and two-stage `expectFinal`, tick watchdog, and gap recovery that refreshes
+ * `health` and `system-presence` itself.
+ */
+export class GatewayClient extends EventEmitter<ClientEvents> {
+  hello: HelloOk | null = null;
+  private socket: WebSocket | null = null;
+  private readonly pending = new Map<string, Pending>();
+  private lastSeq: number | null = null;
+  private lastTickAt = 0;
+  private tickWatch: NodeJS.Timeout | null = null;
+  private reconnectTimer: NodeJS.Timeout | null = null;
+  private backoffMs = 1_000;
+  private stopped = false;
+  private restartExpectedMs: number | null = null;
+
+  constructor(private readonly options: GatewayClientOptions) {
+    super();
+  }
+
+  /** Opens the socket and completes the handshake; rejects on the first failure (fail fast). */
+  connect(): Promise<HelloOk> {
+    this.stopped = false;
+    return new Promise((resolve, reject) => {
+      const socket = new WebSocket(this.options.url, { maxPayload: 25 * 1024 * 1024 });
+      this.socket = socket;
+      let settled = false;
+      const timeoutMs = this.options.connectTimeoutMs ?? 10_000;
+      const timer = setTimeout(() => {
+        fail(new Error(`gateway timeout after ${timeoutMs}ms${this.details()}`));
+        socket.terminate();
+      }, timeoutMs);
+      const fail = (error: Error) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        reject(error);
+      };
+      const connectId = randomUUID();
+      socket.on("error", () => {});
+      socket.on("message", (data) => {
+        let frame: { type?: string; event?: string; id?: string; ok?: boolean; payload?: unknown; error?: ErrorShape };
+        try {
+          frame = JSON.parse(data.toString());
+        } catch {
+          return;
+        }
+        if (!settled && frame.type === "event" && frame.event === "connect.challenge") {
+          socket.send(JSON.stringify({ type: "req", id: connectId, method: "connect", params: this.connectParams() }));
+          return;
+        }
+        if (!settled && frame.type === "res" && frame.id === connectId) {
+          if (!frame.ok) {
+            fail(new GatewayRequestError(frame.error as ErrorShape));
+            return;
+          }
+          settled = true;
+          clearTimeout(timer);
+          this.onHello(frame.payload as HelloOk);
+          resolve(frame.payload as HelloOk);
+          return;
+        }
+        this.onFrame(frame);
+      });
+      socket.on("close", (code, reasonBuffer) => {
+        const reason = reasonBuffer.toString();
+        fail(new GatewayClosedError(code, reason, this.details()));
+        this.onClose(code, reason);
+      });
+    });
+  }
+
+  private details(): string {
+    const extra = this.options.describeTarget?.();
+    return extra ? `\n${extra}` : `\nGateway target: ${this.options.url}`;
+  }
+
+  private connectParams() {
+    const client = this.options.client ?? {};
+    return {
+      minProtocol: PROTOCOL_VERSION,
+      maxProtocol: PROTOCOL_VERSION,
+      client: {
+        id: client.id ?? "gateway-client",
+        displayName: client.displayName,
+        version: client.version ?? "dev",
+        platform: process.platform,
+        mode: client.mode ?? "backend",
+        instanceId: client.instanceId,
+      },
+      role: this.options.role ?? "operator",
+      scopes: this.options.scopes ?? ["operator.admin"],
+      caps: this.options.caps ?? [],
+      auth: { token: this.options.token, password: this.options.password },
+    };
+  }
+
+  private onHello(hello: HelloOk): void {
+    this.hello = hello;
+    this.backoffMs = 1_000;
+    this.lastSeq = null;
+    this.restartExpectedMs = null;
+    this.lastTickAt = Date.now();
+    const interval = hello.policy.tickIntervalMs;
+    this.tickWatch = setInterval(
+      () => {
+        if (Date.now() - this.lastTickAt > interval * 2) this.socket?.close(4000, "tick timeout");
+      },
+      Math.max(interval, 1_000),
+    );
+    this.tickWatch.unref();
+    this.emit("hello", hello);
+  }
+
+  private onFrame(frame: { type?: string; id?: string; ok?: boolean; payload?: unknown; error?: ErrorShape }): void {
+    if (frame.type === "res" && frame.id !== undefined) {
+      const pending = this.pending.get(frame.id);
+      if (!pending) return;
+      const status = (frame.payload as { status?: unknown } | undefined)?.status;
+      if (frame.ok && pending.expectFinal && status === "accepted") return;
+      this.pending.delete(frame.id);
+      if (pending.timer) clearTimeout(pending.timer);
+      if (frame.ok) pending.resolve(frame.payload);
+      else pending.reject(new GatewayRequestError(frame.error as ErrorShape));
+      return;
+    }
+    if (frame.type === "event") this.onEvent(frame as unknown as EventFrameIn);
+  }
+
+  private onEvent(frame: EventFrameIn): void {
+    if (frame.event === "tick") this.lastTickAt = Date.now();
+    if (frame.event === "shutdown") {
+      this.restartExpectedMs = (frame.payload as { restartExpectedMs?: number | null }).restartExpectedMs ?? null;
+    }
+    if (typeof frame.seq === "number") {
+      const expected = this.lastSeq === null ? frame.seq : this.lastSeq + 1;
+      this.lastSeq = frame.seq;
+      if (frame.seq > expected) void this.recoverGap(expected, frame.seq);
+    }
+    this.emit("event", frame);
+  }
+
+  /** Events are never replayed: after a gap, refetch the state they would have updated. */
+  private async recoverGap(expected: number, received: number): Promise<void> {
+    try {
+      const [health, presence] = await Promise.all([this.request("health"), this.request("system-presence")]);
+      this.emit("gap", { expected, received, health, presence });
+    } catch {
+      // The connection is going away; the next hello-ok carries a fresh snapshot.
+    }
+  }
+
+  private onClose(code: number, reason: string): void {
+    if (this.tickWatch) clearInterval(this.tickWatch);
+    this.tickWatch = null;
+    this.lastSeq = null;
+    const error = new GatewayClosedError(code, reason, this.details());
+    for (const pending of this.pending.values()) {
+      if (pending.timer) clearTimeout(pending.timer);
+      pending.reject(error);
+    }
+    this.pending.clear();
+    const wasConnected = this.hello !== null;
+    this.hello = null;
+    this.emit("close", code, reason);
+    if (this.options.reconnect && !this.stopped && wasConnected) this.scheduleReconnect();
+  }
+
+  private scheduleReconnect(): void {
+    const delay = this.restartExpectedMs ?? this.backoffMs;
+    this.backoffMs = Math.min(this.backoffMs * 2, 30_000);
+    this.reconnectTimer = setTimeout(() => {
+      this.reconnectTimer = null;
+      this.connect().catch(() => {
+        if (!this.stopped) this.scheduleReconnect();
+      });
+    }, delay);
+  }
+
+  request<T = unknown>(method: string, params?: unknown, options: { timeoutMs?: number; expectFinal?: boolean } = {}): Promise<T> {
+    const socket = this.socket;
+    if (!socket || socket.readyState !== WebSocket.OPEN || !this.hello) {
+      return Promise.reject(new Error("gateway not connected"));
+    }
+    const id = randomUUID();
+    return new Promise<T>((resolve, reject) => {
+      const timeoutMs = options.timeoutMs ?? 10_000;
+      const timer =
+        timeoutMs > 0
+          ? setTimeout(() => {
+              this.pending.delete(id);
+              reject(new Error(`gateway timeout after ${timeoutMs}ms (${method})`));
+            }, timeoutMs)
+          : null;
+      this.pending.set(id, { resolve: resolve as (p: unknown) => void, reject, expectFinal: Boolean(options.expectFinal), timer });
+      socket.send(JSON.stringify({ type: "req", id, method, params }));
+    });
+  }
+
+  /** Closes the socket and stops reconnecting; resolves once the socket is closed. */
+  async close(): Promise<void> {
+    this.stopped = true;
+    if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
+    this.reconnectTimer = null;
+    const socket = this.socket;
+    if (!socket || socket.readyState === WebSocket.CLOSED) return;
+    await new Promise<void>((resolve) => {
+      socket.once("close", () => resolve());
+      if (socket.readyState === WebSocket.CONNECTING) socket.terminate();
+      else socket.close(1000);
+      setTimeout(() => {
+        socket.terminate();
+        resolve();
+      }, 1_000).unref();
+    });
+  }
+}

@@ -1,0 +1,47 @@
+import { GatewayClient } from "./gateway-client.js";
+import { resolveCliTarget, type CliTarget, type TargetFlags } from "./cli-target.js";
+
+export interface ConnectOptions extends TargetFlags {
+  timeout: number;
+  caps?: string[];
+  mode?: string;
+}
+
+/** Connects as the CLI (fail fast: no retries, errors name the target). */
+export async function connectCli(flags: ConnectOptions): Promise<{ client: GatewayClient; target: CliTarget }> {
+  if (flags.url && !flags.token && !flags.password) {
+    throw new Error("--url requires explicit credentials (--token or --password)");
+  }
+  const target = resolveCliTarget(flags);
+  const client = new GatewayClient({
+    url: target.url,
+    token: target.token,
+    password: target.password,
+    client: { id: "cli", mode: flags.mode ?? "cli", version: "cli" },
+    scopes: ["operator.admin", "operator.approvals", "operator.pairing"],
+    caps: flags.caps,
+    connectTimeoutMs: flags.timeout,
+    describeTarget: target.describe,
+  });
+  try {
+    await client.connect();
+  } catch (error) {
+    await client.close();
+    throw error;
+  }
+  return { client, target };
+}
+
+/** One request, then disconnect. */
+export async function callGateway<T = unknown>(
+  method: string,
+  params: unknown,
+  flags: ConnectOptions & { expectFinal?: boolean },
+): Promise<T> {
+  const { client } = await connectCli(flags);
+  try {
+    return await client.request<T>(method, params, { timeoutMs: flags.timeout, expectFinal: flags.expectFinal });
+  } finally {
+    await client.close();
+  }
+}
