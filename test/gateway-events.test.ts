@@ -1,0 +1,207 @@
+import { GatewayClient, type EventFrameIn, type GapRecovery } from "../src/client/gateway-client";
+import { killAll, localConfig, makeTempHome, startGateway, TEST_TOKEN, type GatewayProcess, type TempHome } from "./helpers/gateway-process";
+import { WsPeer, type Frame } from "./helpers/ws-peer";
+
+type Paused = { _socket: { pause(): void; resume(): void } };
+const pause = (peer: WsPeer) => (peer.socket as unknown as Paused)._socket.pause();
+const resume = (peer: WsPeer) => (peer.socket as unknown as Paused)._socket.resume();
+
+function expectContiguous(frames: Frame[]): number[] {
+  const seqs = frames.filter((f) => f.type === "event" && typeof f.seq === "number").map((f) => f.seq as number);
+  seqs.forEach((seq, index) => expect(seq).toBe(index + 1));
+  return seqs;
+}
+
+async function status(peer: WsPeer) {
+  const res = await peer.request("status");
+  return res.payload as { connections: { count: number } };
+}
+
+describe("events, seq and keepalive", () => {
+  let home: TempHome;
+  let gateway: GatewayProcess;
+  const peers: WsPeer[] = [];
+  const connected = async (params: Record<string, unknown> = {}, headers: Record<string, string> = {}) => {
+    const peer = await WsPeer.open(gateway.url, { headers });
+    peers.push(peer);
+    const res = await peer.connect({ auth: { token: TEST_TOKEN }, ...params });
+    expect(res.ok).toBe(true);
+    return peer;
+  };
+
+  beforeAll(async () => {
+    home = makeTempHome();
+    home.writeConfig(localConfig({ tickIntervalMs: 200 }));
+    gateway = await startGateway(home.env);
+  });
+  afterEach(() => peers.splice(0).forEach((peer) => peer.close()));
+  afterAll(async () => {
+    await gateway?.stop();
+    await killAll();
+    home.cleanup();
+  });
+
+  it("sends tick events every tickIntervalMs, numbered by a per-connection seq starting at 1", async () => {
+    const peer = await connected();
+    await peer.until(() => peer.events("tick").length >= 3, 3_000, "three ticks");
+    expectContiguous(peer.frames);
+    const ticks = peer.events("tick");
+    expect(ticks[0]?.payload.ts).toEqual(expect.any(Number));
+  });
+
+  it("terminates a peer that stops answering pings (a silently dropped TCP peer does not leak)", async () => {
+    const observer = await connected({ client: { id: "cli", version: "1", platform: "linux", mode: "cli" } });
+    const silent = await connected();
+    expect((await status(observer)).connections.count).toBe(2);
+    pause(silent);
+    const deadline = Date.now() + 4_000;
+    let count = 2;
+    while (Date.now() < deadline && count !== 1) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      count = (await status(observer)).connections.count;
+    }
+    expect(count).toBe(1);
+    resume(silent);
+    await silent.waitClose();
+  });
+
+  it("counts only events a connection is entitled to: inspect subscribers see more, nobody sees a false gap", async () => {
+    const subscriber = await connected({ caps: ["inspect"] });
+    const plain = await connected({ scopes: ["operator.read"] });
+    const visitor = await connected();
+    visitor.close();
+    await subscriber.until(() => subscriber.events("inspect").length > 0, 3_000, "inspect events");
+    await plain.until(() => plain.events("tick").length >= 2, 3_000, "ticks");
+    await subscriber.until(() => subscriber.events("tick").length >= 2, 3_000, "ticks");
+    expectContiguous(plain.frames);
+    expectContiguous(subscriber.frames);
+    expect(plain.events("inspect")).toHaveLength(0);
+  });
+
+  it("coalesces a join storm into at most one presence broadcast per 250 ms", async () => {
+    const observer = await connected({ client: { id: "cli", version: "1", platform: "linux", mode: "cli" } });
+    const started = Date.now();
+    await Promise.all(
+      Array.from({ length: 20 }, (_, i) =>
+        connected({ client: { id: "test", version: "1", platform: "linux", mode: "ui", instanceId: `storm-${i}` } }),
+      ),
+    );
+    await observer.until(
+      () => observer.events("presence").some((e) => e.payload.presence.filter((p: { instanceId?: string }) => p.instanceId?.startsWith("storm-")).length === 20),
+      3_000,
+      "presence with all 20 clients",
+    );
+    const elapsed = Date.now() - started;
+    expect(observer.events("presence").length).toBeLessThanOrEqual(Math.ceil(elapsed / 250) + 1);
+    expect(observer.events("presence").every((e) => typeof e.stateVersion?.presence === "number")).toBe(true);
+  });
+});
+
+describe("slow consumers", () => {
+  let home: TempHome;
+  let gateway: GatewayProcess;
+  const peers: WsPeer[] = [];
+  const clients: GatewayClient[] = [];
+
+  beforeAll(async () => {
+    home = makeTempHome();
+    home.writeConfig(localConfig({ maxBufferedBytes: 64 * 1024 }));
+    gateway = await startGateway(home.env);
+  });
+  afterEach(async () => {
+    peers.splice(0).forEach((peer) => peer.close());
+    await Promise.all(clients.splice(0).map((client) => client.close()));
+  });
+  afterAll(async () => {
+    await gateway?.stop();
+    await killAll();
+    home.cleanup();
+  });
+
+  const connected = async (params: Record<string, unknown> = {}) => {
+    const peer = await WsPeer.open(gateway.url);
+    peers.push(peer);
+    expect((await peer.connect({ auth: { token: TEST_TOKEN }, ...params })).ok).toBe(true);
+    return peer;
+  };
+
+  /** Presence broadcasts of several MB each, until the paused peer's send buffer is past the limit. */
+  async function flood(driver: WsPeer, rounds: number, tag: string) {
+    for (let i = 0; i < rounds; i += 1) {
+      await driver.request("system-event", { text: "z".repeat(400 * 1024), instanceId: `${tag}-${i}` });
+      await new Promise((resolve) => setTimeout(resolve, 260));
+    }
+  }
+
+  it("drops dropIfSlow events for a slow client and the client repairs the gap by refreshing health and presence", async () => {
+    const driver = await connected({ client: { id: "cli", version: "1", platform: "linux", mode: "cli" } });
+    const client = new GatewayClient({ url: gateway.url, token: TEST_TOKEN, client: { id: "test", mode: "test" } });
+    clients.push(client);
+    await client.connect();
+    const events: EventFrameIn[] = [];
+    const gaps: GapRecovery[] = [];
+    client.on("event", (frame) => events.push(frame));
+    client.on("gap", (gap) => gaps.push(gap));
+    const socket = (client as unknown as { socket: Paused })["socket"]._socket;
+    socket.pause();
+    await flood(driver, 12, "gap");
+    socket.resume();
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    await driver.request("system-event", { text: "after", instanceId: "gap-after" });
+    const deadline = Date.now() + 8_000;
+    while (gaps.length === 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(gaps.length).toBeGreaterThan(0);
+    const gap = gaps[0] as GapRecovery;
+    expect(gap.received).toBeGreaterThan(gap.expected);
+    expect(gap.health).toMatchObject({ ok: true });
+    expect(Array.isArray(gap.presence)).toBe(true);
+    expect(client.hello).not.toBeNull();
+  });
+
+  it("closes a connection whose send buffer passes maxBufferedBytes with 1008 'slow consumer'", async () => {
+    const driver = await connected({ client: { id: "cli", version: "1", platform: "linux", mode: "cli" } });
+    const slow = await connected();
+    pause(slow);
+    await flood(driver, 10, "slow");
+    await driver.request("health", { probe: true });
+    const slowConnId = (slow.frames.find((f) => f.id === "connect")?.payload as { server: { connId: string } }).server.connId;
+    let state: unknown = null;
+    const deadline = Date.now() + 3_000;
+    while (Date.now() < deadline && state !== "closing") {
+      const tree = (await driver.request("inspect.snapshot")).payload as { actors: Array<{ id: string; state: unknown; children: unknown[] }> };
+      const walk = (nodes: Array<{ id: string; state: unknown; children: unknown[] }>): unknown =>
+        nodes.map((n) => (n.id === `connection:${slowConnId}` ? n.state : walk(n.children as typeof nodes))).find((s) => s !== undefined);
+      state = walk(tree.actors);
+    }
+    expect(state).toBe("closing");
+    resume(slow);
+    expect(await slow.waitClose(5_000)).toEqual({ code: 1008, reason: "slow consumer" });
+  });
+});
+
+describe("shutdown", () => {
+  it("broadcasts shutdown before closing every socket with 1012 and exits 0 on SIGTERM", async () => {
+    const home = makeTempHome();
+    home.writeConfig(localConfig());
+    const gateway = await startGateway(home.env);
+    const peer = await WsPeer.open(gateway.url);
+    try {
+      await peer.connect({ auth: { token: TEST_TOKEN } });
+      const started = Date.now();
+      gateway.child.kill("SIGTERM");
+      const closed = await peer.waitClose(5_000);
+      expect(closed.code).toBe(1012);
+      const shutdown = peer.events("shutdown");
+      expect(shutdown).toHaveLength(1);
+      expect(shutdown[0]?.payload).toEqual({ reason: "gateway stopping", restartExpectedMs: null });
+      const exit = await gateway.exited;
+      expect(exit).toEqual({ code: 0, signal: null });
+      expect(Date.now() - started).toBeLessThan(5_000);
+    } finally {
+      peer.close();
+      await gateway.stop();
+      await killAll();
+      home.cleanup();
+    }
+  });
+});
