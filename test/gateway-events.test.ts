@@ -1,13 +1,23 @@
-import { GatewayClient, type EventFrameIn, type GapRecovery } from "../src/client/gateway-client";
-import { killAll, localConfig, makeTempHome, startGateway, TEST_TOKEN, type GatewayProcess, type TempHome } from "./helpers/gateway-process";
-import { WsPeer, type Frame } from "./helpers/ws-peer";
+import { GatewayClient, type EventFrameIn, type GapRecovery } from "../src/client/gateway-client.js";
+import {
+  killAll,
+  localConfig,
+  makeTempHome,
+  startGateway,
+  TEST_TOKEN,
+  type GatewayProcess,
+  type TempHome,
+} from "./helpers/gateway-process.js";
+import { WsPeer, type Frame } from "./helpers/ws-peer.js";
 
 type Paused = { _socket: { pause(): void; resume(): void } };
 const pause = (peer: WsPeer) => (peer.socket as unknown as Paused)._socket.pause();
 const resume = (peer: WsPeer) => (peer.socket as unknown as Paused)._socket.resume();
 
 function expectContiguous(frames: Frame[]): number[] {
-  const seqs = frames.filter((f) => f.type === "event" && typeof f.seq === "number").map((f) => f.seq as number);
+  const seqs = frames
+    .filter((f) => f.type === "event" && typeof f.seq === "number")
+    .map((f) => f.seq as number);
   seqs.forEach((seq, index) => expect(seq).toBe(index + 1));
   return seqs;
 }
@@ -83,11 +93,20 @@ describe("events, seq and keepalive", () => {
     const started = Date.now();
     await Promise.all(
       Array.from({ length: 20 }, (_, i) =>
-        connected({ client: { id: "test", version: "1", platform: "linux", mode: "ui", instanceId: `storm-${i}` } }),
+        connected({
+          client: { id: "test", version: "1", platform: "linux", mode: "ui", instanceId: `storm-${i}` },
+        }),
       ),
     );
     await observer.until(
-      () => observer.events("presence").some((e) => e.payload.presence.filter((p: { instanceId?: string }) => p.instanceId?.startsWith("storm-")).length === 20),
+      () =>
+        observer
+          .events("presence")
+          .some(
+            (e) =>
+              e.payload.presence.filter((p: { instanceId?: string }) => p.instanceId?.startsWith("storm-"))
+                .length === 20,
+          ),
       3_000,
       "presence with all 20 clients",
     );
@@ -135,7 +154,11 @@ describe("slow consumers", () => {
 
   it("drops dropIfSlow events for a slow client and the client repairs the gap by refreshing health and presence", async () => {
     const driver = await connected({ client: { id: "cli", version: "1", platform: "linux", mode: "cli" } });
-    const client = new GatewayClient({ url: gateway.url, token: TEST_TOKEN, client: { id: "test", mode: "test" } });
+    const client = new GatewayClient({
+      url: gateway.url,
+      token: TEST_TOKEN,
+      client: { id: "test", mode: "test" },
+    });
     clients.push(client);
     await client.connect();
     const events: EventFrameIn[] = [];
@@ -149,7 +172,8 @@ describe("slow consumers", () => {
     await new Promise((resolve) => setTimeout(resolve, 500));
     await driver.request("system-event", { text: "after", instanceId: "gap-after" });
     const deadline = Date.now() + 8_000;
-    while (gaps.length === 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+    while (gaps.length === 0 && Date.now() < deadline)
+      await new Promise((resolve) => setTimeout(resolve, 50));
     expect(gaps.length).toBeGreaterThan(0);
     const gap = gaps[0] as GapRecovery;
     expect(gap.received).toBeGreaterThan(gap.expected);
@@ -164,13 +188,19 @@ describe("slow consumers", () => {
     pause(slow);
     await flood(driver, 10, "slow");
     await driver.request("health", { probe: true });
-    const slowConnId = (slow.frames.find((f) => f.id === "connect")?.payload as { server: { connId: string } }).server.connId;
+    const slowConnId = (
+      slow.frames.find((f) => f.id === "connect")?.payload as { server: { connId: string } }
+    ).server.connId;
     let state: unknown = null;
     const deadline = Date.now() + 3_000;
     while (Date.now() < deadline && state !== "closing") {
-      const tree = (await driver.request("inspect.snapshot")).payload as { actors: Array<{ id: string; state: unknown; children: unknown[] }> };
+      const tree = (await driver.request("inspect.snapshot")).payload as {
+        actors: Array<{ id: string; state: unknown; children: unknown[] }>;
+      };
       const walk = (nodes: Array<{ id: string; state: unknown; children: unknown[] }>): unknown =>
-        nodes.map((n) => (n.id === `connection:${slowConnId}` ? n.state : walk(n.children as typeof nodes))).find((s) => s !== undefined);
+        nodes
+          .map((n) => (n.id === `connection:${slowConnId}` ? n.state : walk(n.children as typeof nodes)))
+          .find((s) => s !== undefined);
       state = walk(tree.actors);
     }
     expect(state).toBe("closing");

@@ -1,5 +1,13 @@
-import { killAll, localConfig, makeTempHome, startGateway, TEST_TOKEN, type GatewayProcess, type TempHome } from "./helpers/gateway-process";
-import { connectParams, WsPeer } from "./helpers/ws-peer";
+import {
+  killAll,
+  localConfig,
+  makeTempHome,
+  startGateway,
+  TEST_TOKEN,
+  type GatewayProcess,
+  type TempHome,
+} from "./helpers/gateway-process.js";
+import { connectParams, WsPeer } from "./helpers/ws-peer.js";
 
 describe("handshake (REFERENCE §5.2)", () => {
   let home: TempHome;
@@ -39,8 +47,12 @@ describe("handshake (REFERENCE §5.2)", () => {
     expect(hello.type).toBe("hello-ok");
     expect(hello.protocol).toBe(3);
     expect(hello.server.connId).toMatch(/^[0-9a-f-]{36}$/);
-    expect(hello.features.methods).toEqual(expect.arrayContaining(["health", "status", "system-presence", "logs.tail", "config.get"]));
-    expect(hello.features.events).toEqual(expect.arrayContaining(["tick", "presence", "health", "shutdown", "heartbeat"]));
+    expect(hello.features.methods).toEqual(
+      expect.arrayContaining(["health", "status", "system-presence", "logs.tail", "config.get"]),
+    );
+    expect(hello.features.events).toEqual(
+      expect.arrayContaining(["tick", "presence", "health", "shutdown", "heartbeat"]),
+    );
     expect(hello.snapshot).toMatchObject({
       configPath: home.configPath,
       stateDir: home.stateDir,
@@ -73,14 +85,25 @@ describe("handshake (REFERENCE §5.2)", () => {
     await peer.challenge();
     peer.send({ type: "req", id: "x1", method: "health" });
     const res = await peer.response("x1");
-    expect(res.error).toEqual({ code: "INVALID_REQUEST", message: "invalid handshake: first request must be connect" });
-    expect(await peer.waitClose()).toEqual({ code: 1008, reason: "invalid handshake: first request must be connect" });
+    expect(res.error).toEqual({
+      code: "INVALID_REQUEST",
+      message: "invalid handshake: first request must be connect",
+    });
+    expect(await peer.waitClose()).toEqual({
+      code: 1008,
+      reason: "invalid handshake: first request must be connect",
+    });
   });
 
   it("rejects invalid connect params with the validation errors and a close reason cut to 120 bytes", async () => {
     const peer = await open();
     await peer.challenge();
-    peer.send({ type: "req", id: "c", method: "connect", params: { minProtocol: 3, maxProtocol: 3, client: { id: "" } } });
+    peer.send({
+      type: "req",
+      id: "c",
+      method: "connect",
+      params: { minProtocol: 3, maxProtocol: 3, client: { id: "" } },
+    });
     const res = await peer.response("c");
     expect(res.error?.code).toBe("INVALID_REQUEST");
     expect(res.error?.message).toMatch(/^invalid connect params: at \/client/);
@@ -93,9 +116,18 @@ describe("handshake (REFERENCE §5.2)", () => {
   it("closes with 1002 'protocol mismatch' when the client cannot speak protocol 3", async () => {
     const peer = await open();
     await peer.challenge();
-    peer.send({ type: "req", id: "c", method: "connect", params: connectParams({ minProtocol: 4, maxProtocol: 5, auth: { token: TEST_TOKEN } }) });
+    peer.send({
+      type: "req",
+      id: "c",
+      method: "connect",
+      params: connectParams({ minProtocol: 4, maxProtocol: 5, auth: { token: TEST_TOKEN } }),
+    });
     const res = await peer.response("c");
-    expect(res.error).toEqual({ code: "INVALID_REQUEST", message: "protocol mismatch", details: { expectedProtocol: 3 } });
+    expect(res.error).toEqual({
+      code: "INVALID_REQUEST",
+      message: "protocol mismatch",
+      details: { expectedProtocol: 3 },
+    });
     expect(await peer.waitClose()).toEqual({ code: 1002, reason: "protocol mismatch" });
   });
 
@@ -109,14 +141,25 @@ describe("handshake (REFERENCE §5.2)", () => {
   it("rejects a wrong token with the upstream unauthorized message", async () => {
     const peer = await open();
     const res = await peer.connect({ auth: { token: "wrong" } });
-    expect(res.error).toEqual({ code: "INVALID_REQUEST", message: "unauthorized: gateway token mismatch (provide gateway auth token)" });
-    expect(await peer.waitClose()).toEqual({ code: 1008, reason: "unauthorized: gateway token mismatch (provide gateway auth token)" });
+    expect(res.error).toEqual({
+      code: "INVALID_REQUEST",
+      message: "unauthorized: gateway token mismatch (provide gateway auth token)",
+    });
+    expect(await peer.waitClose()).toEqual({
+      code: 1008,
+      reason: "unauthorized: gateway token mismatch (provide gateway auth token)",
+    });
   });
 
   it("gives the CLI hint to CLI clients with a wrong token", async () => {
     const peer = await open();
-    const res = await peer.connect({ client: { id: "cli", version: "1", platform: "linux", mode: "cli" }, auth: { token: "nope" } });
-    expect(res.error?.message).toBe("unauthorized: gateway token mismatch (set gateway.remote.token to match gateway.auth.token)");
+    const res = await peer.connect({
+      client: { id: "cli", version: "1", platform: "linux", mode: "cli" },
+      auth: { token: "nope" },
+    });
+    expect(res.error?.message).toBe(
+      "unauthorized: gateway token mismatch (set gateway.remote.token to match gateway.auth.token)",
+    );
   });
 
   it("answers NOT_PAIRED 'device identity required' when neither credentials nor a device are sent", async () => {
@@ -191,14 +234,22 @@ describe("handshake (REFERENCE §5.2)", () => {
       await peer.connect({ auth: { token: TEST_TOKEN } });
       peer.send({ type: "req", id: "q", method: "health", extra: true });
       const res = await peer.response("q");
-      expect(res.error).toEqual({ code: "INVALID_REQUEST", message: "invalid request frame: at root: unexpected property 'extra'" });
+      expect(res.error).toEqual({
+        code: "INVALID_REQUEST",
+        message: "invalid request frame: at root: unexpected property 'extra'",
+      });
       expect((await peer.request("health")).ok).toBe(true);
     });
 
     it("rejects a second connect", async () => {
       const peer = await open();
       await peer.connect({ auth: { token: TEST_TOKEN } });
-      peer.send({ type: "req", id: "again", method: "connect", params: connectParams({ auth: { token: TEST_TOKEN } }) });
+      peer.send({
+        type: "req",
+        id: "again",
+        method: "connect",
+        params: connectParams({ auth: { token: TEST_TOKEN } }),
+      });
       expect((await peer.response("again")).error).toEqual({
         code: "INVALID_REQUEST",
         message: "connect is only valid as the first request",

@@ -158,11 +158,11 @@ describe("close codes", () => {
 });
 
 describe("events", () => {
-  it("lists the upstream events plus inspect and reload", () => {
+  it("lists the events this gateway emits, inspect included", () => {
     expect(GATEWAY_EVENTS).toEqual(
-      expect.arrayContaining(["connect.challenge", "tick", "shutdown", "presence"]),
+      expect.arrayContaining(["connect.challenge", "tick", "shutdown", "presence", "health", "heartbeat"]),
     );
-    expect(GATEWAY_EVENTS).toEqual(expect.arrayContaining(["inspect", "reload"]));
+    expect(GATEWAY_EVENTS).toEqual(expect.arrayContaining(["inspect"]));
     expect(new Set(GATEWAY_EVENTS).size).toBe(GATEWAY_EVENTS.length);
   });
 

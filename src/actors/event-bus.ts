@@ -12,4 +12,6 @@ export interface BroadcastFacts {
   inspect: unknown;
 }
 
-export class EventBus extends EventEmitter<{ [K in keyof BroadcastFacts]: (payload: BroadcastFacts[K]) => void }> {}
+export class EventBus extends EventEmitter<{
+  [K in keyof BroadcastFacts]: (payload: BroadcastFacts[K]) => void;
+}> {}

@@ -5,13 +5,23 @@ import { WebSocketServer, type RawData, type WebSocket } from "ws";
 import { createActor, fromCallback, fromPromise } from "xstate";
 import type { ConfigSnapshot } from "../config/load.js";
 import type { GatewayLogger, SubsystemLogger } from "../log/logger.js";
-import { connectionMachine, type ConnectionEvent, type HandshakeRejection } from "../machines/connection.machine.js";
+import {
+  connectionMachine,
+  type ConnectionEvent,
+  type HandshakeRejection,
+} from "../machines/connection.machine.js";
 import type { DrainRequest } from "../machines/gateway.machine.js";
 import { Dispatcher } from "../methods/dispatcher.js";
 import { coreMethods } from "../methods/method-table.js";
 import type { ClientSession } from "../methods/method-spec.js";
 import type { GatewayServices } from "../methods/services.js";
-import { CloseCodes, ErrorCodes, GATEWAY_EVENTS, PROTOCOL_VERSION, validateRequestFrame } from "../protocol/index.js";
+import {
+  CloseCodes,
+  ErrorCodes,
+  GATEWAY_EVENTS,
+  PROTOCOL_VERSION,
+  validateRequestFrame,
+} from "../protocol/index.js";
 import { HealthCache } from "../state/health.js";
 import { HeartbeatState } from "../state/heartbeat.js";
 import { PresenceTable } from "../state/presence.js";
@@ -78,9 +88,7 @@ export class GatewayServer {
     this.log = options.logger.child("gateway");
     this.wsLog = options.logger.child("ws");
     this.presence = new PresenceTable({ version: options.version });
-    this.heartbeat = new HeartbeatState((event) =>
-      this.broadcast("heartbeat", event, { dropIfSlow: true }),
-    );
+    this.heartbeat = new HeartbeatState((event) => this.broadcast("heartbeat", event, { dropIfSlow: true }));
     this.health = new HealthCache(
       () => computeHealthSummary(this.options.snapshot.config),
       (summary) => this.broadcast("health", summary, { withStateVersion: true }),
@@ -92,7 +100,12 @@ export class GatewayServer {
       stateDir: options.stateDir,
       logFile: options.logger.file,
       authMode: options.auth.mode,
-      listen: { host: options.listenPlan.host, port: this.port, aliases: options.listenPlan.aliases, bind: options.bind },
+      listen: {
+        host: options.listenPlan.host,
+        port: this.port,
+        aliases: options.listenPlan.aliases,
+        bind: options.bind,
+      },
       config: () => this.options.snapshot,
       lifecycleState: options.lifecycleState,
       connectionCount: () => this.connections.size,
@@ -121,7 +134,9 @@ export class GatewayServer {
         await this.listenOn(alias, this.port, false);
         this.log.info(`listening on ws://${formatHostPort(alias, this.port)}`);
       } catch (error) {
-        this.log.warn(`gateway: failed to bind loopback alias ${formatHostPort(alias, this.port)} (${String(error)})`);
+        this.log.warn(
+          `gateway: failed to bind loopback alias ${formatHostPort(alias, this.port)} (${String(error)})`,
+        );
       }
     }
     this.log.info(`log file: ${this.options.logger.file}`);
@@ -171,7 +186,10 @@ export class GatewayServer {
           connection.actor.send({ type: "CLOSE", code: CloseCodes.SERVICE_RESTART, reason: request.reason });
         }),
     );
-    await Promise.race([Promise.all(closed), new Promise((resolve) => setTimeout(resolve, CLOSE_WAIT_MS).unref())]);
+    await Promise.race([
+      Promise.all(closed),
+      new Promise((resolve) => setTimeout(resolve, CLOSE_WAIT_MS).unref()),
+    ]);
     for (const connection of this.connections.values()) connection.actor.stop();
     this.connections.clear();
     await new Promise<void>((resolve) => this.wss.close(() => resolve()));
@@ -191,9 +209,14 @@ export class GatewayServer {
 
   startServices(): () => void {
     const { tickIntervalMs, healthRefreshMs } = this.config.gateway;
-    const tick = setInterval(() => this.broadcast("tick", { ts: Date.now() }, { dropIfSlow: true }), tickIntervalMs);
+    const tick = setInterval(
+      () => this.broadcast("tick", { ts: Date.now() }, { dropIfSlow: true }),
+      tickIntervalMs,
+    );
     const refreshHealth = () =>
-      this.health.refresh().catch((error: unknown) => this.log.warn(`health refresh failed: ${String(error)}`));
+      this.health
+        .refresh()
+        .catch((error: unknown) => this.log.warn(`health refresh failed: ${String(error)}`));
     const health = setInterval(refreshHealth, healthRefreshMs);
     void refreshHealth();
     return () => {
@@ -253,7 +276,11 @@ export class GatewayServer {
     }
     const checked = validateRequestFrame(frame);
     if (!checked.ok) {
-      return { type: "HANDSHAKE_REJECTED", code: CloseCodes.POLICY_VIOLATION, reason: "invalid request frame" };
+      return {
+        type: "HANDSHAKE_REJECTED",
+        code: CloseCodes.POLICY_VIOLATION,
+        reason: "invalid request frame",
+      };
     }
     if (checked.value.method !== "connect") {
       const message = "invalid handshake: first request must be connect";
@@ -277,7 +304,11 @@ export class GatewayServer {
         authenticate: fromPromise(async ({ input }) => {
           const connection = get(input.connId);
           if (!connection) throw { code: CloseCodes.NORMAL, reason: "" } satisfies HandshakeRejection;
-          const handshake: HandshakeInput = { ...input, nonce: connection.nonce, request: connection.request };
+          const handshake: HandshakeInput = {
+            ...input,
+            nonce: connection.nonce,
+            request: connection.request,
+          };
           return authenticateConnect(handshake, {
             auth: this.options.auth,
             allowedOrigins: gateway.controlUi.allowedOrigins,
@@ -302,7 +333,11 @@ export class GatewayServer {
           const connection = get(connId);
           if (!connection) return;
           connection.nonce = randomUUID();
-          const challenge = { type: "event", event: "connect.challenge", payload: { nonce: connection.nonce, ts: Date.now() } };
+          const challenge = {
+            type: "event",
+            event: "connect.challenge",
+            payload: { nonce: connection.nonce, ts: Date.now() },
+          };
           connection.socket.send(JSON.stringify(challenge));
         },
         sendHelloOk: (_, { connId, requestId, session }) => {
@@ -311,15 +346,25 @@ export class GatewayServer {
           connection.session = session as ClientSession;
           this.setReceiveLimit(connection.socket, gateway.maxPayloadBytes);
           connection.socket.send(
-            JSON.stringify({ type: "res", id: requestId, ok: true, payload: this.helloOk(connection.session) }),
+            JSON.stringify({
+              type: "res",
+              id: requestId,
+              ok: true,
+              payload: this.helloOk(connection.session),
+            }),
           );
           this.onClientJoined(connection.session);
         },
         sendRejection: (_, { connId, rejection }) => {
           const connection = get(connId);
           if (!connection || !rejection.requestId || !rejection.error) return;
-          this.wsLog.info(`connect rejected: ${rejection.error.message}`, { connId, remote: connection.remoteAddress });
-          connection.socket.send(JSON.stringify({ type: "res", id: rejection.requestId, ok: false, error: rejection.error }));
+          this.wsLog.info(`connect rejected: ${rejection.error.message}`, {
+            connId,
+            remote: connection.remoteAddress,
+          });
+          connection.socket.send(
+            JSON.stringify({ type: "res", id: rejection.requestId, ok: false, error: rejection.error }),
+          );
         },
         closeSocket: (_, { connId, close }) => {
           const socket = get(connId)?.socket;
@@ -379,7 +424,9 @@ export class GatewayServer {
   }
 
   private onClientJoined(session: ClientSession): void {
-    this.wsLog.info(`client connected: ${session.client.id} (${session.client.mode})`, { connId: session.connId });
+    this.wsLog.info(`client connected: ${session.client.id} (${session.client.mode})`, {
+      connId: session.connId,
+    });
     if (!this.isCli(session)) {
       this.presence.upsert(this.presenceKey(session), {
         host: session.client.displayName ?? session.client.id,
@@ -415,7 +462,9 @@ export class GatewayServer {
    */
   broadcast(event: string, payload: unknown, options: BroadcastOptions = {}): void {
     if (this.connections.size === 0) return;
-    const stateVersion = options.withStateVersion ? `,"stateVersion":${JSON.stringify(this.stateVersion())}` : "";
+    const stateVersion = options.withStateVersion
+      ? `,"stateVersion":${JSON.stringify(this.stateVersion())}`
+      : "";
     const head = `{"type":"event","event":${JSON.stringify(event)},"payload":${JSON.stringify(payload)}${stateVersion},"seq":`;
     const maxBuffered = this.config.gateway.maxBufferedBytes;
     for (const connection of this.connections.values()) {
@@ -439,7 +488,11 @@ export class GatewayServer {
     this.presenceTimer = setTimeout(() => {
       this.presenceTimer = null;
       this.lastPresenceBroadcast = Date.now();
-      this.broadcast("presence", { presence: this.presence.list() }, { dropIfSlow: true, withStateVersion: true });
+      this.broadcast(
+        "presence",
+        { presence: this.presence.list() },
+        { dropIfSlow: true, withStateVersion: true },
+      );
     }, wait);
   }
 
@@ -457,7 +510,10 @@ export class GatewayServer {
       this.broadcast(
         "inspect",
         { transitions: batch },
-        { dropIfSlow: true, audience: (s) => s.caps.includes("inspect") && s.scopes.includes("operator.admin") },
+        {
+          dropIfSlow: true,
+          audience: (s) => s.caps.includes("inspect") && s.scopes.includes("operator.admin"),
+        },
       );
     });
   };

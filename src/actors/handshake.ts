@@ -54,7 +54,8 @@ function hostOf(value: string): string {
 export function isLocalDirect(request: IncomingMessage): boolean {
   const remote = request.socket.remoteAddress ?? "";
   const host = hostOf(request.headers.host ?? "");
-  const forwarded = request.headers["x-forwarded-for"] !== undefined || request.headers["x-real-ip"] !== undefined;
+  const forwarded =
+    request.headers["x-forwarded-for"] !== undefined || request.headers["x-real-ip"] !== undefined;
   return isLoopbackHost(remote) && (host === "localhost" || isLoopbackHost(host)) && !forwarded;
 }
 

@@ -54,7 +54,8 @@ export class Inspection extends EventEmitter<{ transition: (change: InspectTrans
     const machine = ref.logic?.config?.id ?? ref.logic?.id ?? null;
     const prefix = ref.id.split(":")[0] ?? "";
     const logicalParent = LOGICAL_PARENTS[prefix];
-    const parent = ref._parent?.sessionId ?? (logicalParent ? (this.newestByMachine.get(logicalParent) ?? null) : null);
+    const parent =
+      ref._parent?.sessionId ?? (logicalParent ? (this.newestByMachine.get(logicalParent) ?? null) : null);
     const node: ActorNode = {
       id: ref.id,
       sessionId: ref.sessionId,
@@ -66,10 +67,15 @@ export class Inspection extends EventEmitter<{ transition: (change: InspectTrans
     };
     this.actors.set(ref.sessionId, node);
     if (machine) this.newestByMachine.set(machine, ref.sessionId);
-    if (this.listenerCount("transition") > 0) this.emit("transition", { kind: "actor", actor: node, ts: node.since });
+    if (this.listenerCount("transition") > 0)
+      this.emit("transition", { kind: "actor", actor: node, ts: node.since });
   }
 
-  private onSnapshot(ref: InspectedRef, snapshot: { value?: unknown; status?: string }, eventType?: string): void {
+  private onSnapshot(
+    ref: InspectedRef,
+    snapshot: { value?: unknown; status?: string },
+    eventType?: string,
+  ): void {
     const node = this.actors.get(ref.sessionId);
     if (!node) return;
     const status = snapshot.status ?? "active";

@@ -75,7 +75,8 @@ export function startSupervisor(options: SupervisorOptions): RunningGateway {
     supervisorMachine.provide({
       actors: { gateway: gatewayLogic },
       actions: {
-        announceSignalIgnored: (_, { signal }) => log.info(`received ${signal ?? "signal"} during shutdown; ignoring`),
+        announceSignalIgnored: (_, { signal }) =>
+          log.info(`received ${signal ?? "signal"} during shutdown; ignoring`),
         announceRestart: (_, { crashes }) =>
           log.warn(crashes > 0 ? `gateway crashed; restarting (attempt ${crashes})` : "gateway restarting"),
         announceStopTimeout: () => log.warn("shutdown timed out; exiting without full cleanup"),
@@ -96,7 +97,8 @@ export function startSupervisor(options: SupervisorOptions): RunningGateway {
       "SIGUSR1",
       () => {
         if (options.allowSignalRestart()) restart();
-        else log.warn("SIGUSR1 restart ignored (not authorized; enable commands.restart or use gateway tool).");
+        else
+          log.warn("SIGUSR1 restart ignored (not authorized; enable commands.restart or use gateway tool).");
       },
     ]);
     for (const [signal, handler] of signalHandlers) process.on(signal, handler);

@@ -13,7 +13,8 @@ export abstract class CoderclawCommand extends Command {
   /** Applies `--profile` given after the command before anything resolves paths. */
   protected applyProfile(profile: string | undefined): void {
     if (profile === undefined) return;
-    if (!isValidProfileName(profile)) this.error('Invalid --profile (use letters, numbers, "_", "-" only)', { exit: 2 });
+    if (!isValidProfileName(profile))
+      this.error('Invalid --profile (use letters, numbers, "_", "-" only)', { exit: 2 });
     applyProfileEnv(profile, process.env);
   }
 

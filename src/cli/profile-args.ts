@@ -23,8 +23,10 @@ export function parseCliProfileArgs(argv: readonly string[]): ProfileArgs {
       rest.splice(index, 1);
     } else if (arg === "--profile" || arg.startsWith("--profile=")) {
       const value = arg === "--profile" ? rest[index + 1] : arg.slice("--profile=".length);
-      if (value === undefined || value === "" || value.startsWith("-")) return { rest, error: "--profile requires a value" };
-      if (!isValidProfileName(value)) return { rest, error: 'Invalid --profile (use letters, numbers, "_", "-" only)' };
+      if (value === undefined || value === "" || value.startsWith("-"))
+        return { rest, error: "--profile requires a value" };
+      if (!isValidProfileName(value))
+        return { rest, error: 'Invalid --profile (use letters, numbers, "_", "-" only)' };
       profile = value;
       rest.splice(index, arg === "--profile" ? 2 : 1);
     } else {

@@ -21,7 +21,9 @@ export function renderActorTree(roots: ActorTreeNode[]): string[] {
     const branch = depth === 0 ? "" : last ? "└─ " : "├─ ";
     lines.push(`${prefix}${branch}${node.id}  ${formatStateValue(node.state)}`);
     const childPrefix = depth === 0 ? "" : `${prefix}${last ? "   " : "│  "}`;
-    node.children.forEach((child, index) => walk(child, childPrefix, index === node.children.length - 1, depth + 1));
+    node.children.forEach((child, index) =>
+      walk(child, childPrefix, index === node.children.length - 1, depth + 1),
+    );
   };
   roots.forEach((root) => walk(root, "", true, 0));
   return lines;
@@ -30,6 +32,12 @@ export function renderActorTree(roots: ActorTreeNode[]): string[] {
 export function renderTransition(change: InspectTransition): string {
   const time = new Date(change.ts).toTimeString().slice(0, 8);
   const via = change.event ? ` (${change.event})` : "";
-  const what = change.kind === "actor" ? "started" : change.kind === "stopped" ? "stopped" : formatStateValue(change.actor.state);
+  const state = formatStateValue(change.actor.state);
+  const what =
+    change.kind === "actor"
+      ? "started"
+      : change.kind === "stopped"
+        ? `${state} [${change.actor.status}]`
+        : state;
   return `${time} ${change.actor.id}  ${what}${via}`;
 }

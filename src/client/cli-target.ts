@@ -67,6 +67,11 @@ export function resolveCliTarget(flags: TargetFlags, env: Env = process.env): Cl
     configPath,
     bind: gateway.bind,
     describe: () =>
-      [`Gateway target: ${url}`, `Source: ${urlSource}`, `Config: ${configPath}`, `Bind: ${gateway.bind}`].join("\n"),
+      [
+        `Gateway target: ${url}`,
+        `Source: ${urlSource}`,
+        `Config: ${configPath}`,
+        `Bind: ${gateway.bind}`,
+      ].join("\n"),
   };
 }

@@ -57,7 +57,9 @@ export class GatewayClosedError extends Error {
     details: string,
   ) {
     const hint = describeCloseCode(closeCode);
-    super(`gateway closed (${closeCode}${hint ? ` ${hint}` : ""}): ${closeReason || "no close reason"}${details}`);
+    super(
+      `gateway closed (${closeCode}${hint ? ` ${hint}` : ""}): ${closeReason || "no close reason"}${details}`,
+    );
   }
 }
 
@@ -110,14 +112,23 @@ export class GatewayClient extends EventEmitter<ClientEvents> {
       const connectId = randomUUID();
       socket.on("error", () => {});
       socket.on("message", (data) => {
-        let frame: { type?: string; event?: string; id?: string; ok?: boolean; payload?: unknown; error?: ErrorShape };
+        let frame: {
+          type?: string;
+          event?: string;
+          id?: string;
+          ok?: boolean;
+          payload?: unknown;
+          error?: ErrorShape;
+        };
         try {
           frame = JSON.parse(data.toString());
         } catch {
           return;
         }
         if (!settled && frame.type === "event" && frame.event === "connect.challenge") {
-          socket.send(JSON.stringify({ type: "req", id: connectId, method: "connect", params: this.connectParams() }));
+          socket.send(
+            JSON.stringify({ type: "req", id: connectId, method: "connect", params: this.connectParams() }),
+          );
           return;
         }
         if (!settled && frame.type === "res" && frame.id === connectId) {
@@ -183,7 +194,13 @@ export class GatewayClient extends EventEmitter<ClientEvents> {
     this.emit("hello", hello);
   }
 
-  private onFrame(frame: { type?: string; id?: string; ok?: boolean; payload?: unknown; error?: ErrorShape }): void {
+  private onFrame(frame: {
+    type?: string;
+    id?: string;
+    ok?: boolean;
+    payload?: unknown;
+    error?: ErrorShape;
+  }): void {
     if (frame.type === "res" && frame.id !== undefined) {
       const pending = this.pending.get(frame.id);
       if (!pending) return;
@@ -201,7 +218,8 @@ export class GatewayClient extends EventEmitter<ClientEvents> {
   private onEvent(frame: EventFrameIn): void {
     if (frame.event === "tick") this.lastTickAt = Date.now();
     if (frame.event === "shutdown") {
-      this.restartExpectedMs = (frame.payload as { restartExpectedMs?: number | null }).restartExpectedMs ?? null;
+      this.restartExpectedMs =
+        (frame.payload as { restartExpectedMs?: number | null }).restartExpectedMs ?? null;
     }
     if (typeof frame.seq === "number") {
       const expected = this.lastSeq === null ? frame.seq : this.lastSeq + 1;
@@ -248,7 +266,11 @@ export class GatewayClient extends EventEmitter<ClientEvents> {
     }, delay);
   }
 
-  request<T = unknown>(method: string, params?: unknown, options: { timeoutMs?: number; expectFinal?: boolean } = {}): Promise<T> {
+  request<T = unknown>(
+    method: string,
+    params?: unknown,
+    options: { timeoutMs?: number; expectFinal?: boolean } = {},
+  ): Promise<T> {
     const socket = this.socket;
     if (!socket || socket.readyState !== WebSocket.OPEN || !this.hello) {
       return Promise.reject(new Error("gateway not connected"));
@@ -263,7 +285,12 @@ export class GatewayClient extends EventEmitter<ClientEvents> {
               reject(new Error(`gateway timeout after ${timeoutMs}ms (${method})`));
             }, timeoutMs)
           : null;
-      this.pending.set(id, { resolve: resolve as (p: unknown) => void, reject, expectFinal: Boolean(options.expectFinal), timer });
+      this.pending.set(id, {
+        resolve: resolve as (p: unknown) => void,
+        reject,
+        expectFinal: Boolean(options.expectFinal),
+        timer,
+      });
       socket.send(JSON.stringify({ type: "req", id, method, params }));
     });
   }

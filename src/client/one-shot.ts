@@ -8,7 +8,9 @@ export interface ConnectOptions extends TargetFlags {
 }
 
 /** Connects as the CLI (fail fast: no retries, errors name the target). */
-export async function connectCli(flags: ConnectOptions): Promise<{ client: GatewayClient; target: CliTarget }> {
+export async function connectCli(
+  flags: ConnectOptions,
+): Promise<{ client: GatewayClient; target: CliTarget }> {
   if (flags.url && !flags.token && !flags.password) {
     throw new Error("--url requires explicit credentials (--token or --password)");
   }
@@ -40,7 +42,10 @@ export async function callGateway<T = unknown>(
 ): Promise<T> {
   const { client } = await connectCli(flags);
   try {
-    return await client.request<T>(method, params, { timeoutMs: flags.timeout, expectFinal: flags.expectFinal });
+    return await client.request<T>(method, params, {
+      timeoutMs: flags.timeout,
+      expectFinal: flags.expectFinal,
+    });
   } finally {
     await client.close();
   }

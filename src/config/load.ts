@@ -30,7 +30,9 @@ export class ConfigError extends Error {
     readonly configPath: string,
     readonly issues: ConfigIssue[],
   ) {
-    super(`Invalid config at ${configPath}.\n${formatIssues(issues)}\nRun "coderclaw doctor" to repair, then retry.`);
+    super(
+      `Invalid config at ${configPath}.\n${formatIssues(issues)}\nRun "coderclaw doctor" to repair, then retry.`,
+    );
   }
 }
 
@@ -47,7 +49,11 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
 }
 
 /** Unknown keys and objects replaced by scalars; convict reports these ambiguously, so we walk first. */
-function structuralIssues(value: Record<string, unknown>, schemaNode: unknown, prefix: string): ConfigIssue[] {
+function structuralIssues(
+  value: Record<string, unknown>,
+  schemaNode: unknown,
+  prefix: string,
+): ConfigIssue[] {
   const issues: ConfigIssue[] = [];
   for (const [key, child] of Object.entries(value)) {
     const keyPath = prefix ? `${prefix}.${key}` : key;
@@ -118,7 +124,9 @@ export function readConfigSnapshot(configPath: string): ConfigSnapshot {
   try {
     parsed = raw.trim() === "" ? {} : JSON5.parse(raw);
   } catch (error) {
-    return invalidSnapshot(configPath, raw, [{ path: "", message: `JSON5 parse error: ${(error as Error).message}` }]);
+    return invalidSnapshot(configPath, raw, [
+      { path: "", message: `JSON5 parse error: ${(error as Error).message}` },
+    ]);
   }
   const { issues, config } = validateConfigObject(parsed);
   return {

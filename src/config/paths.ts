@@ -62,7 +62,10 @@ export function applyProfileEnv(profile: string, env: Env = process.env): void {
   env.CODERCLAW_PROFILE = profile;
   const isDefault = profile.toLowerCase() === "default";
   if (!env.CODERCLAW_STATE_DIR?.trim()) {
-    env.CODERCLAW_STATE_DIR = path.join(resolveHomeDir(env), isDefault ? ".coderclaw" : `.coderclaw-${profile}`);
+    env.CODERCLAW_STATE_DIR = path.join(
+      resolveHomeDir(env),
+      isDefault ? ".coderclaw" : `.coderclaw-${profile}`,
+    );
   }
   if (!env.CODERCLAW_CONFIG_PATH?.trim()) {
     env.CODERCLAW_CONFIG_PATH = path.join(env.CODERCLAW_STATE_DIR, CONFIG_FILE_NAME);
@@ -75,6 +78,7 @@ export function applyProfileEnv(profile: string, env: Env = process.env): void {
 /** `coderclaw` or `coderclaw --profile <p>`, for hints that name a command to run next. */
 export function cliCommand(rest: string, env: Env = process.env): string {
   const profile = activeProfile(env);
-  const prefix = profile === "dev" ? "coderclaw --dev" : profile ? `coderclaw --profile ${profile}` : "coderclaw";
+  const prefix =
+    profile === "dev" ? "coderclaw --dev" : profile ? `coderclaw --profile ${profile}` : "coderclaw";
   return `${prefix} ${rest}`;
 }

@@ -1,4 +1,4 @@
-import convict from "convict";
+import type convict from "convict";
 
 export type GatewayMode = "local" | "remote";
 export type BindMode = "loopback" | "lan" | "tailnet" | "auto" | "custom";
@@ -68,7 +68,8 @@ export interface CoderclawConfig {
 }
 
 const positiveInt = (name: string) => (value: unknown) => {
-  if (!Number.isInteger(value) || (value as number) <= 0) throw new Error(`${name} must be a positive integer`);
+  if (!Number.isInteger(value) || (value as number) <= 0)
+    throw new Error(`${name} must be a positive integer`);
 };
 
 const agentList = (value: unknown) => {
@@ -78,7 +79,8 @@ const agentList = (value: unknown) => {
       throw new Error(`[${index}] must be an object`);
     }
     const id = (entry as { id?: unknown }).id;
-    if (typeof id !== "string" || id.trim() === "") throw new Error(`[${index}].id must be a non-empty string`);
+    if (typeof id !== "string" || id.trim() === "")
+      throw new Error(`[${index}].id must be a non-empty string`);
   });
 };
 
@@ -189,7 +191,11 @@ export const configSchema: convict.Schema<CoderclawConfig> = {
       workspace: { doc: "Agent workspace directory.", format: String, default: null, nullable: true },
       model: { doc: "Default provider/model.", format: String, default: null, nullable: true },
       timeoutSeconds: { doc: "Agent run timeout (0 = none).", format: "nat", default: 600 },
-      maxConcurrent: { doc: "Parallel runs across sessions.", format: positiveInt("maxConcurrent"), default: 4 },
+      maxConcurrent: {
+        doc: "Parallel runs across sessions.",
+        format: positiveInt("maxConcurrent"),
+        default: 4,
+      },
     },
     list: { doc: "Configured agents.", format: agentList, default: [] },
   },

@@ -37,7 +37,14 @@ export function writeConfigFile(
 function appendAudit(auditLogPath: string, configPath: string, result: string, source = "config-io"): void {
   try {
     fs.mkdirSync(path.dirname(auditLogPath), { recursive: true });
-    const record = { ts: new Date().toISOString(), source, event: "config.write", result, configPath, pid: process.pid };
+    const record = {
+      ts: new Date().toISOString(),
+      source,
+      event: "config.write",
+      result,
+      configPath,
+      pid: process.pid,
+    };
     fs.appendFileSync(auditLogPath, `${JSON.stringify(record)}\n`);
   } catch {
     // The audit trail is best effort; the config write itself already succeeded or threw.
@@ -45,7 +52,11 @@ function appendAudit(auditLogPath: string, configPath: string, result: string, s
 }
 
 /** Returns a copy of `target` with `value` set at the dotted `keyPath`, creating objects on the way. */
-export function setAtPath(target: Record<string, unknown>, keyPath: string, value: unknown): Record<string, unknown> {
+export function setAtPath(
+  target: Record<string, unknown>,
+  keyPath: string,
+  value: unknown,
+): Record<string, unknown> {
   const copy = structuredClone(target);
   const parts = keyPath.split(".");
   let node: Record<string, unknown> = copy;

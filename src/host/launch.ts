@@ -93,7 +93,10 @@ function ensureDevConfig(configPath: string, env: Env, reset: boolean, out: (lin
       gateway: { mode: "local", bind: "loopback" },
       agents: { defaults: { workspace }, list: [{ id: "dev", default: true, workspace }] },
     },
-    { auditLogPath: path.join(resolveLogDir(resolveStateDir(env)), "config-audit.jsonl"), source: "gateway --dev" },
+    {
+      auditLogPath: path.join(resolveLogDir(resolveStateDir(env)), "config-audit.jsonl"),
+      source: "gateway --dev",
+    },
   );
   fs.mkdirSync(workspace, { recursive: true });
   out(`Dev config ready: ${configPath}`);

@@ -16,7 +16,10 @@ export function packageInfo(): PackageInfo {
   for (;;) {
     const manifest = path.join(dir, "package.json");
     if (fs.existsSync(manifest)) {
-      const { name, version } = JSON.parse(fs.readFileSync(manifest, "utf8")) as { name?: string; version?: string };
+      const { name, version } = JSON.parse(fs.readFileSync(manifest, "utf8")) as {
+        name?: string;
+        version?: string;
+      };
       if (name === "coderclaw-gateway") {
         cached = { root: dir, version: version ?? "dev" };
         return cached;

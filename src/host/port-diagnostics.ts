@@ -9,18 +9,14 @@ function hintFor(listeners: PortListener[]): string {
   if (command.includes("coderclaw")) {
     return "Gateway already running locally. Stop it (coderclaw gateway stop) or use a different port.";
   }
-  if (/\bssh\b/.test(command)) return "SSH tunnel already bound to this port. Close the tunnel or use a different port.";
+  if (/\bssh\b/.test(command))
+    return "SSH tunnel already bound to this port. Close the tunnel or use a different port.";
   return "Another process is listening on this port.";
 }
 
 /** The "port busy" block printed after a failed start: who holds the port and what to do. */
 export async function describePortHolders(port: number): Promise<string[]> {
-  let listeners: PortListener[] = [];
-  try {
-    listeners = await findPortListeners(port);
-  } catch {
-    listeners = [];
-  }
+  const listeners = await findPortListeners(port).catch((): PortListener[] => []);
   return [
     `Port ${port} is already in use.`,
     ...listeners.map((l) => `- pid ${l.pid}${l.user ? ` ${l.user}` : ""}: ${l.command} (${l.address})`),

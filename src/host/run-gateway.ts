@@ -17,7 +17,8 @@ function authLine(plan: LaunchPlan): string {
   const { auth } = plan;
   const kind = auth.mode === "password" ? "password" : "token";
   const source = kind === "password" ? auth.passwordSource : auth.tokenSource;
-  if (plan.generatedToken) return `auth: token generated and stored in ${plan.configPath} (gateway.auth.token)`;
+  if (plan.generatedToken)
+    return `auth: token generated and stored in ${plan.configPath} (gateway.auth.token)`;
   if (source === "env") return `auth: ${kind} from CODERCLAW_GATEWAY_${kind.toUpperCase()}`;
   if (source === "cli") return `auth: ${kind} from --${kind}`;
   return `auth: ${kind} in ${plan.configPath} (gateway.auth.${kind})`;
@@ -64,7 +65,8 @@ export async function runGateway(flags: GatewayRunFlags, env: NodeJS.ProcessEnv,
     const snapshot = first ? plan.snapshot : readConfigSnapshot(plan.configPath);
     const usable = snapshot.valid ? snapshot : plan.snapshot;
     first = false;
-    const auth = usable === plan.snapshot ? plan.auth : resolveGatewayAuth(usable.config, flagOverrides(flags), env);
+    const auth =
+      usable === plan.snapshot ? plan.auth : resolveGatewayAuth(usable.config, flagOverrides(flags), env);
     return {
       snapshot: usable,
       auth,
@@ -96,7 +98,11 @@ export async function runGateway(flags: GatewayRunFlags, env: NodeJS.ProcessEnv,
 }
 
 function flagOverrides(flags: GatewayRunFlags) {
-  return { mode: flags.auth as "token" | "password" | undefined, token: flags.token, password: flags.password };
+  return {
+    mode: flags.auth as "token" | "password" | undefined,
+    token: flags.token,
+    password: flags.password,
+  };
 }
 
 export { LaunchError };

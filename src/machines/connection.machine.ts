@@ -98,7 +98,10 @@ export const connectionMachine = setup({
             assign({ close: ({ event }) => ({ code: event.code, reason: event.reason }) }),
           ],
         },
-        CLOSE: { target: "closing", actions: assign({ close: ({ event }) => ({ code: event.code, reason: event.reason }) }) },
+        CLOSE: {
+          target: "closing",
+          actions: assign({ close: ({ event }) => ({ code: event.code, reason: event.reason }) }),
+        },
       },
     },
     challenged: {
@@ -146,13 +149,19 @@ export const connectionMachine = setup({
         handshakeTimeout: { target: "closing", actions: assign({ close: () => HANDSHAKE_TIMEOUT_CLOSE }) },
       },
       on: {
-        CLOSE: { target: "closing", actions: assign({ close: ({ event }) => ({ code: event.code, reason: event.reason }) }) },
+        CLOSE: {
+          target: "closing",
+          actions: assign({ close: ({ event }) => ({ code: event.code, reason: event.reason }) }),
+        },
       },
     },
     ready: {
       invoke: { src: "keepalive", input: ({ context }) => ({ connId: context.connId }) },
       on: {
-        CLOSE: { target: "closing", actions: assign({ close: ({ event }) => ({ code: event.code, reason: event.reason }) }) },
+        CLOSE: {
+          target: "closing",
+          actions: assign({ close: ({ event }) => ({ code: event.code, reason: event.reason }) }),
+        },
         PEER_UNRESPONSIVE: {
           target: "closed",
           actions: { type: "terminateSocket", params: ({ context }) => ({ connId: context.connId }) },
@@ -162,7 +171,10 @@ export const connectionMachine = setup({
     closing: {
       entry: {
         type: "closeSocket",
-        params: ({ context }) => ({ connId: context.connId, close: context.close ?? HANDSHAKE_TIMEOUT_CLOSE }),
+        params: ({ context }) => ({
+          connId: context.connId,
+          close: context.close ?? HANDSHAKE_TIMEOUT_CLOSE,
+        }),
       },
       after: {
         closeGrace: {

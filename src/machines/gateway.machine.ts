@@ -62,7 +62,11 @@ export const gatewayMachine = setup({
       },
       on: {
         // A stop that arrives mid-start is remembered and honoured as soon as the server is up.
-        DRAIN: { actions: assign({ shutdown: ({ event }) => ({ reason: event.reason, restartExpectedMs: event.restartExpectedMs }) }) },
+        DRAIN: {
+          actions: assign({
+            shutdown: ({ event }) => ({ reason: event.reason, restartExpectedMs: event.restartExpectedMs }),
+          }),
+        },
       },
     },
     ready: {
@@ -72,7 +76,9 @@ export const gatewayMachine = setup({
       on: {
         DRAIN: {
           target: "draining",
-          actions: assign({ shutdown: ({ event }) => ({ reason: event.reason, restartExpectedMs: event.restartExpectedMs }) }),
+          actions: assign({
+            shutdown: ({ event }) => ({ reason: event.reason, restartExpectedMs: event.restartExpectedMs }),
+          }),
         },
         FAULT: {
           target: "closing",
@@ -101,7 +107,10 @@ export const gatewayMachine = setup({
         src: "closeServer",
         input: ({ context }) => context.shutdown ?? { reason: "gateway stopping", restartExpectedMs: null },
         onDone: [{ guard: ({ context }) => context.error !== null, target: "failed" }, { target: "stopped" }],
-        onError: [{ guard: ({ context }) => context.error !== null, target: "failed" }, { target: "stopped" }],
+        onError: [
+          { guard: ({ context }) => context.error !== null, target: "failed" },
+          { target: "stopped" },
+        ],
       },
     },
     stopped: {

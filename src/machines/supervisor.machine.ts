@@ -2,8 +2,7 @@ import { assign, sendTo, setup, stateIn } from "xstate";
 import { gatewayMachine, type DrainRequest, type GatewayOutput } from "./gateway.machine.js";
 
 export type SupervisorEvent =
-  | { type: "STOP"; reason: string; signal?: string }
-  | ({ type: "RESTART" } & DrainRequest);
+  { type: "STOP"; reason: string; signal?: string } | ({ type: "RESTART" } & DrainRequest);
 
 export interface SupervisorContext {
   /** Consecutive crashes of a gateway that had been running; drives the restart backoff. */
@@ -17,10 +16,12 @@ export interface SupervisorOutput {
   error: string | null;
 }
 
-const failedWhile = (phase: "starting" | "running") => ({ event }: { event: unknown }) => {
-  const output = (event as { output?: GatewayOutput }).output;
-  return output?.status === "failed" && output.failedWhile === phase;
-};
+const failedWhile =
+  (phase: "starting" | "running") =>
+  ({ event }: { event: unknown }) => {
+    const output = (event as { output?: GatewayOutput }).output;
+    return output?.status === "failed" && output.failedWhile === phase;
+  };
 
 /**
  * The root actor: owns the gateway's lifetime. Stop and restart both drain the gateway first;
@@ -75,7 +76,10 @@ export const supervisorMachine = setup({
           {
             guard: "failedWhileRunning",
             target: "backoff",
-            actions: assign({ crashes: ({ context }) => context.crashes + 1, error: ({ event }) => event.output.error }),
+            actions: assign({
+              crashes: ({ context }) => context.crashes + 1,
+              error: ({ event }) => event.output.error,
+            }),
           },
           { target: "stopped" },
         ],
@@ -115,7 +119,9 @@ export const supervisorMachine = setup({
         stopping: {
           after: { stopDeadline: { target: "#supervisor.timedOut", actions: "announceStopTimeout" } },
           on: {
-            STOP: { actions: { type: "announceSignalIgnored", params: ({ event }) => ({ signal: event.signal }) } },
+            STOP: {
+              actions: { type: "announceSignalIgnored", params: ({ event }) => ({ signal: event.signal }) },
+            },
             RESTART: { actions: { type: "announceSignalIgnored", params: () => ({ signal: "SIGUSR1" }) } },
           },
         },

@@ -71,8 +71,15 @@ export class Dispatcher {
     }
     const checked = validateRequestFrame(frame);
     if (!checked.ok) {
-      const id = typeof (frame as { id?: unknown })?.id === "string" ? (frame as { id: string }).id : "invalid";
-      send(response(id, false, errorShape(ErrorCodes.INVALID_REQUEST, `invalid request frame: ${checked.message}`)));
+      const id =
+        typeof (frame as { id?: unknown })?.id === "string" ? (frame as { id: string }).id : "invalid";
+      send(
+        response(
+          id,
+          false,
+          errorShape(ErrorCodes.INVALID_REQUEST, `invalid request frame: ${checked.message}`),
+        ),
+      );
       return;
     }
     const { id, method, params } = checked.value;

@@ -3,27 +3,15 @@ import type { Static } from "@sinclair/typebox";
 import { PresenceEntry } from "./hello.js";
 import { NonEmptyString } from "./non-empty-string.js";
 
+/** The events this gateway emits (hello-ok `features.events`); upstream-only families join as they are built. */
 export const GATEWAY_EVENTS = [
   "connect.challenge",
-  "agent",
-  "chat",
   "presence",
   "tick",
-  "talk.mode",
   "shutdown",
   "health",
   "heartbeat",
-  "cron",
-  "node.pair.requested",
-  "node.pair.resolved",
-  "node.invoke.request",
-  "device.pair.requested",
-  "device.pair.resolved",
-  "voicewake.changed",
-  "exec.approval.requested",
-  "exec.approval.resolved",
   "inspect",
-  "reload",
 ] as const;
 export type GatewayEvent = (typeof GATEWAY_EVENTS)[number];
 

@@ -55,7 +55,8 @@ export type AuthFailureReason =
   | "password_missing_config"
   | "unauthorized";
 
-export type AuthResult = { ok: true; method: "token" | "password" } | { ok: false; reason: AuthFailureReason };
+export type AuthResult =
+  { ok: true; method: "token" | "password" } | { ok: false; reason: AuthFailureReason };
 
 function safeEqual(given: string, expected: string): boolean {
   const a = Buffer.from(given);
@@ -69,7 +70,9 @@ export function authorizeSecret(auth: GatewayAuth, given: { token?: string; pass
   if (auth.mode === "token") {
     if (!auth.token) return { ok: false, reason: "token_missing_config" };
     if (!given.token) return { ok: false, reason: "token_missing" };
-    return safeEqual(given.token, auth.token) ? { ok: true, method: "token" } : { ok: false, reason: "token_mismatch" };
+    return safeEqual(given.token, auth.token)
+      ? { ok: true, method: "token" }
+      : { ok: false, reason: "token_mismatch" };
   }
   if (auth.mode === "password") {
     if (!auth.password) return { ok: false, reason: "password_missing_config" };

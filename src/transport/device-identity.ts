@@ -35,7 +35,11 @@ function loadPublicKey(text: string): { key: KeyObject; raw: Buffer } | null {
     }
     const raw = fromBase64Url(text);
     if (raw.length !== 32) return null;
-    const key = createPublicKey({ key: Buffer.concat([ED25519_SPKI_PREFIX, raw]), format: "der", type: "spki" });
+    const key = createPublicKey({
+      key: Buffer.concat([ED25519_SPKI_PREFIX, raw]),
+      format: "der",
+      type: "spki",
+    });
     return { key, raw };
   } catch {
     return null;
@@ -47,8 +51,19 @@ export function deviceIdForPublicKey(raw: Buffer): string {
 }
 
 /** `v2|deviceId|clientId|clientMode|role|scopes|signedAtMs|token|nonce` (v1 without the nonce). */
-export function deviceSignaturePayload(device: Pick<DeviceBlock, "id" | "signedAt" | "nonce">, fields: SignedFields): string {
-  const base = [device.id, fields.clientId, fields.clientMode, fields.role, fields.scopes.join(","), String(device.signedAt), fields.token];
+export function deviceSignaturePayload(
+  device: Pick<DeviceBlock, "id" | "signedAt" | "nonce">,
+  fields: SignedFields,
+): string {
+  const base = [
+    device.id,
+    fields.clientId,
+    fields.clientMode,
+    fields.role,
+    fields.scopes.join(","),
+    String(device.signedAt),
+    fields.token,
+  ];
   return device.nonce !== undefined ? ["v2", ...base, device.nonce].join("|") : ["v1", ...base].join("|");
 }
 
@@ -64,14 +79,15 @@ export function verifyDevice(
   if (publicKey && deviceIdForPublicKey(publicKey.raw) !== device.id) {
     return { ok: false, message: "device identity mismatch" };
   }
-  if (Math.abs(now - device.signedAt) > SIGNATURE_SKEW_MS) return { ok: false, message: "device signature expired" };
+  if (Math.abs(now - device.signedAt) > SIGNATURE_SKEW_MS)
+    return { ok: false, message: "device signature expired" };
   if (device.nonce === undefined && !isLocal) return { ok: false, message: "device nonce required" };
   if (device.nonce !== undefined && device.nonce !== challengeNonce) {
     return { ok: false, message: "device nonce mismatch" };
   }
   if (!publicKey) return { ok: false, message: "device public key invalid" };
   const payload = Buffer.from(deviceSignaturePayload(device, fields), "utf8");
-  let valid = false;
+  let valid: boolean;
   try {
     valid = verify(null, payload, publicKey.key, fromBase64Url(device.signature));
   } catch {

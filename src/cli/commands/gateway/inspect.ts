@@ -5,7 +5,8 @@ import { CoderclawCommand, connectionFlags } from "../../base-command.js";
 import { renderActorTree, renderTransition } from "../../render-actor-tree.js";
 
 export default class GatewayInspect extends CoderclawCommand {
-  static override summary = "Show the live actor tree (supervisor, gateway, connections, runs) and its states.";
+  static override summary =
+    "Show the live actor tree (supervisor, gateway, connections, runs) and its states.";
   static override flags = {
     ...connectionFlags,
     follow: Flags.boolean({ char: "f", description: "Keep printing transitions as they happen." }),
@@ -22,9 +23,13 @@ export default class GatewayInspect extends CoderclawCommand {
       this.error((error as Error).message, { exit: 1 });
     }
     const { client } = session;
-    const snapshot = await client.request<{ ts: number; actors: ActorTreeNode[] }>("inspect.snapshot", {}, {
-      timeoutMs: flags.timeout,
-    });
+    const snapshot = await client.request<{ ts: number; actors: ActorTreeNode[] }>(
+      "inspect.snapshot",
+      {},
+      {
+        timeoutMs: flags.timeout,
+      },
+    );
     if (flags.json) this.line(JSON.stringify(snapshot));
     else renderActorTree(snapshot.actors).forEach((line) => this.line(line));
     if (!flags.follow) {

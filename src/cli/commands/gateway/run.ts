@@ -3,7 +3,9 @@ import { runGateway } from "../../../host/run-gateway.js";
 import { CoderclawCommand } from "../../base-command.js";
 
 export const gatewayRunFlags = {
-  port: Flags.string({ description: "Port (--port → CODERCLAW_GATEWAY_PORT → gateway.port → 18789; 0 = any free port)." }),
+  port: Flags.string({
+    description: "Port (--port → CODERCLAW_GATEWAY_PORT → gateway.port → 18789; 0 = any free port).",
+  }),
   bind: Flags.string({ description: 'Bind mode: "loopback", "lan", "tailnet", "auto" or "custom".' }),
   auth: Flags.string({ description: 'Auth mode override: "token" or "password".' }),
   token: Flags.string({ description: "Token override (also exported as CODERCLAW_GATEWAY_TOKEN)." }),

@@ -1,0 +1,215 @@
+import fs from "node:fs";
+import path from "node:path";
+import {
+  killAll,
+  localConfig,
+  makeTempHome,
+  runCli,
+  startGateway,
+  TEST_TOKEN,
+  type GatewayProcess,
+  type TempHome,
+} from "./helpers/gateway-process.js";
+import { WsPeer } from "./helpers/ws-peer.js";
+
+describe("core methods and HTTP probes", () => {
+  let home: TempHome;
+  let gateway: GatewayProcess;
+  const peers: WsPeer[] = [];
+  const connected = async (params: Record<string, unknown> = {}) => {
+    const peer = await WsPeer.open(gateway.url);
+    peers.push(peer);
+    expect((await peer.connect({ auth: { token: TEST_TOKEN }, ...params })).ok).toBe(true);
+    return peer;
+  };
+
+  beforeAll(async () => {
+    home = makeTempHome();
+    home.writeConfig(localConfig({ remote: { password: "remote-secret" } }));
+    gateway = await startGateway(home.env);
+  });
+  afterEach(() => peers.splice(0).forEach((peer) => peer.close()));
+  afterAll(async () => {
+    await gateway?.stop();
+    await killAll();
+    home.cleanup();
+  });
+
+  it("GET /healthz answers 200 while the process serves", async () => {
+    const res = await fetch(`http://127.0.0.1:${gateway.port}/healthz`);
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ ok: true, state: "ready" });
+  });
+
+  it("GET /readyz answers 200 when the gateway machine is ready", async () => {
+    const res = await fetch(`http://127.0.0.1:${gateway.port}/readyz`);
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ ready: true, state: "ready" });
+  });
+
+  it("answers 404 for any other path", async () => {
+    for (const target of ["/", "/v1/models", "/healthz/extra"]) {
+      const res = await fetch(`http://127.0.0.1:${gateway.port}${target}`);
+      expect(res.status).toBe(404);
+    }
+  });
+
+  it("serves WebSocket and HTTP on the same port, on 127.0.0.1 and ::1", async () => {
+    const peer = await WsPeer.open(`ws://[::1]:${gateway.port}`);
+    peers.push(peer);
+    expect((await peer.connect({ auth: { token: TEST_TOKEN } })).ok).toBe(true);
+  });
+
+  it("health returns the cached summary; probe: true refreshes it", async () => {
+    const peer = await connected();
+    const cached = (await peer.request("health")).payload;
+    expect(cached).toMatchObject({ ok: true, defaultAgentId: "main", channels: {}, sessions: { count: 0 } });
+    const probed = (await peer.request("health", { probe: true })).payload;
+    expect(probed.ts).toBeGreaterThanOrEqual(cached.ts);
+    await peer.until(() => peer.events("health").length > 0, 3_000, "health event");
+    const event = peer.events("health")[0];
+    expect(event?.stateVersion?.health).toBeGreaterThan(1);
+  });
+
+  it("status reports the lifecycle state, listener and paths", async () => {
+    const peer = await connected();
+    const status = (await peer.request("status")).payload;
+    expect(status.gateway).toMatchObject({
+      state: "ready",
+      port: gateway.port,
+      bind: "loopback",
+      authMode: "token",
+      configPath: home.configPath,
+      stateDir: home.stateDir,
+      pid: gateway.child.pid,
+    });
+    expect(status.connections.count).toBeGreaterThanOrEqual(1);
+  });
+
+  it("system-event records presence and broadcasts it; system-presence lists it after the gateway's self entry", async () => {
+    const watcher = await connected();
+    const peer = await connected();
+    const res = await peer.request("system-event", {
+      text: "node online",
+      instanceId: "node-1",
+      host: "lab",
+    });
+    expect(res.payload).toMatchObject({ ok: true });
+    await watcher.until(
+      () =>
+        watcher
+          .events("presence")
+          .find((e) => e.payload.presence.some((p: { instanceId?: string }) => p.instanceId === "node-1")),
+      2_000,
+      "presence with node-1",
+    );
+    const list = (await peer.request("system-presence")).payload as Array<{
+      reason?: string;
+      instanceId?: string;
+      text?: string;
+    }>;
+    expect(list[0]?.reason).toBe("self");
+    expect(list.find((entry) => entry.instanceId === "node-1")?.text).toBe("node online");
+  });
+
+  it("last-heartbeat is null until a heartbeat happens; set-heartbeats toggles heartbeats", async () => {
+    const peer = await connected();
+    expect((await peer.request("last-heartbeat")).payload).toBeNull();
+    expect((await peer.request("set-heartbeats", { enabled: false })).payload).toEqual({
+      ok: true,
+      enabled: false,
+    });
+    expect((await peer.request("status")).payload.heartbeat.enabled).toBe(false);
+    await peer.request("set-heartbeats", { enabled: true });
+  });
+
+  it("config.get returns the file with secrets redacted and a hash of its content", async () => {
+    const peer = await connected();
+    const snapshot = (await peer.request("config.get")).payload;
+    expect(snapshot.path).toBe(home.configPath);
+    expect(snapshot.valid).toBe(true);
+    expect(snapshot.hash).toMatch(/^[0-9a-f]{64}$/);
+    expect(snapshot.parsed.gateway.auth.token).toBe("__CODERCLAW_REDACTED__");
+    expect(snapshot.config.gateway.remote.password).toBe("__CODERCLAW_REDACTED__");
+    expect(JSON.stringify(snapshot)).not.toContain(TEST_TOKEN);
+  });
+
+  it("logs.tail returns whole log lines and a cursor; the next call returns only newer lines", async () => {
+    const peer = await connected();
+    const first = (await peer.request("logs.tail", {})).payload;
+    expect(first.file).toBe(path.join(home.stateDir, "logs", "gateway.log"));
+    expect(first.lines.length).toBeGreaterThan(0);
+    expect(() => first.lines.map((line: string) => JSON.parse(line))).not.toThrow();
+    expect(first.lines.join("\n")).toContain("listening on ws://127.0.0.1");
+    await connected({ client: { id: "tail-marker", version: "1", platform: "linux", mode: "test" } });
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const next = (await peer.request("logs.tail", { cursor: first.cursor })).payload;
+    expect(next.reset).toBe(false);
+    expect(next.lines.some((line: string) => line.includes("tail-marker"))).toBe(true);
+    expect(next.lines.some((line: string) => line.includes("listening on ws://"))).toBe(false);
+    expect(fs.readFileSync(first.file, "utf8")).not.toContain(TEST_TOKEN);
+  });
+
+  it("logs.tail with a cursor beyond the file size resets", async () => {
+    const peer = await connected();
+    const tail = (await peer.request("logs.tail", { cursor: 10_000_000_000 })).payload;
+    expect(tail.reset).toBe(true);
+  });
+
+  it("inspect.snapshot shows supervisor → gateway → connection actors with their states", async () => {
+    const peer = await connected();
+    const { actors } = (await peer.request("inspect.snapshot")).payload;
+    const supervisor = actors.find((a: { id: string }) => a.id === "supervisor");
+    expect(supervisor.state).toEqual({ supervising: "running" });
+    const gatewayNode = supervisor.children.find((c: { machine: string }) => c.machine === "gateway");
+    expect(gatewayNode.state).toBe("ready");
+    const connections = gatewayNode.children.filter((c: { id: string }) => c.id.startsWith("connection:"));
+    expect(connections.length).toBeGreaterThanOrEqual(1);
+    expect(connections.every((c: { state: string }) => c.state === "ready")).toBe(true);
+  });
+
+  it("`coderclaw gateway inspect` prints the live tree", async () => {
+    const result = await runCli(["gateway", "inspect"], {
+      ...home.env,
+      CODERCLAW_GATEWAY_PORT: String(gateway.port),
+    });
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/^supervisor {2}supervising\.running$/m);
+    expect(result.stdout).toMatch(/gateway {2}ready/);
+    expect(result.stdout).toMatch(/connection:[0-9a-f-]{36} {2}ready/);
+  });
+
+  it("`coderclaw gateway inspect --follow` prints transitions as connections come and go", async () => {
+    const { spawn } = await import("node:child_process");
+    const { CLI } = await import("./helpers/gateway-process.js");
+    const child = spawn(process.execPath, [CLI, "gateway", "inspect", "--follow"], {
+      env: { ...home.env, CODERCLAW_GATEWAY_PORT: String(gateway.port) },
+    });
+    let stdout = "";
+    child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
+    try {
+      const deadline = Date.now() + 8_000;
+      while (!stdout.includes("supervisor") && Date.now() < deadline)
+        await new Promise((r) => setTimeout(r, 50));
+      const visitor = await connected();
+      visitor.close();
+      while (!/connection:\S+ {2}closed/.test(stdout) && Date.now() < deadline)
+        await new Promise((r) => setTimeout(r, 50));
+      expect(stdout).toMatch(/connection:\S+ {2}started/);
+      expect(stdout).toMatch(/connection:\S+ {2}ready \(xstate\.done\.actor/);
+      expect(stdout).toMatch(/connection:\S+ {2}closed \[done\]/);
+    } finally {
+      child.kill("SIGTERM");
+      await new Promise((resolve) => child.once("exit", resolve));
+    }
+  });
+
+  it("`coderclaw gateway inspect` fails fast with the target when no gateway listens", async () => {
+    const started = Date.now();
+    const result = await runCli(["gateway", "inspect"], { ...home.env, CODERCLAW_GATEWAY_PORT: "1" });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain("gateway closed (1006 abnormal closure (no close frame))");
+    expect(result.stderr).toContain("Gateway target: ws://127.0.0.1:1");
+    expect(Date.now() - started).toBeLessThan(3_000);
+  });
+});
