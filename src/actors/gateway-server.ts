@@ -261,8 +261,7 @@ export class GatewayServer {
       this.dispatcher.handle(connection.session, text, (frame) => connection.socket.send(frame));
       return;
     }
-    const state = connection.actor.getSnapshot().value;
-    if (state !== "awaiting-connect") return;
+    if (!connection.actor.getSnapshot().matches({ handshake: "awaiting-connect" })) return;
     connection.actor.send(this.classifyFirstFrame(text));
   }
 

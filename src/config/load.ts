@@ -68,6 +68,21 @@ function structuralIssues(
   return issues;
 }
 
+/** The parts of the file the schema knows, so values can be checked even when unknown keys are present. */
+function knownKeysOnly(value: Record<string, unknown>, schemaNode: unknown): Record<string, unknown> {
+  const known: Record<string, unknown> = {};
+  for (const [key, child] of Object.entries(value)) {
+    const node = isPlainObject(schemaNode) ? schemaNode[key] : undefined;
+    if (node === undefined) continue;
+    if (isPlainObject(node) && !("default" in node)) {
+      if (isPlainObject(child)) known[key] = knownKeysOnly(child, node);
+    } else {
+      known[key] = child;
+    }
+  }
+  return known;
+}
+
 const CONVICT_LINE = /^([\w.]+): (.*)$/;
 
 function valueIssues(parsed: Record<string, unknown>): { issues: ConfigIssue[]; config: CoderclawConfig } {
@@ -96,8 +111,9 @@ export function validateConfigObject(parsed: unknown): { issues: ConfigIssue[]; 
     return { issues: [{ path: "", message: "config must be a JSON5 object" }], config: defaultConfig() };
   }
   const structural = structuralIssues(parsed, configSchema, "");
-  if (structural.length > 0) return { issues: structural, config: defaultConfig() };
-  return valueIssues(parsed);
+  const values = valueIssues(knownKeysOnly(parsed, configSchema));
+  if (structural.length > 0) return { issues: [...structural, ...values.issues], config: defaultConfig() };
+  return values;
 }
 
 export function readConfigSnapshot(configPath: string): ConfigSnapshot {

@@ -1,4 +1,5 @@
 import type convict from "convict";
+import { validateProviders, type ProvidersConfig } from "./providers.js";
 
 export type GatewayMode = "local" | "remote";
 export type BindMode = "loopback" | "lan" | "tailnet" | "auto" | "custom";
@@ -62,6 +63,7 @@ export interface CoderclawConfig {
     };
     list: AgentEntry[];
   };
+  providers: ProvidersConfig;
   session: { mainKey: string; scope: "per-sender" | "global" };
   commands: { restart: boolean };
   logging: { level: LogLevel; file: string | null; maxFileBytes: number; maxFiles: number };
@@ -198,6 +200,11 @@ export const configSchema: convict.Schema<CoderclawConfig> = {
       },
     },
     list: { doc: "Configured agents.", format: agentList, default: [] },
+  },
+  providers: {
+    doc: "Named providers agents can use: echo, command (a local coding CLI), openai (any compatible endpoint).",
+    format: validateProviders,
+    default: {},
   },
   session: {
     mainKey: { doc: "Main session key.", format: String, default: "main" },

@@ -37,6 +37,22 @@ export type AuthenticatedSession = unknown;
 
 const notProvided = new Error("connection machine: the runtime must provide this actor");
 
+const INTERNAL_ERROR_CLOSE: CloseRequest = { code: 1011, reason: "internal error" };
+
+/** An authentication failure that is not a HandshakeRejection (a bug) still closes cleanly. */
+export function asRejection(error: unknown): HandshakeRejection {
+  const candidate = error as Partial<HandshakeRejection> | null;
+  if (candidate && typeof candidate.code === "number" && typeof candidate.reason === "string") {
+    return candidate as HandshakeRejection;
+  }
+  return INTERNAL_ERROR_CLOSE;
+}
+
+const closeOf = (rejection: HandshakeRejection): CloseRequest => ({
+  code: rejection.code,
+  reason: rejection.reason,
+});
+
 export const HANDSHAKE_TIMEOUT_CLOSE: CloseRequest = { code: 1000, reason: "" };
 
 /**
@@ -68,83 +84,14 @@ export const connectionMachine = setup({
 }).createMachine({
   id: "connection",
   context: ({ input }) => ({ connId: input.connId, connectRequest: null, close: null }),
-  initial: "awaiting-connect",
+  initial: "handshake",
   on: {
     SOCKET_CLOSED: ".closed",
   },
   states: {
-    "awaiting-connect": {
-      entry: { type: "sendChallenge", params: ({ context }) => ({ connId: context.connId }) },
-      after: {
-        handshakeTimeout: {
-          target: "closing",
-          actions: assign({ close: () => HANDSHAKE_TIMEOUT_CLOSE }),
-        },
-      },
-      on: {
-        CONNECT_RECEIVED: {
-          target: "challenged",
-          actions: assign({
-            connectRequest: ({ event }) => ({ requestId: event.requestId, params: event.params }),
-          }),
-        },
-        HANDSHAKE_REJECTED: {
-          target: "closing",
-          actions: [
-            {
-              type: "sendRejection",
-              params: ({ context, event }) => ({ connId: context.connId, rejection: event }),
-            },
-            assign({ close: ({ event }) => ({ code: event.code, reason: event.reason }) }),
-          ],
-        },
-        CLOSE: {
-          target: "closing",
-          actions: assign({ close: ({ event }) => ({ code: event.code, reason: event.reason }) }),
-        },
-      },
-    },
-    challenged: {
-      invoke: {
-        src: "authenticate",
-        input: ({ context }) => ({
-          connId: context.connId,
-          requestId: context.connectRequest?.requestId ?? "",
-          params: context.connectRequest?.params,
-        }),
-        onDone: {
-          target: "ready",
-          actions: [
-            {
-              type: "sendHelloOk",
-              params: ({ context, event }) => ({
-                connId: context.connId,
-                requestId: context.connectRequest?.requestId ?? "",
-                session: event.output,
-              }),
-            },
-            assign({ connectRequest: null }),
-          ],
-        },
-        onError: {
-          target: "closing",
-          actions: [
-            {
-              type: "sendRejection",
-              params: ({ context, event }) => ({
-                connId: context.connId,
-                rejection: event.error as HandshakeRejection,
-              }),
-            },
-            assign({
-              close: ({ event }) => {
-                const rejection = event.error as HandshakeRejection;
-                return { code: rejection.code, reason: rejection.reason };
-              },
-            }),
-          ],
-        },
-      },
+    // One deadline for the whole handshake, counted from the challenge: a slow authentication cannot extend it.
+    handshake: {
+      initial: "awaiting-connect",
       after: {
         handshakeTimeout: { target: "closing", actions: assign({ close: () => HANDSHAKE_TIMEOUT_CLOSE }) },
       },
@@ -152,6 +99,66 @@ export const connectionMachine = setup({
         CLOSE: {
           target: "closing",
           actions: assign({ close: ({ event }) => ({ code: event.code, reason: event.reason }) }),
+        },
+      },
+      states: {
+        "awaiting-connect": {
+          entry: { type: "sendChallenge", params: ({ context }) => ({ connId: context.connId }) },
+          on: {
+            CONNECT_RECEIVED: {
+              target: "challenged",
+              actions: assign({
+                connectRequest: ({ event }) => ({ requestId: event.requestId, params: event.params }),
+              }),
+            },
+            HANDSHAKE_REJECTED: {
+              target: "#connection.closing",
+              actions: [
+                {
+                  type: "sendRejection",
+                  params: ({ context, event }) => ({ connId: context.connId, rejection: event }),
+                },
+                assign({ close: ({ event }) => ({ code: event.code, reason: event.reason }) }),
+              ],
+            },
+          },
+        },
+        challenged: {
+          invoke: {
+            src: "authenticate",
+            input: ({ context }) => ({
+              connId: context.connId,
+              requestId: context.connectRequest?.requestId ?? "",
+              params: context.connectRequest?.params,
+            }),
+            onDone: {
+              target: "#connection.ready",
+              actions: [
+                {
+                  type: "sendHelloOk",
+                  params: ({ context, event }) => ({
+                    connId: context.connId,
+                    requestId: context.connectRequest?.requestId ?? "",
+                    session: event.output,
+                  }),
+                },
+                assign({ connectRequest: null }),
+              ],
+            },
+            onError: {
+              target: "#connection.closing",
+              actions: [
+                {
+                  type: "sendRejection",
+                  params: ({ context, event }) => ({
+                    connId: context.connId,
+                    rejection: asRejection(event.error),
+                  }),
+                },
+                assign({ close: ({ event }) => closeOf(asRejection(event.error)) }),
+              ],
+            },
+          },
         },
       },
     },

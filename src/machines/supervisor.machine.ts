@@ -132,14 +132,22 @@ export const supervisorMachine = setup({
       after: { crashBackoff: "supervising" },
       on: { STOP: "stopped" },
     },
-    stopped: { type: "final" },
-    failed: { type: "final" },
-    timedOut: { type: "final" },
+    stopped: {
+      type: "final",
+      output: ({ context }) =>
+        ({ exitCode: 0, outcome: "stopped", error: context.error }) satisfies SupervisorOutput,
+    },
+    failed: {
+      type: "final",
+      output: ({ context }) =>
+        ({ exitCode: 1, outcome: "failed", error: context.error }) satisfies SupervisorOutput,
+    },
+    timedOut: {
+      type: "final",
+      output: ({ context }) =>
+        ({ exitCode: 0, outcome: "timed-out", error: context.error }) satisfies SupervisorOutput,
+    },
   },
-  output: ({ context, self }) => {
-    const snapshot = self.getSnapshot();
-    if (snapshot.matches("failed")) return { exitCode: 1, outcome: "failed", error: context.error };
-    if (snapshot.matches("timedOut")) return { exitCode: 0, outcome: "timed-out", error: context.error };
-    return { exitCode: 0, outcome: "stopped", error: context.error };
-  },
+  // The output of whichever final state was reached (the done-state event carries it).
+  output: ({ event }) => (event as unknown as { output: SupervisorOutput }).output,
 });

@@ -106,14 +106,23 @@ export function startGateway(
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       child.kill("SIGKILL");
-      reject(new Error(`gateway did not start in ${readyTimeoutMs}ms\nstdout:\n${stdout}\nstderr:\n${stderr}`));
+      reject(
+        new Error(`gateway did not start in ${readyTimeoutMs}ms\nstdout:\n${stdout}\nstderr:\n${stderr}`),
+      );
     }, readyTimeoutMs);
     const onData = () => {
       const match = /listening on ws:\/\/127\.0\.0\.1:(\d+)/.exec(stdout);
       if (match && /gateway ready/.test(stdout)) {
         clearTimeout(timer);
         const port = Number(match[1]);
-        resolve({ child, port, url: `ws://127.0.0.1:${port}`, output: () => ({ stdout, stderr }), exited, stop });
+        resolve({
+          child,
+          port,
+          url: `ws://127.0.0.1:${port}`,
+          output: () => ({ stdout, stderr }),
+          exited,
+          stop,
+        });
       }
     };
     child.stdout.on("data", (chunk: Buffer) => {
@@ -123,7 +132,11 @@ export function startGateway(
     child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
     void exited.then(({ code, signal }) => {
       clearTimeout(timer);
-      reject(new Error(`gateway exited early (code ${code}, signal ${signal})\nstdout:\n${stdout}\nstderr:\n${stderr}`));
+      reject(
+        new Error(
+          `gateway exited early (code ${code}, signal ${signal})\nstdout:\n${stdout}\nstderr:\n${stderr}`,
+        ),
+      );
     });
   });
 }

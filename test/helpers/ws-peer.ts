@@ -52,14 +52,20 @@ export class WsPeer {
   }
 
   /** Waits until `predicate` holds over what has been observed. */
-  async until<T>(predicate: () => T | undefined | null | false, timeoutMs = 5_000, what = "condition"): Promise<T> {
+  async until<T>(
+    predicate: () => T | undefined | null | false,
+    timeoutMs = 5_000,
+    what = "condition",
+  ): Promise<T> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const value = predicate();
       if (value) return value;
       const remaining = deadline - Date.now();
       if (remaining <= 0) {
-        throw new Error(`timed out waiting for ${what}; frames: ${JSON.stringify(this.frames).slice(0, 2000)}; closed: ${JSON.stringify(this.closed)}`);
+        throw new Error(
+          `timed out waiting for ${what}; frames: ${JSON.stringify(this.frames).slice(0, 2000)}; closed: ${JSON.stringify(this.closed)}`,
+        );
       }
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, remaining);
@@ -72,11 +78,19 @@ export class WsPeer {
   }
 
   challenge(): Promise<Frame> {
-    return this.until(() => this.frames.find((f) => f.event === "connect.challenge"), 5_000, "connect.challenge");
+    return this.until(
+      () => this.frames.find((f) => f.event === "connect.challenge"),
+      5_000,
+      "connect.challenge",
+    );
   }
 
   response(id: string, timeoutMs = 5_000): Promise<Frame> {
-    return this.until(() => this.frames.find((f) => f.type === "res" && f.id === id), timeoutMs, `response ${id}`);
+    return this.until(
+      () => this.frames.find((f) => f.type === "res" && f.id === id),
+      timeoutMs,
+      `response ${id}`,
+    );
   }
 
   waitClose(timeoutMs = 5_000): Promise<{ code: number; reason: string }> {

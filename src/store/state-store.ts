@@ -1,0 +1,358 @@
+import fs from "node:fs";
+import path from "node:path";
+import Database from "better-sqlite3";
+import { MIGRATIONS } from "./migrations.js";
+
+export type RunStatus = "accepted" | "streaming" | "ok" | "error";
+export type MessageState = "final" | "aborted" | "error" | "interrupted";
+
+export interface SessionRow {
+  key: string;
+  sessionId: string;
+  agentId: string;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export interface SessionSummary extends SessionRow {
+  messageCount: number;
+  lastMessage: { role: string; text: string; ts: number } | null;
+}
+
+export interface MessageRow {
+  id: number;
+  sessionId: string;
+  runId: string | null;
+  role: "user" | "assistant";
+  text: string;
+  state: MessageState;
+  ts: number;
+}
+
+export interface RunRow {
+  runId: string;
+  dedupeKey: string;
+  kind: string;
+  sessionKey: string;
+  sessionId: string;
+  agentId: string;
+  status: RunStatus;
+  stopReason: string | null;
+  text: string;
+  error: string | null;
+  acceptedAt: number;
+  startedAt: number | null;
+  endedAt: number | null;
+  meta: Record<string, unknown> | null;
+}
+
+export interface NewRun {
+  runId: string;
+  dedupeKey: string;
+  kind: string;
+  sessionKey: string;
+  sessionId: string;
+  agentId: string;
+  acceptedAt: number;
+  userText: string;
+}
+
+export interface RunOutcome {
+  status: "ok" | "error";
+  stopReason: string | null;
+  text: string;
+  error: string | null;
+  endedAt: number;
+  meta?: Record<string, unknown> | null;
+  /** The transcript state of the assistant message (none is written for an empty, failed run). */
+  messageState: MessageState;
+}
+
+/** A database that cannot be opened or used: names the file and what to run next. */
+export class StoreError extends Error {
+  readonly code = "STATE_DB_UNAVAILABLE";
+  constructor(
+    readonly file: string,
+    cause: unknown,
+  ) {
+    super(
+      `state database ${file} is unusable: ${(cause as Error)?.message ?? String(cause)}. Run \`coderclaw doctor\` to check it.`,
+    );
+  }
+}
+
+interface RawRun {
+  run_id: string;
+  dedupe_key: string;
+  kind: string;
+  session_key: string;
+  session_id: string;
+  agent_id: string;
+  status: RunStatus;
+  stop_reason: string | null;
+  text: string;
+  error: string | null;
+  accepted_at: number;
+  started_at: number | null;
+  ended_at: number | null;
+  meta: string | null;
+}
+
+const toRun = (raw: RawRun): RunRow => ({
+  runId: raw.run_id,
+  dedupeKey: raw.dedupe_key,
+  kind: raw.kind,
+  sessionKey: raw.session_key,
+  sessionId: raw.session_id,
+  agentId: raw.agent_id,
+  status: raw.status,
+  stopReason: raw.stop_reason,
+  text: raw.text,
+  error: raw.error,
+  acceptedAt: raw.accepted_at,
+  startedAt: raw.started_at,
+  endedAt: raw.ended_at,
+  meta: raw.meta ? (JSON.parse(raw.meta) as Record<string, unknown>) : null,
+});
+
+const SESSION_COLUMNS =
+  "key, session_id AS sessionId, agent_id AS agentId, created_at AS createdAt, updated_at AS updatedAt";
+
+/**
+ * Durable state in `<stateDir>/state.db` (SQLite, WAL): sessions, transcripts, runs and their
+ * idempotency keys. Every write that a client is told about is committed before it is told.
+ */
+export class StateStore {
+  private readonly db: Database.Database;
+  private readonly statements;
+
+  private constructor(
+    readonly file: string,
+    db: Database.Database,
+  ) {
+    this.db = db;
+    this.statements = {
+      getSession: db.prepare(`SELECT ${SESSION_COLUMNS} FROM sessions WHERE key = ?`),
+      insertSession: db.prepare(
+        "INSERT INTO sessions (key, session_id, agent_id, created_at, updated_at) VALUES (?, ?, ?, ?, ?)",
+      ),
+      touchSession: db.prepare("UPDATE sessions SET updated_at = ? WHERE key = ?"),
+      resetSession: db.prepare("UPDATE sessions SET session_id = ?, updated_at = ? WHERE key = ?"),
+      deleteSession: db.prepare("DELETE FROM sessions WHERE key = ?"),
+      insertMessage: db.prepare(
+        "INSERT INTO messages (session_id, run_id, role, text, state, ts) VALUES (?, ?, ?, ?, ?, ?)",
+      ),
+      history: db.prepare(
+        `SELECT id, session_id AS sessionId, run_id AS runId, role, text, state, ts FROM messages
+         WHERE session_id = ? ORDER BY id DESC LIMIT ?`,
+      ),
+      insertRun: db.prepare(
+        `INSERT INTO runs (run_id, dedupe_key, kind, session_key, session_id, agent_id, status, accepted_at)
+         VALUES (?, ?, ?, ?, ?, ?, 'accepted', ?)`,
+      ),
+      getRun: db.prepare("SELECT * FROM runs WHERE run_id = ?"),
+      getRunByDedupe: db.prepare("SELECT * FROM runs WHERE dedupe_key = ?"),
+      markStreaming: db.prepare("UPDATE runs SET status = 'streaming', started_at = ? WHERE run_id = ?"),
+      savePartial: db.prepare("UPDATE runs SET text = ? WHERE run_id = ?"),
+      finishRun: db.prepare(
+        `UPDATE runs SET status = ?, stop_reason = ?, text = ?, error = ?, ended_at = ?, meta = ? WHERE run_id = ?`,
+      ),
+      unfinished: db.prepare("SELECT * FROM runs WHERE status IN ('accepted', 'streaming')"),
+    };
+  }
+
+  static open(file: string): StateStore {
+    try {
+      fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+      const db = new Database(file, { timeout: 5_000 });
+      try {
+        db.pragma("journal_mode = WAL");
+        db.pragma("synchronous = NORMAL");
+        db.pragma("foreign_keys = ON");
+        migrate(db);
+        return new StateStore(file, db);
+      } catch (error) {
+        db.close();
+        throw error;
+      }
+    } catch (error) {
+      throw new StoreError(file, error);
+    }
+  }
+
+  close(): void {
+    if (this.db.open) this.db.close();
+  }
+
+  // ---- sessions ----------------------------------------------------------------------------------
+
+  getSession(key: string): SessionRow | null {
+    return (this.statements.getSession.get(key) as SessionRow | undefined) ?? null;
+  }
+
+  ensureSession(key: string, agentId: string, sessionId: string, now: number): SessionRow {
+    const existing = this.getSession(key);
+    if (existing) return existing;
+    this.statements.insertSession.run(key, sessionId, agentId, now, now);
+    return { key, sessionId, agentId, createdAt: now, updatedAt: now };
+  }
+
+  /** Starts a fresh transcript under the same key; the old messages stay in the file, unreachable. */
+  resetSession(key: string, sessionId: string, now: number): SessionRow | null {
+    const result = this.statements.resetSession.run(sessionId, now, key);
+    return result.changes > 0 ? this.getSession(key) : null;
+  }
+
+  deleteSession(key: string): boolean {
+    const session = this.getSession(key);
+    if (!session) return false;
+    this.db.transaction(() => {
+      this.db.prepare("DELETE FROM messages WHERE session_id = ?").run(session.sessionId);
+      this.statements.deleteSession.run(key);
+    })();
+    return true;
+  }
+
+  listSessions(limit = 500): SessionSummary[] {
+    const rows = this.db
+      .prepare(
+        `SELECT ${SESSION_COLUMNS},
+           (SELECT COUNT(*) FROM messages m WHERE m.session_id = s.session_id) AS messageCount
+         FROM sessions s ORDER BY updated_at DESC LIMIT ?`,
+      )
+      .all(limit) as Array<SessionRow & { messageCount: number }>;
+    const last = this.db.prepare(
+      "SELECT role, text, ts FROM messages WHERE session_id = ? ORDER BY id DESC LIMIT 1",
+    );
+    return rows.map((row) => ({
+      ...row,
+      lastMessage: (last.get(row.sessionId) as SessionSummary["lastMessage"] | undefined) ?? null,
+    }));
+  }
+
+  // ---- transcripts -------------------------------------------------------------------------------
+
+  /** The last `limit` messages of a transcript, oldest first. */
+  history(sessionId: string, limit: number): MessageRow[] {
+    return (this.statements.history.all(sessionId, limit) as MessageRow[]).reverse();
+  }
+
+  // ---- runs --------------------------------------------------------------------------------------
+
+  /** Records the run and its user message in one transaction (before the client is acked). */
+  createRun(run: NewRun): void {
+    this.db.transaction(() => {
+      this.statements.insertRun.run(
+        run.runId,
+        run.dedupeKey,
+        run.kind,
+        run.sessionKey,
+        run.sessionId,
+        run.agentId,
+        run.acceptedAt,
+      );
+      this.statements.insertMessage.run(
+        run.sessionId,
+        run.runId,
+        "user",
+        run.userText,
+        "final",
+        run.acceptedAt,
+      );
+      this.statements.touchSession.run(run.acceptedAt, run.sessionKey);
+    })();
+  }
+
+  getRun(runId: string): RunRow | null {
+    const raw = this.statements.getRun.get(runId) as RawRun | undefined;
+    return raw ? toRun(raw) : null;
+  }
+
+  findRunByDedupeKey(dedupeKey: string): RunRow | null {
+    const raw = this.statements.getRunByDedupe.get(dedupeKey) as RawRun | undefined;
+    return raw ? toRun(raw) : null;
+  }
+
+  markStreaming(runId: string, startedAt: number): void {
+    this.statements.markStreaming.run(startedAt, runId);
+  }
+
+  savePartial(runId: string, text: string): void {
+    this.statements.savePartial.run(text, runId);
+  }
+
+  /** Final status and the assistant's message, committed together. */
+  finishRun(run: Pick<RunRow, "runId" | "sessionId" | "sessionKey">, outcome: RunOutcome): void {
+    this.db.transaction(() => {
+      this.statements.finishRun.run(
+        outcome.status,
+        outcome.stopReason,
+        outcome.text,
+        outcome.error,
+        outcome.endedAt,
+        outcome.meta ? JSON.stringify(outcome.meta) : null,
+        run.runId,
+      );
+      if (outcome.text !== "" || outcome.status === "ok") {
+        this.statements.insertMessage.run(
+          run.sessionId,
+          run.runId,
+          "assistant",
+          outcome.text,
+          outcome.messageState,
+          outcome.endedAt,
+        );
+      }
+      this.statements.touchSession.run(outcome.endedAt, run.sessionKey);
+    })();
+  }
+
+  /** Runs a previous process left accepted or streaming: they end as `interrupted`, partial text kept. */
+  interruptUnfinished(now: number): RunRow[] {
+    const unfinished = (this.statements.unfinished.all() as RawRun[]).map(toRun);
+    for (const run of unfinished) {
+      this.finishRun(run, {
+        status: "error",
+        stopReason: "interrupted",
+        text: run.text,
+        error: "interrupted: the gateway stopped before the run finished",
+        endedAt: now,
+        messageState: "interrupted",
+      });
+    }
+    return unfinished.map((run) => this.getRun(run.runId) as RunRow);
+  }
+
+  /** `PRAGMA integrity_check` rows; `["ok"]` when healthy. */
+  integrityCheck(): string[] {
+    return (this.db.pragma("integrity_check") as Array<{ integrity_check: string }>).map(
+      (row) => row.integrity_check,
+    );
+  }
+
+  counts(): { sessions: number; runs: number; messages: number } {
+    const count = (table: string) =>
+      (this.db.prepare(`SELECT COUNT(*) AS n FROM ${table}`).get() as { n: number }).n;
+    return { sessions: count("sessions"), runs: count("runs"), messages: count("messages") };
+  }
+}
+
+function migrate(db: Database.Database): void {
+  db.exec(
+    "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)",
+  );
+  const applied =
+    (db.prepare("SELECT MAX(version) AS v FROM schema_migrations").get() as { v: number | null }).v ?? 0;
+  if (applied > MIGRATIONS.length) {
+    throw new Error(`schema version ${applied} is newer than this gateway knows (${MIGRATIONS.length})`);
+  }
+  MIGRATIONS.slice(applied).forEach((sql, index) => {
+    db.transaction(() => {
+      db.exec(sql);
+      db.prepare("INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)").run(
+        applied + index + 1,
+        Date.now(),
+      );
+    })();
+  });
+}

@@ -1,0 +1,330 @@
+/**
+ * Model-based test of the connection machine: @xstate/graph enumerates every simple path through the
+ * machine (driven by a representative set of events, including the invoked `authenticate` actor's
+ * done/error events and the delayed transitions), and each path is replayed against a real actor with
+ * fake implementations and a simulated clock, checking the state reached and the invariants on every step.
+ *
+ * `createTestModel` refuses machines with `invoke` or `after`, so paths come from `getSimplePaths`
+ * with explicit events; the internal event types are read from the machine definition.
+ */
+import { createTestModel, getShortestPaths, getSimplePaths, toDirectedGraph } from "@xstate/graph";
+import type { DirectedGraphNode, StatePath } from "@xstate/graph";
+import type { AnyMachineSnapshot, AnyStateMachine, AnyStateNode, EventObject, StateValue } from "xstate";
+import {
+  HANDSHAKE_TIMEOUT_CLOSE,
+  asRejection,
+  connectionMachine,
+  type ConnectionEvent,
+  type HandshakeRejection,
+} from "../../src/machines/connection.machine.js";
+import { CLOSE_GRACE_MS, HANDSHAKE_TIMEOUT_MS, connectionHarness, flush, stopAllActors } from "./support.js";
+
+afterEach(stopAllActors);
+
+const CONN_ID = "conn-1";
+const root = connectionMachine.root;
+
+/** Every state node below the root, compound and atomic, depth first. */
+function descendants(node: AnyStateNode): AnyStateNode[] {
+  return Object.values(node.states).flatMap((child) => [child, ...descendants(child)]);
+}
+const pathOf = (node: AnyStateNode) => node.path.join(".");
+const STATE_NODES = descendants(root);
+/** Every state node by its dotted path: `handshake`, `handshake.awaiting-connect`, …, `closed`. */
+const NODE_PATHS = STATE_NODES.map(pathOf);
+/** The atomic and final nodes: what a snapshot of this machine (no parallel states) is "in". */
+const LEAF_PATHS = STATE_NODES.filter((n) => n.type === "atomic" || n.type === "final").map(pathOf);
+
+// Internal event types, read from the definition rather than guessed.
+const challenged = root.states.handshake!.states.challenged!;
+const authInvokeId = challenged.invoke[0]!.id;
+const AUTH_DONE = `xstate.done.actor.${authInvokeId}`;
+const AUTH_ERROR = `xstate.error.actor.${authInvokeId}`;
+const DELAY_MS: Record<string, number> = {
+  handshakeTimeout: HANDSHAKE_TIMEOUT_MS,
+  closeGrace: CLOSE_GRACE_MS,
+};
+/**
+ * Delayed-transition event type → the delay's name, from every state node that declares `after`
+ * (e.g. `xstate.after.handshakeTimeout.connection.handshake` → handshakeTimeout).
+ */
+const delayOf = new Map<string, string>(
+  STATE_NODES.flatMap((node) => node.after.map((t) => [t.eventType, String(t.delay)] as const)),
+);
+const HANDSHAKE_TIMEOUT_EVENT = [...delayOf].find(([, delay]) => delay === "handshakeTimeout")![0];
+
+const SESSION = { clientId: "cli", role: "operator" };
+const AUTH_REJECTION: HandshakeRejection = {
+  requestId: "req-1",
+  error: { code: "UNAUTHORIZED", message: "invalid token" },
+  code: 1008,
+  reason: "unauthorized",
+};
+/** An authentication bug: not a HandshakeRejection, so the machine closes with 1011 "internal error". */
+const AUTH_BUG = new TypeError("Cannot read properties of undefined (reading 'token')");
+
+/**
+ * The representative event set. Each state is offered the events it can take (`snapshot.can`): an
+ * `xstate.error.actor.*` event offered where nothing handles it would put the model snapshot in status
+ * "error" under the same serialized value/context, and the traversal would then reuse that errored
+ * snapshot as the vertex.
+ */
+const EVENTS: Array<EventObject & Record<string, unknown>> = [
+  { type: "CONNECT_RECEIVED", requestId: "req-1", params: { auth: { token: "secret" } } },
+  {
+    type: "HANDSHAKE_REJECTED",
+    requestId: "req-0",
+    error: { code: "INVALID_REQUEST", message: "first request must be connect" },
+    code: 1008,
+    reason: "invalid handshake",
+  },
+  { type: "CLOSE", code: 1001, reason: "gateway shutting down" },
+  { type: "PEER_UNRESPONSIVE" },
+  { type: "SOCKET_CLOSED", code: 1006 },
+  { type: AUTH_DONE, output: SESSION },
+  { type: AUTH_ERROR, error: AUTH_REJECTION },
+  { type: AUTH_ERROR, error: AUTH_BUG },
+  ...[...delayOf.keys()].map((type) => ({ type })),
+];
+
+const traversal = {
+  events: (snapshot: AnyMachineSnapshot) => EVENTS.filter((event) => snapshot.can(event)),
+  input: { connId: CONN_ID },
+};
+const model = connectionMachine as unknown as AnyStateMachine;
+const paths: Array<StatePath<AnyMachineSnapshot, EventObject>> = getSimplePaths(model, traversal);
+
+/** Dotted paths of every active state node of a state value, e.g. `handshake`, `handshake.challenged`. */
+function activePaths(value: StateValue, prefix: string[] = []): string[] {
+  if (typeof value === "string") return [[...prefix, value].join(".")];
+  return Object.entries(value).flatMap(([key, child]) => [
+    [...prefix, key].join("."),
+    ...(child === undefined ? [] : activePaths(child, [...prefix, key])),
+  ]);
+}
+/** The leaf a snapshot is in, as a dotted path: `handshake.challenged`, `ready`, … */
+const stateKey = (snapshot: AnyMachineSnapshot) =>
+  activePaths(snapshot.value)
+    .filter((p) => LEAF_PATHS.includes(p))
+    .join(",");
+const edgeKey = (source: string, eventType: string, target: string) =>
+  `${source} --${eventType}--> ${target}`;
+
+function label(event: EventObject): string {
+  if (event.type === AUTH_DONE) return "authenticate resolves";
+  if (event.type === AUTH_ERROR) {
+    const close = asRejection((event as unknown as { error: unknown }).error);
+    return `authenticate rejects ${close.code}`;
+  }
+  const delay = delayOf.get(event.type);
+  return delay ? `after ${delay}` : event.type;
+}
+
+function describePath(path: StatePath<AnyMachineSnapshot, EventObject>): string {
+  const [first, ...rest] = path.steps;
+  return [stateKey(first!.state), ...rest.map((s) => `[${label(s.event)}] ${stateKey(s.state)}`)].join(" → ");
+}
+
+/** The leaves a transition declared on `node` can be taken from (a compound node's transitions apply to all its leaves). */
+function leavesUnder(node: AnyStateNode): string[] {
+  if (node.type === "final") return [];
+  if (node.type === "atomic") return [pathOf(node)];
+  return Object.values(node.states).flatMap(leavesUnder);
+}
+
+/** The leaf a transition targeting `node` ends in (a compound node is entered through its initial states). */
+function leafEntered(node: AnyStateNode): string {
+  if (node.type !== "compound") return pathOf(node);
+  return leafEntered(node.initial.target[0]!);
+}
+
+/** Every transition as declared in the definition: the node that declares it, its event, its target. */
+function declaredTransitions(): Array<{ source: AnyStateNode; eventType: string; target: AnyStateNode }> {
+  const transitions: Array<{ source: AnyStateNode; eventType: string; target: AnyStateNode }> = [];
+  const visit = (node: DirectedGraphNode) => {
+    for (const edge of node.edges) {
+      transitions.push({ source: edge.source, eventType: edge.label.text, target: edge.target });
+    }
+    node.children.forEach(visit);
+  };
+  visit(toDirectedGraph(connectionMachine));
+  return transitions;
+}
+
+/**
+ * Every transition edge of the machine between the leaves a connection can be in: a transition declared
+ * on a compound node (the root's SOCKET_CLOSED, the handshake's deadline and CLOSE) is one edge from
+ * each non-final leaf below it.
+ */
+function definedEdges(): Set<string> {
+  const edges = new Set<string>();
+  for (const { source, eventType, target } of declaredTransitions()) {
+    for (const leaf of leavesUnder(source)) edges.add(edgeKey(leaf, eventType, leafEntered(target)));
+  }
+  return edges;
+}
+
+function coveredEdges(): Set<string> {
+  const edges = new Set<string>();
+  for (const path of paths) {
+    for (let i = 1; i < path.steps.length; i++) {
+      const from = path.steps[i - 1]!.state;
+      const { event, state } = path.steps[i]!;
+      edges.add(edgeKey(stateKey(from), event.type, stateKey(state)));
+    }
+  }
+  return edges;
+}
+
+describe("connection machine model (@xstate/graph)", () => {
+  it("cannot use createTestModel (it rejects invoke/after), hence explicit-event traversal", () => {
+    expect(() => createTestModel(connectionMachine)).toThrow(/not supported/);
+  });
+
+  it("covers every state node of the machine, compound and atomic", () => {
+    expect([...NODE_PATHS].sort()).toEqual([
+      "closed",
+      "closing",
+      "handshake",
+      "handshake.awaiting-connect",
+      "handshake.challenged",
+      "ready",
+    ]);
+    expect([...LEAF_PATHS].sort()).toEqual([
+      "closed",
+      "closing",
+      "handshake.awaiting-connect",
+      "handshake.challenged",
+      "ready",
+    ]);
+
+    const visited = new Set(paths.flatMap((p) => p.steps.flatMap((s) => activePaths(s.state.value))));
+    expect([...visited].sort()).toEqual([...NODE_PATHS].sort());
+
+    const shortest = getShortestPaths(model, traversal);
+    expect(new Set(shortest.map((p) => stateKey(p.state)))).toEqual(new Set(LEAF_PATHS));
+  });
+
+  it("covers every transition edge of the machine with at least one path, and no other", () => {
+    // Sanity check of the definition reading: 10 declared transitions — SOCKET_CLOSED on the root;
+    // the deadline and CLOSE on handshake; 2 on awaiting-connect; done/error of authenticate on
+    // challenged; CLOSE and PEER_UNRESPONSIVE on ready; closeGrace on closing.
+    const declared = declaredTransitions().map(
+      (t) => `${pathOf(t.source) || "(root)"} --${t.eventType}--> ${pathOf(t.target)}`,
+    );
+    expect(declared.sort()).toEqual(
+      [
+        "(root) --SOCKET_CLOSED--> closed",
+        `handshake --${HANDSHAKE_TIMEOUT_EVENT}--> closing`,
+        "handshake --CLOSE--> closing",
+        "handshake.awaiting-connect --CONNECT_RECEIVED--> handshake.challenged",
+        "handshake.awaiting-connect --HANDSHAKE_REJECTED--> closing",
+        `handshake.challenged --${AUTH_DONE}--> ready`,
+        `handshake.challenged --${AUTH_ERROR}--> closing`,
+        "ready --CLOSE--> closing",
+        "ready --PEER_UNRESPONSIVE--> closed",
+        "closing --xstate.after.closeGrace.connection.closing--> closed",
+      ].sort(),
+    );
+    expect(HANDSHAKE_TIMEOUT_EVENT).toBe("xstate.after.handshakeTimeout.connection.handshake");
+
+    const defined = definedEdges();
+    const covered = coveredEdges();
+    expect([...covered].sort()).toEqual([...defined].sort());
+    // 5 from awaiting-connect (incl. the handshake's deadline and CLOSE, and SOCKET_CLOSED),
+    // 5 from challenged, 3 from ready, 2 from closing.
+    expect(defined.size).toBe(15);
+  });
+
+  describe.each(paths.map((path) => [describePath(path), path] as const))("path %s", (_name, path) => {
+    it("replays on a real actor, reaching the same states and keeping the invariants", async () => {
+      const h = connectionHarness(CONN_ID);
+      h.actor.start();
+
+      const check = (expected: AnyMachineSnapshot, where: string) => {
+        const snapshot = h.actor.getSnapshot();
+        const value = stateKey(snapshot);
+        expect({ where, value, status: snapshot.status, context: snapshot.context }).toEqual({
+          where,
+          value: stateKey(expected),
+          status: expected.status,
+          context: expected.context,
+        });
+        // releaseConnection: at most once, and only once `closed` has been entered.
+        expect({ where, released: h.log.of("releaseConnection") }).toEqual({
+          where,
+          released: value === "closed" ? [{ connId: CONN_ID }] : [],
+        });
+        // The keepalive runs in `ready` and nowhere else.
+        expect({ where, keepalives: h.keepalive.running }).toEqual({
+          where,
+          keepalives: value === "ready" ? 1 : 0,
+        });
+        checkNoHandshakeTimeoutAfterHelloOk(where);
+      };
+
+      const checkNoHandshakeTimeoutAfterHelloOk = (where: string) => {
+        const types = h.log.types();
+        const helloOk = types.indexOf("sendHelloOk");
+        expect({ where, helloOks: h.log.count("sendHelloOk") <= 1 }).toEqual({ where, helloOks: true });
+        if (helloOk < 0) return;
+        const closesAfterHelloOk = h.log.calls
+          .slice(helloOk + 1)
+          .filter((c) => c.type === "closeSocket")
+          .map((c) => (c.params as { close: unknown }).close);
+        expect({ where, closesAfterHelloOk }).toEqual({
+          where,
+          closesAfterHelloOk: closesAfterHelloOk.filter((c) => !isHandshakeTimeoutClose(c)),
+        });
+      };
+
+      check(path.steps[0]!.state, "initial");
+      for (let i = 1; i < path.steps.length; i++) {
+        const step = path.steps[i]!;
+        if (step.event.type === HANDSHAKE_TIMEOUT_EVENT) {
+          expect(h.log.count("sendHelloOk")).toBe(0);
+        }
+        await stimulate(h, step.event);
+        check(step.state, `after step ${i} [${label(step.event)}]`);
+      }
+      expect(stateKey(h.actor.getSnapshot())).toBe(stateKey(path.state));
+
+      // Let every timer the connection could still own run out: a handshake timer must never fire
+      // once hello-ok was sent, and releaseConnection can still have run at most once.
+      h.clock.increment(HANDSHAKE_TIMEOUT_MS);
+      h.clock.increment(CLOSE_GRACE_MS);
+      await flush();
+      checkNoHandshakeTimeoutAfterHelloOk("after all timers");
+      expect(h.log.count("releaseConnection")).toBeLessThanOrEqual(1);
+    });
+  });
+});
+
+function isHandshakeTimeoutClose(close: unknown): boolean {
+  const c = close as { code: number; reason: string };
+  return c.code === HANDSHAKE_TIMEOUT_CLOSE.code && c.reason === HANDSHAKE_TIMEOUT_CLOSE.reason;
+}
+
+/** Produces the real-world cause of a model event: a message, a settled authentication or elapsed time. */
+async function stimulate(h: ReturnType<typeof connectionHarness>, event: EventObject): Promise<void> {
+  const delay = delayOf.get(event.type);
+  if (event.type === AUTH_DONE) {
+    h.authenticate.last.deferred.resolve((event as unknown as { output: unknown }).output);
+    await flush();
+  } else if (event.type === AUTH_ERROR) {
+    h.authenticate.last.deferred.reject((event as unknown as { error: unknown }).error);
+    await flush();
+  } else if (delay !== undefined) {
+    // No path lets time pass inside a state before its own delay, so the delay fires exactly
+    // DELAY_MS after entry (for handshakeTimeout: after entry to handshake, i.e. the challenge),
+    // and not a millisecond earlier.
+    const before = { value: h.actor.getSnapshot().value, calls: h.log.calls.length };
+    h.clock.increment(DELAY_MS[delay]! - 1);
+    expect({ value: h.actor.getSnapshot().value, calls: h.log.calls.length }).toEqual(before);
+    h.clock.increment(1);
+  } else if (event.type === "PEER_UNRESPONSIVE" && h.keepalive.running > 0) {
+    h.keepalive.sendBack(event as ConnectionEvent);
+  } else {
+    h.actor.send(event as ConnectionEvent);
+  }
+}

@@ -1,0 +1,193 @@
+/**
+ * Fakes shared by the machine specifications: deferred promises the test settles by hand, a recorder
+ * for the actions a machine asks the runtime to perform, and a registry that stops every actor a test
+ * created (each test file calls `afterEach(stopAllActors)`).
+ */
+import { fromCallback, fromPromise, SimulatedClock, createActor } from "xstate";
+import type { AnyActorRef } from "xstate";
+import {
+  connectionMachine,
+  type AuthenticateInput,
+  type AuthenticatedSession,
+  type ConnectionEvent,
+} from "../../src/machines/connection.machine.js";
+import { gatewayMachine, type DrainRequest, type GatewayEvent } from "../../src/machines/gateway.machine.js";
+
+export interface Deferred<T> {
+  promise: Promise<T>;
+  resolve: (value: T) => void;
+  reject: (error: unknown) => void;
+  settled: boolean;
+}
+
+export function deferred<T>(): Deferred<T> {
+  let resolve!: (value: T) => void;
+  let reject!: (error: unknown) => void;
+  const promise = new Promise<T>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  const d: Deferred<T> = {
+    promise,
+    settled: false,
+    resolve: (value) => {
+      d.settled = true;
+      resolve(value);
+    },
+    reject: (error) => {
+      d.settled = true;
+      reject(error);
+    },
+  };
+  return d;
+}
+
+/** Lets settled promises propagate through fromPromise actors to their parents (microtasks only, no timers). */
+export async function flush(): Promise<void> {
+  for (let i = 0; i < 20; i++) await Promise.resolve();
+}
+
+export interface ActionCall {
+  type: string;
+  params: unknown;
+}
+
+/** Records every action the machine asks for, in order. */
+export class ActionLog {
+  readonly calls: ActionCall[] = [];
+
+  record(type: string): (_: unknown, params?: unknown) => void {
+    return (_: unknown, params?: unknown) => {
+      this.calls.push({ type, params });
+    };
+  }
+
+  types(): string[] {
+    return this.calls.map((c) => c.type);
+  }
+
+  of(type: string): unknown[] {
+    return this.calls.filter((c) => c.type === type).map((c) => c.params);
+  }
+
+  count(type: string): number {
+    return this.of(type).length;
+  }
+}
+
+const liveActors = new Set<AnyActorRef>();
+
+/** Registers an actor so `stopAllActors` stops it after the test. */
+export function track<T extends AnyActorRef>(actor: T): T {
+  liveActors.add(actor);
+  return actor;
+}
+
+export function stopAllActors(): void {
+  for (const actor of liveActors) actor.stop();
+  liveActors.clear();
+}
+
+/** A fake fromPromise actor: each invocation is recorded with its input and a deferred the test settles. */
+export class PromiseFake<TOutput, TInput> {
+  readonly calls: Array<{ input: TInput; deferred: Deferred<TOutput>; signal: AbortSignal }> = [];
+  /** When set, every new invocation settles immediately with this. */
+  autoResolve: { value: TOutput } | null = null;
+
+  readonly logic = fromPromise<TOutput, TInput>(({ input, signal }) => {
+    const d = deferred<TOutput>();
+    this.calls.push({ input, deferred: d, signal });
+    if (this.autoResolve) d.resolve(this.autoResolve.value);
+    return d.promise;
+  });
+
+  get last(): { input: TInput; deferred: Deferred<TOutput>; signal: AbortSignal } {
+    const call = this.calls[this.calls.length - 1];
+    if (!call) throw new Error("the actor was never invoked");
+    return call;
+  }
+
+  inputs(): TInput[] {
+    return this.calls.map((c) => c.input);
+  }
+}
+
+/** A fake fromCallback actor that records starts and cleanups and exposes `sendBack` while running. */
+export class CallbackFake<TEvent extends { type: string }, TInput> {
+  readonly starts: TInput[] = [];
+  stops = 0;
+  private senders: Array<(event: TEvent) => void> = [];
+
+  readonly logic = fromCallback<TEvent, TInput>(({ input, sendBack }) => {
+    this.starts.push(input);
+    const sender = (event: TEvent) => sendBack(event);
+    this.senders.push(sender);
+    return () => {
+      this.stops++;
+      this.senders = this.senders.filter((s) => s !== sender);
+    };
+  });
+
+  get running(): number {
+    return this.starts.length - this.stops;
+  }
+
+  sendBack(event: TEvent): void {
+    const sender = this.senders[this.senders.length - 1];
+    if (!sender) throw new Error("the callback actor is not running");
+    sender(event);
+  }
+}
+
+export const HANDSHAKE_TIMEOUT_MS = 10_000;
+export const CLOSE_GRACE_MS = 1_000;
+
+/** The connection machine with fake implementations, a simulated clock and an unstarted actor. */
+export function connectionHarness(connId = "conn-1") {
+  const clock = new SimulatedClock();
+  const log = new ActionLog();
+  const authenticate = new PromiseFake<AuthenticatedSession, AuthenticateInput>();
+  const keepalive = new CallbackFake<ConnectionEvent, { connId: string }>();
+  const machine = connectionMachine.provide({
+    actors: { authenticate: authenticate.logic, keepalive: keepalive.logic },
+    actions: {
+      sendChallenge: log.record("sendChallenge"),
+      sendHelloOk: log.record("sendHelloOk"),
+      sendRejection: log.record("sendRejection"),
+      closeSocket: log.record("closeSocket"),
+      terminateSocket: log.record("terminateSocket"),
+      releaseConnection: log.record("releaseConnection"),
+    },
+    delays: { handshakeTimeout: HANDSHAKE_TIMEOUT_MS, closeGrace: CLOSE_GRACE_MS },
+  });
+  const actor = track(createActor(machine, { clock, input: { connId } }));
+  return { connId, clock, log, authenticate, keepalive, machine, actor };
+}
+
+/** Fakes for every implementation the gateway machine needs. */
+export function gatewayFakes() {
+  const log = new ActionLog();
+  const startServer = new PromiseFake<void, void>();
+  const services = new CallbackFake<GatewayEvent, unknown>();
+  const drainRuns = new PromiseFake<void, DrainRequest>();
+  const closeServer = new PromiseFake<void, DrainRequest>();
+  const machine = gatewayMachine.provide({
+    actors: {
+      startServer: startServer.logic,
+      services: services.logic,
+      drainRuns: drainRuns.logic,
+      closeServer: closeServer.logic,
+    },
+    actions: {
+      announceReady: log.record("announceReady"),
+      announceDraining: log.record("announceDraining"),
+      announceStopped: log.record("announceStopped"),
+    },
+  });
+  return { log, startServer, services, drainRuns, closeServer, machine };
+}
+
+/** State value of a machine actor, for readable assertions. */
+export function valueOf(actor: { getSnapshot(): { value: unknown } }): unknown {
+  return actor.getSnapshot().value;
+}
