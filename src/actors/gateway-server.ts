@@ -29,10 +29,16 @@ import type { GatewayAuth } from "../transport/auth.js";
 import { ClientConnection } from "../transport/client-connection.js";
 import { createHttpRouter } from "../transport/http-router.js";
 import { formatHostPort, type ListenPlan } from "../transport/net.js";
+import path from "node:path";
+import { AgentRuns } from "../agents/agent-runs.js";
+import type { AgentEventPayload, ChatEventPayload } from "../agents/run-events.js";
+import { StateStore, StoreError } from "../store/state-store.js";
 import { EventBus } from "./event-bus.js";
 import { authenticateConnect, type HandshakeInput } from "./handshake.js";
 import type { Inspection, InspectTransition } from "./inspection.js";
 import { computeHealthSummary } from "./health-summary.js";
+
+const isOperator = (session: ClientSession) => session.role === "operator";
 
 /** Frames before hello-ok are capped far below maxPayload, so an unauthenticated peer cannot make us buffer much. */
 export const PRE_HELLO_MAX_PAYLOAD = 64 * 1024;
@@ -90,7 +96,7 @@ export class GatewayServer {
     this.presence = new PresenceTable({ version: options.version });
     this.heartbeat = new HeartbeatState((event) => this.broadcast("heartbeat", event, { dropIfSlow: true }));
     this.health = new HealthCache(
-      () => computeHealthSummary(this.options.snapshot.config),
+      () => computeHealthSummary(this.options.snapshot.config, this.services),
       (summary) => this.broadcast("health", summary, { withStateVersion: true }),
     );
     this.services = {
@@ -114,6 +120,10 @@ export class GatewayServer {
       heartbeat: this.heartbeat,
       inspection: options.inspection,
       presenceChanged: () => this.schedulePresenceBroadcast(),
+      runs: null,
+      publishChat: (payload) => this.broadcast("chat", payload, { audience: isOperator }),
+      store: null,
+      storeError: null,
     };
     this.dispatcher = new Dispatcher(coreMethods, this.services, this.options.logger.child("rpc"));
     this.wss = new WebSocketServer({ noServer: true, maxPayload: this.config.gateway.maxPayloadBytes });
@@ -124,6 +134,7 @@ export class GatewayServer {
   // ---- listen / close -------------------------------------------------------------------------
 
   async listen(): Promise<void> {
+    this.openStore();
     const { host, aliases } = this.options.listenPlan;
     this.port = await this.listenOn(host, this.port, true);
     this.services.listen.port = this.port;
@@ -173,6 +184,53 @@ export class GatewayServer {
     });
   }
 
+  /**
+   * A database that cannot be opened does not stop the gateway (under a service manager that would be a
+   * crash loop): run methods answer UNAVAILABLE with the reason, and health reports it.
+   */
+  private openStore(): void {
+    const file = path.join(this.options.stateDir, "state.db");
+    try {
+      const store = StateStore.open(file);
+      const interrupted = store.interruptUnfinished(Date.now());
+      if (interrupted.length > 0) {
+        this.log.warn(
+          `marked ${interrupted.length} unfinished run(s) from the previous process as interrupted`,
+        );
+      }
+      this.services.store = store;
+      this.services.runs = new AgentRuns({
+        config: this.config,
+        store,
+        events: {
+          agent: (payload: AgentEventPayload) => this.broadcast("agent", payload, { audience: isOperator }),
+          chat: (payload: ChatEventPayload, { dropIfSlow }) =>
+            this.broadcast("chat", payload, { dropIfSlow, audience: isOperator }),
+        },
+        log: this.options.logger.child("agent"),
+        inspect: this.options.inspection.inspect,
+      });
+    } catch (error) {
+      const message = error instanceof StoreError ? error.message : new StoreError(file, error).message;
+      this.services.storeError = message;
+      this.log.error(message);
+    }
+  }
+
+  get drainTimeoutMs(): number {
+    return this.config.gateway.restart.drainTimeoutMs;
+  }
+
+  /** Stops new runs and waits for in-flight ones up to the deadline; leftovers end as interrupted. */
+  async drainRuns(deadlineMs: number): Promise<void> {
+    const runs = this.services.runs;
+    if (!runs) return;
+    const { finished, interrupted } = await runs.drain(deadlineMs);
+    if (finished + interrupted > 0) {
+      this.log.info(`drained runs: ${finished} finished, ${interrupted} interrupted`);
+    }
+  }
+
   /** `shutdown` to every ready client, then close every socket (1012), then the listeners. */
   async close(request: DrainRequest): Promise<void> {
     this.stopPresenceTimer();
@@ -203,6 +261,7 @@ export class GatewayServer {
       ),
     );
     this.httpServers.length = 0;
+    this.services.store?.close();
   }
 
   // ---- background services (owned by the gateway machine's `ready` state) ---------------------

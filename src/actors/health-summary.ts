@@ -1,11 +1,16 @@
 import type { CoderclawConfig } from "../config/schema.js";
+import type { GatewayServices } from "../methods/services.js";
 
-/** REFERENCE §5.9. Channels and sessions fill in as those subsystems arrive; empty is the truth today. */
-export async function computeHealthSummary(config: CoderclawConfig) {
+/** REFERENCE §5.9. Channels fill in as that subsystem arrives; sessions come from the store. */
+export async function computeHealthSummary(config: CoderclawConfig, services: GatewayServices) {
   const agents = config.agents.list.length > 0 ? config.agents.list : [{ id: "main", default: true }];
   const defaultAgent = agents.find((agent) => agent.default) ?? agents[0];
+  const sessions = services.store?.listSessions(5) ?? [];
+  const counts = services.store?.counts();
+  const now = Date.now();
   return {
-    ok: true,
+    ok: services.storeError === null,
+    ...(services.storeError ? { error: services.storeError } : {}),
     channels: {},
     channelOrder: [],
     channelLabels: {},
@@ -16,8 +21,17 @@ export async function computeHealthSummary(config: CoderclawConfig) {
       name: agent.name,
       isDefault: agent.id === defaultAgent?.id,
       heartbeat: null,
-      sessions: 0,
+      sessions: sessions.filter((session) => session.agentId === agent.id).length,
     })),
-    sessions: { path: null, count: 0, recent: [] },
+    sessions: {
+      path: services.store?.file ?? null,
+      count: counts?.sessions ?? 0,
+      recent: sessions.map((session) => ({
+        key: session.key,
+        updatedAt: session.updatedAt,
+        age: now - session.updatedAt,
+      })),
+    },
+    runs: { active: services.runs?.activeCount ?? 0 },
   };
 }

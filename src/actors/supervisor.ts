@@ -54,6 +54,11 @@ export function startSupervisor(options: SupervisorOptions): RunningGateway {
         await server.listen();
       }),
       services: fromCallback(() => server?.startServices() ?? (() => {})),
+      drainRuns: fromPromise(async ({ input }) => {
+        // A stop must fit the supervisor's 5 s stop deadline; a restart may wait the configured drain time.
+        const configured = server?.drainTimeoutMs ?? 0;
+        await server?.drainRuns(input.restartExpectedMs === null ? Math.min(configured, 3_000) : configured);
+      }),
       closeServer: fromPromise(async ({ input }) => {
         await server?.close(input);
         server = null;

@@ -2,7 +2,17 @@ import { createHash } from "node:crypto";
 import fs from "node:fs";
 import convict from "convict";
 import JSON5 from "json5";
+import { providersIssues } from "./providers.js";
 import { configSchema, type CoderclawConfig } from "./schema.js";
+
+// convict keeps an object-valued leaf whole only when its format is literally named "object".
+convict.addFormat({
+  name: "object",
+  validate: (value: unknown) => {
+    if (typeof value !== "object" || value === null || Array.isArray(value))
+      throw new Error("must be an object");
+  },
+});
 
 export interface ConfigIssue {
   path: string;
@@ -112,8 +122,8 @@ export function validateConfigObject(parsed: unknown): { issues: ConfigIssue[]; 
   }
   const structural = structuralIssues(parsed, configSchema, "");
   const values = valueIssues(knownKeysOnly(parsed, configSchema));
-  if (structural.length > 0) return { issues: [...structural, ...values.issues], config: defaultConfig() };
-  return values;
+  const issues = [...structural, ...values.issues, ...providersIssues(parsed.providers)];
+  return issues.length > 0 ? { issues, config: defaultConfig() } : values;
 }
 
 export function readConfigSnapshot(configPath: string): ConfigSnapshot {

@@ -99,14 +99,19 @@ export function providerProblems(entry: unknown): string[] {
   return problems;
 }
 
-/** convict format for the whole `providers` map; throws one message listing every problem. */
-export function validateProviders(value: unknown): void {
+/** Problems with the whole `providers` map, each with its path. */
+export function providersIssues(value: unknown): Array<{ path: string; message: string }> {
+  if (value === undefined) return [];
   if (typeof value !== "object" || value === null || Array.isArray(value)) {
-    throw new Error("must be an object of named providers");
+    return [{ path: "providers", message: "must be an object of named providers" }];
   }
-  const problems = Object.entries(value).flatMap(([name, entry]) => {
-    if (!NAME.test(name)) return [`${name}: invalid provider name`];
-    return providerProblems(entry).map((problem) => `${name}.${problem}`);
+  return Object.entries(value).flatMap(([name, entry]) => {
+    if (!NAME.test(name)) return [{ path: `providers.${name}`, message: "invalid provider name" }];
+    return providerProblems(entry).map((problem) => {
+      const [field, ...rest] = problem.split(": ");
+      return rest.length > 0
+        ? { path: `providers.${name}.${field}`, message: rest.join(": ") }
+        : { path: `providers.${name}`, message: problem };
+    });
   });
-  if (problems.length > 0) throw new Error(problems.join("; "));
 }

@@ -1,5 +1,5 @@
 import type convict from "convict";
-import { validateProviders, type ProvidersConfig } from "./providers.js";
+import type { ProvidersConfig } from "./providers.js";
 
 export type GatewayMode = "local" | "remote";
 export type BindMode = "loopback" | "lan" | "tailnet" | "auto" | "custom";
@@ -203,7 +203,8 @@ export const configSchema: convict.Schema<CoderclawConfig> = {
   },
   providers: {
     doc: "Named providers agents can use: echo, command (a local coding CLI), openai (any compatible endpoint).",
-    format: validateProviders,
+    // convict only keeps an object-valued leaf whole with the "object" format; entries are checked in load.ts.
+    format: "object",
     default: {},
   },
   session: {

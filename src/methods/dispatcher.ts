@@ -7,7 +7,14 @@ import {
   type Validator,
 } from "../protocol/index.js";
 import type { SubsystemLogger } from "../log/logger.js";
-import { GatewayError, type ClientSession, type MethodScope, type MethodSpec } from "./method-spec.js";
+import {
+  GatewayError,
+  RpcReply,
+  TwoStageReply,
+  type ClientSession,
+  type MethodScope,
+  type MethodSpec,
+} from "./method-spec.js";
 import type { GatewayServices } from "./services.js";
 
 interface TableEntry {
@@ -27,6 +34,10 @@ export function missingScope(session: ClientSession, scope: MethodScope): string
   if (session.role !== "operator") return `unauthorized role: ${session.role}`;
   const grants = SCOPE_GRANTS[scope];
   return session.scopes.some((s) => grants.includes(s)) ? null : `missing scope: operator.${scope}`;
+}
+
+function replyFrame(id: string, reply: RpcReply): string {
+  return JSON.stringify({ type: "res", id, ok: reply.ok, payload: reply.payload, error: reply.error });
 }
 
 function response(id: string, ok: boolean, body: unknown): string {
@@ -98,9 +109,23 @@ export class Dispatcher {
     }
     if (result instanceof Promise) {
       result.then(
-        (payload) => send(response(id, true, payload)),
+        (payload) => this.reply(id, method, payload, send),
         (error: unknown) => send(response(id, false, this.toErrorShape(method, error))),
       );
+    } else {
+      this.reply(id, method, result, send);
+    }
+  }
+
+  private reply(id: string, method: string, result: unknown, send: (frame: string) => void): void {
+    if (result instanceof TwoStageReply) {
+      send(response(id, true, result.ack));
+      result.final.then(
+        (final) => send(replyFrame(id, final)),
+        (error: unknown) => send(response(id, false, this.toErrorShape(method, error))),
+      );
+    } else if (result instanceof RpcReply) {
+      send(replyFrame(id, result));
     } else {
       send(response(id, true, result));
     }

@@ -52,3 +52,28 @@ export class GatewayError extends Error {
     this.shape = errorShape(code, message, options);
   }
 }
+
+/** A response with an explicit outcome: `ok:false` may carry a payload next to its error (agent finals). */
+export class RpcReply {
+  private constructor(
+    readonly ok: boolean,
+    readonly payload: unknown,
+    readonly error: ErrorShape | undefined,
+  ) {}
+
+  static ok(payload: unknown): RpcReply {
+    return new RpcReply(true, payload, undefined);
+  }
+
+  static fail(payload: unknown, error: ErrorShape): RpcReply {
+    return new RpcReply(false, payload, error);
+  }
+}
+
+/** Two `res` frames on one request id: the ack now, the final reply when `final` settles. */
+export class TwoStageReply {
+  constructor(
+    readonly ack: unknown,
+    readonly final: Promise<RpcReply>,
+  ) {}
+}

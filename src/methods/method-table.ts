@@ -1,3 +1,6 @@
+import { agentMethod, agentWaitMethod } from "./agent.js";
+import { agentsListMethod, modelsListMethod } from "./agents.js";
+import { chatAbortMethod, chatHistoryMethod, chatSendMethod } from "./chat.js";
 import { configGetMethod } from "./config.js";
 import { healthMethod } from "./health.js";
 import { lastHeartbeatMethod, setHeartbeatsMethod } from "./heartbeat.js";
@@ -5,6 +8,12 @@ import { inspectSnapshotMethod } from "./inspect.js";
 import { logsTailMethod } from "./logs.js";
 import type { MethodSpec } from "./method-spec.js";
 import { systemEventMethod, systemPresenceMethod } from "./presence.js";
+import {
+  sessionsDeleteMethod,
+  sessionsListMethod,
+  sessionsPreviewMethod,
+  sessionsResetMethod,
+} from "./sessions.js";
 import { statusMethod } from "./status.js";
 
 /** Everything the gateway offers over RPC; hello-ok `features.methods` and the docs come from here. */
@@ -18,4 +27,15 @@ export const coreMethods: readonly MethodSpec[] = [
   logsTailMethod,
   configGetMethod,
   inspectSnapshotMethod,
+  agentMethod,
+  agentWaitMethod,
+  chatSendMethod,
+  chatHistoryMethod,
+  chatAbortMethod,
+  sessionsListMethod,
+  sessionsPreviewMethod,
+  sessionsResetMethod,
+  sessionsDeleteMethod,
+  agentsListMethod,
+  modelsListMethod,
 ] as unknown as MethodSpec[];

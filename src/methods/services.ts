@@ -1,4 +1,7 @@
+import type { AgentRuns } from "../agents/agent-runs.js";
+import type { ChatEventPayload } from "../agents/run-events.js";
 import type { ConfigSnapshot } from "../config/load.js";
+import type { StateStore } from "../store/state-store.js";
 import type { Inspection } from "../actors/inspection.js";
 import type { HealthCache } from "../state/health.js";
 import type { HeartbeatState } from "../state/heartbeat.js";
@@ -23,4 +26,10 @@ export interface GatewayServices {
   inspection: Inspection;
   /** Publishes a presence change to every client (coalesced). */
   presenceChanged(): void;
+  /** Agent runs and the durable store; null (with `storeError`) when state.db cannot be used. */
+  runs: AgentRuns | null;
+  /** Broadcasts a `chat` event (the user-message echo of chat.send). */
+  publishChat(payload: ChatEventPayload): void;
+  store: StateStore | null;
+  storeError: string | null;
 }

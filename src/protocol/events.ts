@@ -6,6 +6,8 @@ import { NonEmptyString } from "./non-empty-string.js";
 /** The events this gateway emits (hello-ok `features.events`); upstream-only families join as they are built. */
 export const GATEWAY_EVENTS = [
   "connect.challenge",
+  "agent",
+  "chat",
   "presence",
   "tick",
   "shutdown",

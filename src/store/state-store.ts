@@ -180,6 +180,18 @@ export class StateStore {
     }
   }
 
+  /** For readers (CLI, doctor) while a gateway may be writing: no migrations, no writes. */
+  static openReadOnly(file: string): StateStore {
+    try {
+      return new StateStore(
+        file,
+        new Database(file, { readonly: true, fileMustExist: true, timeout: 5_000 }),
+      );
+    } catch (error) {
+      throw new StoreError(file, error);
+    }
+  }
+
   close(): void {
     if (this.db.open) this.db.close();
   }

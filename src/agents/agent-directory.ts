@@ -1,0 +1,40 @@
+import path from "node:path";
+import type { CoderclawConfig } from "../config/schema.js";
+import { expandHome, resolveDefaultWorkspace } from "../config/paths.js";
+
+export interface AgentProfile {
+  id: string;
+  name: string | null;
+  isDefault: boolean;
+  /** Model reference: `echo`, `<provider>` or `<provider>/<model>`. */
+  model: string;
+  workspace: string;
+}
+
+const DEFAULT_MODEL = "echo";
+
+/** The configured agents (or a single `main` agent), with defaults applied. */
+export class AgentDirectory {
+  readonly agents: AgentProfile[];
+  readonly defaultAgent: AgentProfile;
+
+  constructor(config: CoderclawConfig, env: NodeJS.ProcessEnv = process.env) {
+    const defaults = config.agents.defaults;
+    const baseWorkspace = path.resolve(expandHome(defaults.workspace ?? resolveDefaultWorkspace(env), env));
+    const entries = config.agents.list.length > 0 ? config.agents.list : [{ id: "main", default: true }];
+    const defaultId = (entries.find((entry) => entry.default) ?? entries[0])?.id ?? "main";
+    this.agents = entries.map((entry) => ({
+      id: entry.id,
+      name: typeof entry.name === "string" ? entry.name : null,
+      isDefault: entry.id === defaultId,
+      model: typeof entry.model === "string" ? entry.model : (defaults.model ?? DEFAULT_MODEL),
+      workspace:
+        typeof entry.workspace === "string" ? path.resolve(expandHome(entry.workspace, env)) : baseWorkspace,
+    }));
+    this.defaultAgent = this.agents.find((agent) => agent.isDefault) as AgentProfile;
+  }
+
+  get(id: string): AgentProfile | undefined {
+    return this.agents.find((agent) => agent.id === id);
+  }
+}

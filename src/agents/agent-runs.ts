@@ -1,0 +1,446 @@
+import { randomUUID } from "node:crypto";
+import { createActor, fromPromise, type Actor, type InspectionEvent } from "xstate";
+import type { CoderclawConfig } from "../config/schema.js";
+import type { SubsystemLogger } from "../log/logger.js";
+import { runMachine, type RunOutput, type StopReason } from "../machines/run.machine.js";
+import { GatewayError, RpcReply } from "../methods/method-spec.js";
+import { ErrorCodes, errorShape } from "../protocol/index.js";
+import type { MessageState, RunRow, StateStore } from "../store/state-store.js";
+import { AgentDirectory, type AgentProfile } from "./agent-directory.js";
+import { ProviderRegistry } from "./providers/registry.js";
+import { CHAT_DELTA_INTERVAL_MS, chatMessage, type RunEventSink } from "./run-events.js";
+import { SessionLanes } from "./session-lanes.js";
+
+export type RunKind = "agent" | "chat";
+
+export interface RunRequest {
+  kind: RunKind;
+  idempotencyKey: string;
+  message: string;
+  agentId?: string;
+  sessionKey?: string;
+  /** Seconds (agent) — 0 means no timeout; undefined means the configured default. */
+  timeoutMs?: number;
+}
+
+interface ActiveRun {
+  runId: string;
+  kind: RunKind;
+  dedupeKey: string;
+  sessionKey: string;
+  sessionId: string;
+  agent: AgentProfile;
+  message: string;
+  acceptedAt: number;
+  startedAt: number | null;
+  text: string;
+  meta: Record<string, unknown>;
+  agentSeq: number;
+  lastChatDeltaAt: number;
+  chatDeltaTimer: NodeJS.Timeout | null;
+  lastPartialSaveAt: number;
+  actor: Actor<typeof runMachine>;
+  done: Promise<RunRow>;
+  resolveDone(row: RunRow): void;
+}
+
+export interface RunStarted {
+  run: Pick<ActiveRun, "runId" | "sessionKey" | "acceptedAt">;
+  done: Promise<RunRow>;
+}
+
+/** A run that already exists for this idempotency key: still going, or finished (kept in the store). */
+export type Deduplicated = { kind: "active"; run: RunStarted } | { kind: "finished"; row: RunRow };
+
+export interface AgentRunsOptions {
+  config: CoderclawConfig;
+  store: StateStore;
+  events: RunEventSink;
+  log: SubsystemLogger;
+  inspect: (event: InspectionEvent) => void;
+}
+
+const PARTIAL_SAVE_INTERVAL_MS = 1_000;
+const RESET_COMMAND = /^\/(new|reset)(\s+|$)/i;
+
+function messageStateFor(output: RunOutput): MessageState {
+  if (output.status === "ok") return "final";
+  if (output.stopReason === "interrupted") return "interrupted";
+  if (output.stopReason === "provider") return "error";
+  return "aborted";
+}
+
+/**
+ * Every agent run of one gateway: validation and persistence before the ack, the run actor in its
+ * session lane, provider output turned into `agent`/`chat` events, and the final state committed
+ * before anyone is told.
+ */
+export class AgentRuns {
+  readonly agents: AgentDirectory;
+  readonly providers: ProviderRegistry;
+  private readonly active = new Map<string, ActiveRun>();
+  private readonly activeByDedupe = new Map<string, ActiveRun>();
+  private readonly waiters = new Map<string, Set<(row: RunRow) => void>>();
+  private readonly lanes: SessionLanes;
+  private readonly runLogic;
+  private accepting = true;
+
+  constructor(private readonly options: AgentRunsOptions) {
+    this.agents = new AgentDirectory(options.config);
+    this.providers = new ProviderRegistry(options.config.providers);
+    this.lanes = new SessionLanes(options.config.agents.defaults.maxConcurrent, (runId) =>
+      this.active.get(runId)?.actor.send({ type: "START" }),
+    );
+    this.runLogic = runMachine.provide({
+      actors: {
+        provider: fromPromise(async ({ input, signal }) => {
+          const run = this.active.get(input.runId);
+          if (!run) throw new Error(`run ${input.runId} is not active`);
+          const { provider, model } = this.providers.resolve(run.agent.model);
+          run.meta = { ...run.meta, provider: provider.id, model };
+          const history = this.options.store
+            .history(run.sessionId, 200)
+            .filter((message) => message.runId !== run.runId && message.text !== "")
+            .map((message) => ({ role: message.role, text: message.text }));
+          const result = await provider.run({
+            runId: run.runId,
+            sessionKey: run.sessionKey,
+            agentId: run.agent.id,
+            model,
+            message: run.message,
+            history,
+            workspace: run.agent.workspace,
+            signal,
+            onDelta: (delta) => this.onDelta(run, delta),
+            log: this.options.log,
+          });
+          if (run.text === "" && result.text !== "") this.onDelta(run, result.text);
+          run.meta = { ...run.meta, ...result.meta };
+          return result;
+        }),
+      },
+      actions: {
+        announceStreaming: (_, { runId }) => this.onStreaming(runId),
+        finishRun: (_, outcome) => this.onFinished(outcome.runId, outcome),
+      },
+    });
+  }
+
+  get activeCount(): number {
+    return this.active.size;
+  }
+
+  get isAccepting(): boolean {
+    return this.accepting;
+  }
+
+  // ---- starting runs -------------------------------------------------------------------------------
+
+  /** An earlier run with the same idempotency key, if any. */
+  deduplicate(kind: RunKind, idempotencyKey: string): Deduplicated | null {
+    const dedupeKey = `${kind}:${idempotencyKey}`;
+    const active = this.activeByDedupe.get(dedupeKey);
+    if (active) return { kind: "active", run: { run: active, done: active.done } };
+    const row = this.options.store.findRunByDedupeKey(dedupeKey);
+    return row ? { kind: "finished", row } : null;
+  }
+
+  /** Validates, persists the user message, and queues the run; resolves before any output exists. */
+  start(request: RunRequest): RunStarted {
+    if (!this.accepting) {
+      throw new GatewayError(ErrorCodes.UNAVAILABLE, "gateway is draining; retry once it has restarted", {
+        retryable: true,
+        retryAfterMs: 1_500,
+      });
+    }
+    const method = request.kind === "agent" ? "agent" : "chat.send";
+    const { agent, sessionKey } = this.resolveTarget(request, method);
+    const now = Date.now();
+    const store = this.options.store;
+    let message = request.message;
+    let session = store.ensureSession(sessionKey, agent.id, randomUUID(), now);
+    const reset = RESET_COMMAND.exec(message);
+    if (reset) {
+      this.abortSession(sessionKey, "stop");
+      session = store.resetSession(sessionKey, randomUUID(), now) ?? session;
+      message = message.slice(reset[0].length).trim() || "/new";
+    }
+    const runId = request.idempotencyKey;
+    const dedupeKey = `${request.kind}:${request.idempotencyKey}`;
+    try {
+      store.createRun({
+        runId,
+        dedupeKey,
+        kind: request.kind,
+        sessionKey,
+        sessionId: session.sessionId,
+        agentId: agent.id,
+        acceptedAt: now,
+        userText: request.message,
+      });
+    } catch (error) {
+      if (String(error).includes("UNIQUE constraint failed: runs.run_id")) {
+        throw new GatewayError(
+          ErrorCodes.INVALID_REQUEST,
+          `idempotencyKey "${runId}" is already used by another run`,
+        );
+      }
+      throw error;
+    }
+    let resolveDone!: (row: RunRow) => void;
+    const done = new Promise<RunRow>((resolve) => (resolveDone = resolve));
+    const timeoutMs = request.timeoutMs ?? this.options.config.agents.defaults.timeoutSeconds * 1_000;
+    const run: ActiveRun = {
+      runId,
+      kind: request.kind,
+      dedupeKey,
+      sessionKey,
+      sessionId: session.sessionId,
+      agent,
+      message,
+      acceptedAt: now,
+      startedAt: null,
+      text: "",
+      meta: {},
+      agentSeq: 0,
+      lastChatDeltaAt: 0,
+      chatDeltaTimer: null,
+      lastPartialSaveAt: now,
+      actor: createActor(this.runLogic, {
+        id: `run:${runId}`,
+        input: { runId, timeoutMs },
+        inspect: this.options.inspect,
+      }),
+      done,
+      resolveDone,
+    };
+    this.active.set(runId, run);
+    this.activeByDedupe.set(dedupeKey, run);
+    run.actor.start();
+    // The caller acks before the run may stream: enter the lane after the current turn.
+    queueMicrotask(() => this.lanes.enqueue(runId, sessionKey));
+    return { run, done };
+  }
+
+  private resolveTarget(request: RunRequest, method: string): { agent: AgentProfile; sessionKey: string } {
+    const invalid = (detail: string) =>
+      new GatewayError(ErrorCodes.INVALID_REQUEST, `invalid ${method} params: ${detail}`);
+    const requested = request.agentId ? this.agents.get(request.agentId) : undefined;
+    if (request.agentId && !requested) throw invalid(`unknown agent id "${request.agentId}"`);
+    const mainKey = this.options.config.session.mainKey;
+    if (!request.sessionKey) {
+      const agent = requested ?? this.agents.defaultAgent;
+      return { agent, sessionKey: `agent:${agent.id}:${mainKey}` };
+    }
+    const sessionKey = request.sessionKey;
+    if (!sessionKey.startsWith("agent:")) return { agent: requested ?? this.agents.defaultAgent, sessionKey };
+    const [, keyAgentId, rest] = /^agent:([^:]+):(.+)$/.exec(sessionKey) ?? [];
+    if (!keyAgentId || !rest) throw invalid(`malformed session key "${sessionKey}"`);
+    const keyAgent = this.agents.get(keyAgentId);
+    if (!keyAgent) throw invalid(`unknown agent id "${keyAgentId}"`);
+    if (requested && requested.id !== keyAgent.id) {
+      throw invalid(`agent "${requested.id}" does not match session key agent "${keyAgent.id}"`);
+    }
+    return { agent: keyAgent, sessionKey };
+  }
+
+  // ---- run lifecycle (called by the run machine) ---------------------------------------------------
+
+  private onStreaming(runId: string): void {
+    const run = this.active.get(runId);
+    if (!run) return;
+    run.startedAt = Date.now();
+    this.options.store.markStreaming(runId, run.startedAt);
+    this.emitAgent(run, "lifecycle", { phase: "start", startedAt: run.startedAt });
+  }
+
+  private onDelta(run: ActiveRun, delta: string): void {
+    if (delta === "" || !this.active.has(run.runId)) return;
+    run.text += delta;
+    this.emitAgent(run, "assistant", { text: run.text, delta });
+    const now = Date.now();
+    if (now - run.lastPartialSaveAt >= PARTIAL_SAVE_INTERVAL_MS) {
+      run.lastPartialSaveAt = now;
+      this.options.store.savePartial(run.runId, run.text);
+    }
+    if (run.chatDeltaTimer) return;
+    const wait = run.lastChatDeltaAt + CHAT_DELTA_INTERVAL_MS - now;
+    if (wait <= 0) this.emitChatDelta(run);
+    else run.chatDeltaTimer = setTimeout(() => this.emitChatDelta(run), wait);
+  }
+
+  private emitChatDelta(run: ActiveRun): void {
+    run.chatDeltaTimer = null;
+    run.lastChatDeltaAt = Date.now();
+    this.options.events.chat(
+      {
+        runId: run.runId,
+        sessionKey: run.sessionKey,
+        seq: run.agentSeq,
+        state: "delta",
+        message: chatMessage("assistant", run.text, run.lastChatDeltaAt),
+      },
+      { dropIfSlow: true },
+    );
+  }
+
+  private emitAgent(run: ActiveRun, stream: "lifecycle" | "assistant", data: Record<string, unknown>): void {
+    run.agentSeq += 1;
+    this.options.events.agent({
+      runId: run.runId,
+      seq: run.agentSeq,
+      stream,
+      ts: Date.now(),
+      data,
+      sessionKey: run.sessionKey,
+    });
+  }
+
+  private onFinished(runId: string, output: RunOutput): void {
+    const run = this.active.get(runId);
+    if (!run) return;
+    if (run.chatDeltaTimer) clearTimeout(run.chatDeltaTimer);
+    run.chatDeltaTimer = null;
+    const endedAt = Date.now();
+    const meta = {
+      ...run.meta,
+      agentId: run.agent.id,
+      durationMs: endedAt - (run.startedAt ?? run.acceptedAt),
+    };
+    try {
+      this.options.store.finishRun(run, {
+        status: output.status,
+        stopReason: output.stopReason,
+        text: run.text,
+        error: output.error,
+        endedAt,
+        meta,
+        messageState: messageStateFor(output),
+      });
+    } catch (error) {
+      this.options.log.error(`could not persist the end of run ${runId}: ${String(error)}`);
+    }
+    this.active.delete(runId);
+    this.activeByDedupe.delete(run.dedupeKey);
+    const base = { runId, sessionKey: run.sessionKey };
+    if (output.status === "ok") {
+      this.emitAgent(run, "lifecycle", { phase: "end", startedAt: run.startedAt, endedAt });
+      this.options.events.chat(
+        { ...base, seq: run.agentSeq, state: "final", message: chatMessage("assistant", run.text, endedAt) },
+        { dropIfSlow: false },
+      );
+    } else if (output.stopReason === "provider") {
+      this.emitAgent(run, "lifecycle", {
+        phase: "error",
+        startedAt: run.startedAt,
+        endedAt,
+        error: output.error,
+      });
+      this.options.events.chat(
+        { ...base, seq: run.agentSeq, state: "error", errorMessage: output.error ?? "run failed" },
+        { dropIfSlow: false },
+      );
+    } else {
+      this.emitAgent(run, "lifecycle", {
+        phase: "end",
+        startedAt: run.startedAt,
+        endedAt,
+        aborted: true,
+        stopReason: output.stopReason,
+      });
+      this.options.events.chat(
+        {
+          ...base,
+          seq: run.agentSeq,
+          state: "aborted",
+          stopReason: output.stopReason ?? "rpc",
+          ...(run.text ? { message: chatMessage("assistant", run.text, endedAt) } : {}),
+        },
+        { dropIfSlow: false },
+      );
+    }
+    const row = this.options.store.getRun(runId) as RunRow;
+    run.resolveDone(row);
+    for (const wake of this.waiters.get(runId) ?? []) wake(row);
+    this.waiters.delete(runId);
+    // The lane hands the slot to the next run outside this actor's transition.
+    queueMicrotask(() => this.lanes.release(runId));
+  }
+
+  // ---- queries and control -------------------------------------------------------------------------
+
+  /** Resolves when the run ends, or with null after `timeoutMs` (the run may not even exist yet). */
+  wait(runId: string, timeoutMs: number): Promise<RunRow | null> {
+    const row = this.options.store.getRun(runId);
+    if (row && (row.status === "ok" || row.status === "error")) return Promise.resolve(row);
+    return new Promise((resolve) => {
+      const wake = (finished: RunRow) => {
+        clearTimeout(timer);
+        resolve(finished);
+      };
+      const timer = setTimeout(() => {
+        this.waiters.get(runId)?.delete(wake);
+        resolve(null);
+      }, timeoutMs);
+      let set = this.waiters.get(runId);
+      if (!set) this.waiters.set(runId, (set = new Set()));
+      set.add(wake);
+    });
+  }
+
+  runIdsOfSession(sessionKey: string): string[] {
+    return [...this.active.values()].filter((run) => run.sessionKey === sessionKey).map((run) => run.runId);
+  }
+
+  sessionOfRun(runId: string): string | null {
+    return this.active.get(runId)?.sessionKey ?? this.options.store.getRun(runId)?.sessionKey ?? null;
+  }
+
+  /** Aborts the session's active runs (or one of them); returns the ids that were aborted. */
+  abortSession(
+    sessionKey: string,
+    reason: Exclude<StopReason, "timeout" | "provider">,
+    runId?: string,
+  ): string[] {
+    const runIds = this.runIdsOfSession(sessionKey).filter((id) => runId === undefined || id === runId);
+    for (const id of runIds) this.active.get(id)?.actor.send({ type: "ABORT", reason });
+    return runIds;
+  }
+
+  /**
+   * Stops taking runs, lets in-flight ones finish until the deadline, then ends the rest as
+   * `interrupted` with their partial text persisted.
+   */
+  async drain(deadlineMs: number): Promise<{ finished: number; interrupted: number }> {
+    this.accepting = false;
+    const pending = [...this.active.values()];
+    if (pending.length === 0) return { finished: 0, interrupted: 0 };
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      Promise.all(pending.map((run) => run.done)),
+      new Promise((resolve) => (timer = setTimeout(resolve, deadlineMs))),
+    ]);
+    clearTimeout(timer);
+    const leftovers = [...this.active.values()];
+    for (const run of leftovers) run.actor.send({ type: "ABORT", reason: "interrupted" });
+    await Promise.all(leftovers.map((run) => run.done));
+    return { finished: pending.length - leftovers.length, interrupted: leftovers.length };
+  }
+
+  /** The final reply of `agent` for a finished run (the second `res`, or a retry's only one). */
+  static agentFinal(row: RunRow): RpcReply {
+    if (row.status === "ok") {
+      return RpcReply.ok({
+        runId: row.runId,
+        status: "ok",
+        summary: "completed",
+        result: { payloads: row.text ? [{ text: row.text }] : [], meta: row.meta ?? {} },
+      });
+    }
+    const summary = row.error ?? "run failed";
+    return RpcReply.fail(
+      { runId: row.runId, status: "error", summary, stopReason: row.stopReason },
+      errorShape(ErrorCodes.UNAVAILABLE, summary),
+    );
+  }
+}

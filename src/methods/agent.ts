@@ -1,0 +1,67 @@
+import { Type } from "@sinclair/typebox";
+import { AgentRuns } from "../agents/agent-runs.js";
+import { defineMethod, RpcReply, TwoStageReply } from "./method-spec.js";
+import { requireRuns } from "./run-access.js";
+
+const NonEmpty = Type.String({ minLength: 1 });
+
+export const agentMethod = defineMethod({
+  name: "agent",
+  scope: "write",
+  summary: "Runs the agent: answers `accepted` at once, then the final `ok`/`error` on the same id.",
+  params: Type.Object(
+    {
+      message: NonEmpty,
+      idempotencyKey: NonEmpty,
+      agentId: Type.Optional(NonEmpty),
+      sessionKey: Type.Optional(NonEmpty),
+      timeout: Type.Optional(Type.Integer({ minimum: 0 })),
+      thinking: Type.Optional(Type.String()),
+      deliver: Type.Optional(Type.Boolean()),
+      channel: Type.Optional(Type.String()),
+      label: Type.Optional(Type.String()),
+      extraSystemPrompt: Type.Optional(Type.String()),
+    },
+    { additionalProperties: false },
+  ),
+  handler: (params, { gateway }) => {
+    const { runs } = requireRuns(gateway);
+    const previous = runs.deduplicate("agent", params.idempotencyKey);
+    if (previous?.kind === "finished") return AgentRuns.agentFinal(previous.row);
+    const started =
+      previous?.kind === "active"
+        ? previous.run
+        : runs.start({
+            kind: "agent",
+            idempotencyKey: params.idempotencyKey,
+            message: params.message,
+            agentId: params.agentId,
+            sessionKey: params.sessionKey,
+            timeoutMs: params.timeout === undefined ? undefined : params.timeout * 1_000,
+          });
+    const ack = { runId: started.run.runId, status: "accepted", acceptedAt: started.run.acceptedAt };
+    return new TwoStageReply(ack, started.done.then(AgentRuns.agentFinal));
+  },
+});
+
+export const agentWaitMethod = defineMethod({
+  name: "agent.wait",
+  scope: "write",
+  summary: "Waits for a run to end: `ok`, `error` or `timeout`.",
+  params: Type.Object(
+    { runId: NonEmpty, timeoutMs: Type.Optional(Type.Integer({ minimum: 0 })) },
+    { additionalProperties: false },
+  ),
+  handler: async (params, { gateway }) => {
+    const { runs } = requireRuns(gateway);
+    const row = await runs.wait(params.runId, params.timeoutMs ?? 30_000);
+    if (!row) return RpcReply.ok({ runId: params.runId, status: "timeout" });
+    return {
+      runId: row.runId,
+      status: row.status,
+      startedAt: row.startedAt ?? undefined,
+      endedAt: row.endedAt ?? undefined,
+      ...(row.status === "error" ? { error: row.error, stopReason: row.stopReason } : {}),
+    };
+  },
+});

@@ -1,0 +1,198 @@
+import fs from "node:fs";
+import path from "node:path";
+import {
+  killAll,
+  localConfig,
+  makeTempHome,
+  startGateway,
+  TEST_TOKEN,
+  type TempHome,
+} from "./helpers/gateway-process.js";
+import { WsPeer } from "./helpers/ws-peer.js";
+
+const homes: TempHome[] = [];
+const peers: WsPeer[] = [];
+
+function newHome(extra: Record<string, unknown> = {}): TempHome {
+  const home = makeTempHome();
+  homes.push(home);
+  home.writeConfig(localConfig({}, { providers: { echo: { type: "echo", delayMs: 30 } }, ...extra }));
+  return home;
+}
+
+async function connect(url: string): Promise<WsPeer> {
+  const peer = await WsPeer.open(url);
+  peers.push(peer);
+  expect((await peer.connect({ auth: { token: TEST_TOKEN } })).ok).toBe(true);
+  return peer;
+}
+
+const words = (n: number, prefix = "w") => Array.from({ length: n }, (_, i) => `${prefix}${i}`).join(" ");
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+afterEach(async () => {
+  peers.splice(0).forEach((peer) => peer.close());
+  await killAll();
+  homes.splice(0).forEach((home) => home.cleanup());
+});
+
+describe("durable runs", () => {
+  it("answers a retried idempotency key with the stored result after a gateway restart, starting nothing new", async () => {
+    const home = newHome();
+    let gateway = await startGateway(home.env);
+    let peer = await connect(gateway.url);
+    const params = { message: "kept across restarts", idempotencyKey: "restart-key-1" };
+    peer.send({ type: "req", id: "a1", method: "agent", params });
+    await peer.until(() => peer.frames.filter((f) => f.id === "a1").length === 2, 5_000, "final");
+    peer.close();
+    await gateway.stop();
+
+    gateway = await startGateway(home.env);
+    peer = await connect(gateway.url);
+    const retry = await peer.request("agent", params);
+    expect(retry.payload).toMatchObject({
+      runId: "restart-key-1",
+      status: "ok",
+      result: { payloads: [{ text: "kept across restarts" }] },
+    });
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(peer.events("agent")).toHaveLength(0);
+    await gateway.stop();
+  });
+
+  it("after kill -9 mid-run, the next start has the user message in chat.history and the run interrupted", async () => {
+    const home = newHome({ providers: { echo: { type: "echo", delayMs: 100 } } });
+    let gateway = await startGateway(home.env);
+    let peer = await connect(gateway.url);
+    const sessionKey = "agent:main:crash";
+    const message = words(80, "c");
+    await peer.request("chat.send", { sessionKey, message, idempotencyKey: "crash-run" });
+    await peer.until(
+      () => peer.events("chat").filter((e) => e.payload.state === "delta").length >= 1,
+      5_000,
+      "deltas",
+    );
+    await new Promise((resolve) => setTimeout(resolve, 1_300));
+    gateway.child.kill("SIGKILL");
+    await gateway.exited;
+    peer.close();
+
+    gateway = await startGateway(home.env);
+    peer = await connect(gateway.url);
+    const history = (await peer.request("chat.history", { sessionKey })).payload.messages;
+    expect(history[0]).toMatchObject({
+      role: "user",
+      runId: "crash-run",
+      content: [{ type: "text", text: message }],
+    });
+    expect(history[1]).toMatchObject({ role: "assistant", runId: "crash-run", state: "interrupted" });
+    expect(message.startsWith(history[1].content[0].text)).toBe(true);
+    const waited = (await peer.request("agent.wait", { runId: "crash-run", timeoutMs: 100 })).payload;
+    expect(waited).toMatchObject({ status: "error", stopReason: "interrupted" });
+    await gateway.stop();
+  });
+
+  it("lets an in-flight run finish before a SIGTERM stop closes the sockets", async () => {
+    const home = newHome();
+    const gateway = await startGateway(home.env);
+    const peer = await connect(gateway.url);
+    peer.send({
+      type: "req",
+      id: "drain",
+      method: "agent",
+      params: { message: words(20), idempotencyKey: "drain-run" },
+    });
+    await peer.until(() => peer.events("agent").length > 0, 5_000, "run started");
+    gateway.child.kill("SIGTERM");
+    await peer.waitClose(8_000);
+    const finalIndex = peer.frames.findIndex(
+      (f, i) => f.id === "drain" && i > peer.frames.findIndex((g) => g.id === "drain"),
+    );
+    const shutdownIndex = peer.frames.findIndex((f) => f.event === "shutdown");
+    expect(peer.frames[finalIndex]?.payload).toMatchObject({
+      status: "ok",
+      result: { payloads: [{ text: words(20) }] },
+    });
+    expect(shutdownIndex).toBeGreaterThan(finalIndex);
+    expect(await gateway.exited).toEqual({ code: 0, signal: null });
+  });
+
+  it("reports an unusable state.db clearly and keeps serving instead of crash-looping", async () => {
+    const home = newHome();
+    fs.mkdirSync(home.stateDir, { recursive: true });
+    const dbFile = path.join(home.stateDir, "state.db");
+    fs.writeFileSync(dbFile, "this is not a sqlite database, not even close ".repeat(100));
+    const gateway = await startGateway(home.env);
+    const peer = await connect(gateway.url);
+    const res = await peer.request("agent", { message: "x", idempotencyKey: "db-broken" });
+    expect(res.error?.code).toBe("UNAVAILABLE");
+    expect(res.error?.message).toContain(`state database ${dbFile} is unusable`);
+    expect(res.error?.message).toContain("coderclaw doctor");
+    const health = (await peer.request("health", { probe: true })).payload;
+    expect(health.ok).toBe(false);
+    expect(health.error).toContain(dbFile);
+    expect(gateway.output().stdout + gateway.output().stderr).toContain(
+      `state database ${dbFile} is unusable`,
+    );
+    await gateway.stop();
+  });
+});
+
+describe("command provider", () => {
+  it("kills the command and its grandchild when the run is aborted", async () => {
+    const home = newHome();
+    const script = path.join(home.home, "agent.js");
+    fs.writeFileSync(
+      script,
+      [
+        "const { spawn } = require('node:child_process');",
+        "const child = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { stdio: 'ignore' });",
+        "console.log('pids ' + process.pid + ' ' + child.pid);",
+        "setInterval(() => {}, 1000);",
+      ].join("\n"),
+    );
+    home.writeConfig(
+      localConfig(
+        {},
+        {
+          providers: { coder: { type: "command", command: [process.execPath, script], graceMs: 500 } },
+          agents: { defaults: { model: "coder", workspace: path.join(home.home, "workspace") } },
+        },
+      ),
+    );
+    const gateway = await startGateway(home.env);
+    const peer = await connect(gateway.url);
+    const sessionKey = "agent:main:cmd";
+    await peer.request("chat.send", { sessionKey, message: "start", idempotencyKey: "cmd-run" });
+    const delta = await peer.until(
+      () =>
+        peer
+          .events("chat")
+          .find((e) => e.payload.state === "delta" && /pids \d+ \d+/.test(e.payload.message.content[0].text)),
+      8_000,
+      "pids line",
+    );
+    const [, parentPid, grandchildPid] = /pids (\d+) (\d+)/
+      .exec(delta.payload.message.content[0].text)!
+      .map(Number);
+    expect(alive(parentPid!)).toBe(true);
+    expect(alive(grandchildPid!)).toBe(true);
+    await peer.request("chat.abort", { sessionKey });
+    await peer.until(() => peer.events("chat").find((e) => e.payload.state === "aborted"), 5_000, "aborted");
+    const deadline = Date.now() + 3_000;
+    while ((alive(parentPid!) || alive(grandchildPid!)) && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    expect(fs.existsSync(`/proc/${parentPid}`)).toBe(false);
+    expect(fs.existsSync(`/proc/${grandchildPid}`)).toBe(false);
+    await gateway.stop();
+  });
+});
