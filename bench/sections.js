@@ -1,0 +1,244 @@
+// The benchmark sections. To add a figure (e.g. `agent` runs/s), append one section object to SECTIONS:
+//
+//   {
+//     id: "agent",
+//     title: "agent runs",
+//     metrics: [{ key: "agent_rps", label: "agent runs/s", unit: "/s", better: "higher", check: ratioAtLeast(0.5) }],
+//     async run(ctx) {                      // ONE run against ctx.target; returns {key: number}
+//       const { port, token } = await ctx.shared();   // or `await ctx.fresh()`, which you must stop()
+//       ...
+//       return { agent_rps: ... };
+//     },
+//   }
+//
+// The runner calls run() `repeats` times per target (default CONFIG.repeats), alternating gateway and
+// baseline so that load drift on the machine hits both alike, and reports the median of each key. Keys that
+// are not metrics (e.g. an exit code) are kept in the JSON runs. run() may return null when the section does
+// not apply to a target.
+import { performance } from "node:perf_hooks";
+import { setTimeout } from "node:timers/promises";
+import { handshakeCycle, openAuthed, pollUntilHello, runPool } from "./client.js";
+import { readRss } from "./servers.js";
+import { percentile } from "./stats.js";
+
+const MB = 1024 * 1024;
+/** Hot loops only need to know the request succeeded; skipping the payload parse keeps the client cheap. */
+const FAST = { payload: false };
+
+// ---- checks ---------------------------------------------------------------------------------------------------
+// A check gets (gatewayValue, baselineValue) and returns true/false; `text` is what the table prints.
+
+export const ratioAtLeast = (min) => ({
+  text: `≥ ${min * 100}% of baseline`,
+  test: (g, b) => g / b >= min,
+});
+export const ratioAtMost = (max) => ({ text: `≤ ${max}× baseline`, test: (g, b) => g / b <= max });
+export const atMost = (max, unit) => ({ text: `≤ ${max} ${unit}`, test: (g) => g <= max });
+
+const perSecond = (count, startMs) => count / ((performance.now() - startMs) / 1000);
+
+// ---- sections -------------------------------------------------------------------------------------------------
+
+const spawnSection = {
+  id: "spawn",
+  title: "startup",
+  repeats: (config) => config.spawns,
+  metrics: [
+    {
+      key: "spawn_hello_ms",
+      label: "spawn → first hello-ok",
+      unit: "ms",
+      better: "lower",
+      digits: 0,
+      check: atMost(500, "ms"),
+    },
+  ],
+  async run(ctx) {
+    const server = ctx.target.spawn();
+    let helloMs;
+    let failure;
+    try {
+      const port = await server.waitPort();
+      const { conn } = await pollUntilHello(port, server.token, { intervalMs: 20 });
+      helloMs = performance.now() - server.t0;
+      conn.terminate();
+    } catch (err) {
+      failure = err;
+    }
+    const stopped = await server.stop();
+    if (failure) throw failure;
+    return { spawn_hello_ms: helloMs, sigterm_exit_code: stopped.code ?? -1, sigterm_stop_ms: stopped.ms };
+  },
+};
+
+const memorySection = {
+  id: "memory",
+  title: "memory and connection setup",
+  metrics: [
+    {
+      key: "idle_rss_mb",
+      label: "idle RSS (start + 1 s)",
+      unit: "MB",
+      better: "lower",
+      check: atMost(80, "MB"),
+    },
+    {
+      key: "conn_kb",
+      label: "RSS per idle authed connection",
+      unit: "KB",
+      better: "lower",
+      check: atMost(20, "KB"),
+    },
+    {
+      key: "open_ms",
+      label: "open + auth 1000 conns (50 conc.)",
+      unit: "ms",
+      better: "lower",
+      digits: 0,
+      check: ratioAtMost(2),
+    },
+  ],
+  async run(ctx) {
+    const n = ctx.config.idleConnections;
+    const server = await ctx.fresh();
+    const conns = [];
+    try {
+      await setTimeout(1000);
+      const before = readRss(server.rssPid);
+      const start = performance.now();
+      await runPool(n, ctx.config.concurrency, async () => {
+        conns.push(await openAuthed(server.port, server.token, { timeoutMs: 15000 }));
+      });
+      const openMs = performance.now() - start;
+      await setTimeout(1000);
+      const after = readRss(server.rssPid);
+      return { idle_rss_mb: before / MB, conn_kb: (after - before) / n / 1024, open_ms: openMs };
+    } finally {
+      for (const conn of conns) conn.terminate();
+      await server.stop();
+    }
+  },
+};
+
+const handshakeSection = {
+  id: "handshake",
+  title: "handshakes",
+  metrics: [
+    {
+      key: "hs_seq",
+      label: "handshakes/s sequential (500)",
+      unit: "/s",
+      better: "higher",
+      digits: 0,
+      check: ratioAtLeast(0.5),
+    },
+    {
+      key: "hs_conc",
+      label: "handshakes/s 50 concurrent (2000)",
+      unit: "/s",
+      better: "higher",
+      digits: 0,
+      check: ratioAtLeast(0.5),
+    },
+  ],
+  async run(ctx) {
+    const { port, token } = await ctx.shared();
+    const { handshakesSeq, handshakesConc, concurrency } = ctx.config;
+    for (let i = 0; i < 50; i++) await handshakeCycle(port, token); // warm-up
+    let start = performance.now();
+    for (let i = 0; i < handshakesSeq; i++) await handshakeCycle(port, token);
+    const seq = perSecond(handshakesSeq, start);
+    start = performance.now();
+    await runPool(handshakesConc, concurrency, () => handshakeCycle(port, token));
+    return { hs_seq: seq, hs_conc: perSecond(handshakesConc, start) };
+  },
+};
+
+const latencySection = {
+  id: "latency",
+  title: "health latency",
+  metrics: [
+    {
+      key: "lat_p50_us",
+      label: "health p50 (1 client, 5000 seq.)",
+      unit: "µs",
+      better: "lower",
+      digits: 0,
+      check: ratioAtMost(2),
+    },
+    {
+      key: "lat_p99_us",
+      label: "health p99 (1 client, 5000 seq.)",
+      unit: "µs",
+      better: "lower",
+      digits: 0,
+      check: ratioAtMost(2),
+    },
+  ],
+  async run(ctx) {
+    const { port, token } = await ctx.shared();
+    const { latencyRequests, latencyWarmup } = ctx.config;
+    const conn = await openAuthed(port, token);
+    try {
+      for (let i = 0; i < latencyWarmup; i++) await conn.request("health", FAST);
+      const samples = new Float64Array(latencyRequests);
+      for (let i = 0; i < latencyRequests; i++) {
+        const t = performance.now();
+        await conn.request("health", FAST);
+        samples[i] = (performance.now() - t) * 1000;
+      }
+      return { lat_p50_us: percentile(samples, 50), lat_p99_us: percentile(samples, 99) };
+    } finally {
+      await conn.close();
+    }
+  },
+};
+
+const throughputSection = {
+  id: "throughput",
+  title: "request throughput",
+  metrics: [
+    {
+      key: "rps_pipelined",
+      label: "health req/s, 1 socket × 50 in flight",
+      unit: "/s",
+      better: "higher",
+      digits: 0,
+      check: ratioAtLeast(0.5),
+    },
+    {
+      key: "rps_sockets",
+      label: "health req/s, 50 sockets × 1 in flight",
+      unit: "/s",
+      better: "higher",
+      digits: 0,
+      check: ratioAtLeast(0.5),
+    },
+  ],
+  async run(ctx) {
+    const { port, token } = await ctx.shared();
+    const { throughputRequests: total, concurrency } = ctx.config;
+    const conns = [];
+    try {
+      await runPool(concurrency, concurrency, async () => conns.push(await openAuthed(port, token)));
+      const one = conns[0];
+      await runPool(1000, concurrency, () => one.request("health", FAST)); // warm-up
+      let start = performance.now();
+      await runPool(total, concurrency, () => one.request("health", FAST));
+      const pipelined = perSecond(total, start);
+      const perSocket = Math.ceil(total / conns.length);
+      start = performance.now();
+      await Promise.all(
+        conns.map(async (conn) => {
+          for (let i = 0; i < perSocket; i++) await conn.request("health", FAST);
+        }),
+      );
+      return { rps_pipelined: pipelined, rps_sockets: perSecond(perSocket * conns.length, start) };
+    } finally {
+      await Promise.all(conns.map((c) => c.close()));
+    }
+  },
+};
+
+/** Report order. Sections needing fresh processes come first, before the shared servers are started. */
+export const SECTIONS = [spawnSection, memorySection, handshakeSection, latencySection, throughputSection];
