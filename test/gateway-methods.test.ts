@@ -141,11 +141,13 @@ describe("core methods and HTTP probes", () => {
     expect(first.lines.length).toBeGreaterThan(0);
     expect(() => first.lines.map((line: string) => JSON.parse(line))).not.toThrow();
     expect(first.lines.join("\n")).toContain("listening on ws://127.0.0.1");
-    await connected({ client: { id: "tail-marker", version: "1", platform: "linux", mode: "test" } });
+    const rejected = await WsPeer.open(gateway.url);
+    peers.push(rejected);
+    await rejected.connect({ auth: { token: "tail-marker-wrong-token" } });
     await new Promise((resolve) => setTimeout(resolve, 200));
     const next = (await peer.request("logs.tail", { cursor: first.cursor })).payload;
     expect(next.reset).toBe(false);
-    expect(next.lines.some((line: string) => line.includes("tail-marker"))).toBe(true);
+    expect(next.lines.some((line: string) => line.includes("connect rejected: unauthorized"))).toBe(true);
     expect(next.lines.some((line: string) => line.includes("listening on ws://"))).toBe(false);
     expect(fs.readFileSync(first.file, "utf8")).not.toContain(TEST_TOKEN);
   });

@@ -1,17 +1,20 @@
 import { EventEmitter } from "eventemitter3";
+import type { AgentEventPayload, ChatEventPayload } from "../agents/run-events.js";
+import type { InspectTransition } from "./inspection.js";
 
 /**
- * Facts that producers publish and the gateway fans out to connections. Each key is a gateway
- * event name; the payload is what clients receive.
+ * Facts producers publish (presence, health, runs, ticks, ...) and the gateway fans out to
+ * connections. Each key is the gateway event name clients receive.
  */
 export interface BroadcastFacts {
-  presence: { presence: unknown[] };
-  health: Record<string, unknown>;
-  heartbeat: Record<string, unknown>;
-  tick: { ts: number };
-  inspect: unknown;
+  presence: (payload: { presence: unknown[] }) => void;
+  health: (payload: Record<string, unknown>) => void;
+  heartbeat: (payload: Record<string, unknown>) => void;
+  tick: (payload: { ts: number }) => void;
+  agent: (payload: AgentEventPayload) => void;
+  chat: (payload: ChatEventPayload, delivery: { dropIfSlow: boolean }) => void;
+  inspect: (payload: { transitions: InspectTransition[] }) => void;
+  shutdown: (payload: { reason: string; restartExpectedMs: number | null }) => void;
 }
 
-export class EventBus extends EventEmitter<{
-  [K in keyof BroadcastFacts]: (payload: BroadcastFacts[K]) => void;
-}> {}
+export class EventBus extends EventEmitter<BroadcastFacts> {}

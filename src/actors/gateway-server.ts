@@ -1,49 +1,36 @@
-import { randomUUID } from "node:crypto";
 import http from "node:http";
-import os from "node:os";
-import { WebSocketServer, type RawData, type WebSocket } from "ws";
-import { createActor, fromCallback, fromPromise } from "xstate";
+import path from "node:path";
+import { WebSocketServer } from "ws";
+import { AgentRuns } from "../agents/agent-runs.js";
 import type { ConfigSnapshot } from "../config/load.js";
 import type { GatewayLogger, SubsystemLogger } from "../log/logger.js";
-import {
-  connectionMachine,
-  type ConnectionEvent,
-  type HandshakeRejection,
-} from "../machines/connection.machine.js";
 import type { DrainRequest } from "../machines/gateway.machine.js";
 import { Dispatcher } from "../methods/dispatcher.js";
 import { coreMethods } from "../methods/method-table.js";
 import type { ClientSession } from "../methods/method-spec.js";
 import type { GatewayServices } from "../methods/services.js";
-import {
-  CloseCodes,
-  ErrorCodes,
-  GATEWAY_EVENTS,
-  PROTOCOL_VERSION,
-  validateRequestFrame,
-} from "../protocol/index.js";
+import { CloseCodes } from "../protocol/index.js";
 import { HealthCache } from "../state/health.js";
 import { HeartbeatState } from "../state/heartbeat.js";
 import { PresenceTable } from "../state/presence.js";
+import { StateStore, StoreError } from "../store/state-store.js";
 import type { GatewayAuth } from "../transport/auth.js";
-import { ClientConnection } from "../transport/client-connection.js";
+import { Broadcaster, type BroadcastOptions } from "../transport/broadcaster.js";
+import type { ClientConnection } from "../transport/client-connection.js";
 import { createHttpRouter } from "../transport/http-router.js";
 import { formatHostPort, type ListenPlan } from "../transport/net.js";
-import path from "node:path";
-import { AgentRuns } from "../agents/agent-runs.js";
-import type { AgentEventPayload, ChatEventPayload } from "../agents/run-events.js";
-import { StateStore, StoreError } from "../store/state-store.js";
-import { EventBus } from "./event-bus.js";
-import { authenticateConnect, type HandshakeInput } from "./handshake.js";
-import type { Inspection, InspectTransition } from "./inspection.js";
+import { ConnectionRuntime } from "./connection-runtime.js";
+import { EventBus, type BroadcastFacts } from "./event-bus.js";
 import { computeHealthSummary } from "./health-summary.js";
+import { buildHelloOk } from "./hello-ok.js";
+import type { Inspection, InspectTransition } from "./inspection.js";
+import { PresenceFeed } from "./presence-feed.js";
+
+const CLOSE_WAIT_MS = 2_000;
 
 const isOperator = (session: ClientSession) => session.role === "operator";
-
-/** Frames before hello-ok are capped far below maxPayload, so an unauthenticated peer cannot make us buffer much. */
-export const PRE_HELLO_MAX_PAYLOAD = 64 * 1024;
-const PRESENCE_BROADCAST_INTERVAL_MS = 250;
-const CLOSE_WAIT_MS = 2_000;
+const inspectSubscriber = (session: ClientSession) =>
+  session.caps.includes("inspect") && session.scopes.includes("operator.admin");
 
 export interface GatewayServerOptions {
   snapshot: ConfigSnapshot;
@@ -60,51 +47,45 @@ export interface GatewayServerOptions {
   onFault: (error: string) => void;
 }
 
-interface BroadcastOptions {
-  dropIfSlow?: boolean;
-  withStateVersion?: boolean;
-  /** Only connections this returns true for receive (and count) the event. */
-  audience?: (session: ClientSession) => boolean;
-}
-
-/** One gateway instance: the listeners on one port, the connection registry, broadcast and background services. */
+/**
+ * One gateway instance: the listeners on one port, the connection registry, the state the methods
+ * serve, and the fan-out of bus facts to clients.
+ */
 export class GatewayServer {
   readonly bus = new EventBus();
-  readonly presence: PresenceTable;
-  readonly health: HealthCache;
-  readonly heartbeat: HeartbeatState;
   readonly connections = new Map<string, ClientConnection>();
   readonly services: GatewayServices;
-  readonly startedAt = Date.now();
   port: number;
+  private readonly presence: PresenceTable;
+  private readonly presenceFeed: PresenceFeed;
+  private readonly health: HealthCache;
   private readonly log: SubsystemLogger;
-  private readonly wsLog: SubsystemLogger;
   private readonly httpServers: http.Server[] = [];
   private readonly wss: WebSocketServer;
-  private readonly dispatcher: Dispatcher;
-  private readonly connectionLogic;
-  private presenceTimer: NodeJS.Timeout | null = null;
-  private lastPresenceBroadcast = 0;
+  private readonly broadcaster: Broadcaster;
+  private readonly connectionRuntime: ConnectionRuntime;
   private pendingInspect: InspectTransition[] = [];
+  private inspectSubscriberCount = 0;
   private readonly config;
 
   constructor(private readonly options: GatewayServerOptions) {
-    this.config = options.snapshot.config;
+    const { snapshot, logger } = options;
+    this.config = snapshot.config;
     this.port = options.port;
-    this.log = options.logger.child("gateway");
-    this.wsLog = options.logger.child("ws");
+    this.log = logger.child("gateway");
     this.presence = new PresenceTable({ version: options.version });
-    this.heartbeat = new HeartbeatState((event) => this.broadcast("heartbeat", event, { dropIfSlow: true }));
+    this.presenceFeed = new PresenceFeed(this.presence, this.bus);
     this.health = new HealthCache(
-      () => computeHealthSummary(this.options.snapshot.config, this.services),
-      (summary) => this.broadcast("health", summary, { withStateVersion: true }),
+      () => computeHealthSummary(this.config, this.services),
+      (summary) => this.bus.emit("health", summary),
     );
+    const startedAt = Date.now();
     this.services = {
       version: options.version,
-      startedAt: this.startedAt,
-      configPath: options.snapshot.path,
+      startedAt,
+      configPath: snapshot.path,
       stateDir: options.stateDir,
-      logFile: options.logger.file,
+      logFile: logger.file,
       authMode: options.auth.mode,
       listen: {
         host: options.listenPlan.host,
@@ -112,26 +93,88 @@ export class GatewayServer {
         aliases: options.listenPlan.aliases,
         bind: options.bind,
       },
-      config: () => this.options.snapshot,
+      config: () => snapshot,
       lifecycleState: options.lifecycleState,
       connectionCount: () => this.connections.size,
       presence: this.presence,
       health: this.health,
-      heartbeat: this.heartbeat,
+      heartbeat: new HeartbeatState((event) => this.bus.emit("heartbeat", event)),
       inspection: options.inspection,
-      presenceChanged: () => this.schedulePresenceBroadcast(),
+      presenceChanged: () => this.presenceFeed.changed(),
       runs: null,
-      publishChat: (payload) => this.broadcast("chat", payload, { audience: isOperator }),
+      publishChat: (payload) => this.bus.emit("chat", payload, { dropIfSlow: false }),
       store: null,
       storeError: null,
     };
-    this.dispatcher = new Dispatcher(coreMethods, this.services, this.options.logger.child("rpc"));
+    const dispatcher = new Dispatcher(coreMethods, this.services, logger.child("rpc"));
+    const methods = dispatcher.advertisedMethods();
+    this.broadcaster = new Broadcaster(
+      this.connections,
+      this.config.gateway.maxBufferedBytes,
+      (connection) => {
+        this.log.warn("closing slow consumer", { connId: connection.connId });
+        connection.actor.send({ type: "CLOSE", code: CloseCodes.POLICY_VIOLATION, reason: "slow consumer" });
+      },
+    );
+    this.connectionRuntime = new ConnectionRuntime({
+      config: this.config,
+      auth: options.auth,
+      connections: this.connections,
+      dispatcher,
+      inspect: options.inspection.inspect,
+      log: logger.child("ws"),
+      helloOk: (session) => buildHelloOk(session, helloSource),
+      onJoined: (session) => {
+        this.presenceFeed.joined(session);
+        if (inspectSubscriber(session)) this.inspectSubscribers(+1);
+      },
+      onLeft: (session) => {
+        this.presenceFeed.left(session);
+        if (inspectSubscriber(session)) this.inspectSubscribers(-1);
+      },
+    });
+    const helloSource = {
+      ...this.services,
+      config: this.config,
+      methods,
+      presence: () => this.presence.list(),
+      health: () => this.health.current(),
+      stateVersion: () => this.stateVersion(),
+    };
     this.wss = new WebSocketServer({ noServer: true, maxPayload: this.config.gateway.maxPayloadBytes });
-    this.connectionLogic = this.provideConnectionMachine();
-    options.inspection.on("transition", this.onInspectTransition);
+    this.deliverBusFacts();
   }
 
-  // ---- listen / close -------------------------------------------------------------------------
+  /** The inspection stream is followed only while someone subscribes to it. */
+  private inspectSubscribers(delta: number): void {
+    this.inspectSubscriberCount += delta;
+    if (delta > 0 && this.inspectSubscriberCount === 1)
+      this.options.inspection.on("transition", this.onInspectTransition);
+    if (delta < 0 && this.inspectSubscriberCount === 0)
+      this.options.inspection.off("transition", this.onInspectTransition);
+  }
+
+  /** How each fact reaches clients: who may see it, and whether a slow client may miss it. */
+  private deliverBusFacts(): void {
+    const fanOut = <K extends keyof BroadcastFacts>(event: K, options: () => BroadcastOptions) =>
+      this.bus.on(event, ((payload: unknown) => this.broadcaster.send(event, payload, options())) as never);
+    fanOut("presence", () => ({ dropIfSlow: true, stateVersion: this.stateVersion() }));
+    fanOut("health", () => ({ stateVersion: this.stateVersion() }));
+    fanOut("heartbeat", () => ({ dropIfSlow: true }));
+    fanOut("tick", () => ({ dropIfSlow: true }));
+    fanOut("agent", () => ({ audience: isOperator }));
+    fanOut("inspect", () => ({ dropIfSlow: true, audience: inspectSubscriber }));
+    fanOut("shutdown", () => ({}));
+    this.bus.on("chat", (payload, { dropIfSlow }) =>
+      this.broadcaster.send("chat", payload, { dropIfSlow, audience: isOperator }),
+    );
+  }
+
+  private stateVersion() {
+    return { presence: this.presence.version, health: this.health.version };
+  }
+
+  // ---- listen / close ---------------------------------------------------------------------------
 
   async listen(): Promise<void> {
     this.openStore();
@@ -157,7 +200,7 @@ export class GatewayServer {
     const server = http.createServer(createHttpRouter({ lifecycleState: this.options.lifecycleState }));
     server.on("upgrade", (request, socket, head) => {
       socket.on("error", () => socket.destroy());
-      this.wss.handleUpgrade(request, socket, head, (ws) => this.accept(ws, request));
+      this.wss.handleUpgrade(request, socket, head, (ws) => this.connectionRuntime.accept(ws, request));
     });
     return new Promise((resolve, reject) => {
       const onError = (error: NodeJS.ErrnoException) => {
@@ -174,9 +217,7 @@ export class GatewayServer {
       server.once("error", onError);
       server.listen({ host, port, exclusive: true }, () => {
         server.off("error", onError);
-        if (primary) {
-          server.on("error", (error) => this.options.onFault(`listener failed: ${error.message}`));
-        }
+        if (primary) server.on("error", (error) => this.options.onFault(`listener failed: ${error.message}`));
         this.httpServers.push(server);
         const address = server.address();
         resolve(typeof address === "object" && address ? address.port : port);
@@ -185,8 +226,8 @@ export class GatewayServer {
   }
 
   /**
-   * A database that cannot be opened does not stop the gateway (under a service manager that would be a
-   * crash loop): run methods answer UNAVAILABLE with the reason, and health reports it.
+   * A database that cannot be opened does not stop the gateway (under a service manager that would be
+   * a crash loop): run methods answer UNAVAILABLE with the reason, and health reports it.
    */
   private openStore(): void {
     const file = path.join(this.options.stateDir, "state.db");
@@ -203,9 +244,8 @@ export class GatewayServer {
         config: this.config,
         store,
         events: {
-          agent: (payload: AgentEventPayload) => this.broadcast("agent", payload, { audience: isOperator }),
-          chat: (payload: ChatEventPayload, { dropIfSlow }) =>
-            this.broadcast("chat", payload, { dropIfSlow, audience: isOperator }),
+          agent: (payload) => this.bus.emit("agent", payload),
+          chat: (payload, delivery) => this.bus.emit("chat", payload, delivery),
         },
         log: this.options.logger.child("agent"),
         inspect: this.options.inspection.inspect,
@@ -226,16 +266,15 @@ export class GatewayServer {
     const runs = this.services.runs;
     if (!runs) return;
     const { finished, interrupted } = await runs.drain(deadlineMs);
-    if (finished + interrupted > 0) {
+    if (finished + interrupted > 0)
       this.log.info(`drained runs: ${finished} finished, ${interrupted} interrupted`);
-    }
   }
 
   /** `shutdown` to every ready client, then close every socket (1012), then the listeners. */
   async close(request: DrainRequest): Promise<void> {
-    this.stopPresenceTimer();
+    this.presenceFeed.stop();
     this.options.inspection.off("transition", this.onInspectTransition);
-    this.broadcast("shutdown", { reason: request.reason, restartExpectedMs: request.restartExpectedMs });
+    this.bus.emit("shutdown", { reason: request.reason, restartExpectedMs: request.restartExpectedMs });
     const closed = [...this.connections.values()].map(
       (connection) =>
         new Promise<void>((resolve) => {
@@ -250,6 +289,7 @@ export class GatewayServer {
     ]);
     for (const connection of this.connections.values()) connection.actor.stop();
     this.connections.clear();
+    this.bus.removeAllListeners();
     await new Promise<void>((resolve) => this.wss.close(() => resolve()));
     await Promise.all(
       this.httpServers.map(
@@ -264,14 +304,11 @@ export class GatewayServer {
     this.services.store?.close();
   }
 
-  // ---- background services (owned by the gateway machine's `ready` state) ---------------------
+  // ---- background services (owned by the gateway machine's `ready` state) ----------------------
 
   startServices(): () => void {
     const { tickIntervalMs, healthRefreshMs } = this.config.gateway;
-    const tick = setInterval(
-      () => this.broadcast("tick", { ts: Date.now() }, { dropIfSlow: true }),
-      tickIntervalMs,
-    );
+    const tick = setInterval(() => this.bus.emit("tick", { ts: Date.now() }), tickIntervalMs);
     const refreshHealth = () =>
       this.health
         .refresh()
@@ -281,298 +318,17 @@ export class GatewayServer {
     return () => {
       clearInterval(tick);
       clearInterval(health);
-      this.stopPresenceTimer();
+      this.presenceFeed.stop();
     };
-  }
-
-  // ---- connections ------------------------------------------------------------------------------
-
-  private accept(socket: WebSocket, request: http.IncomingMessage): void {
-    const connId = randomUUID();
-    const connection = new ClientConnection(connId, socket, request);
-    this.setReceiveLimit(socket, PRE_HELLO_MAX_PAYLOAD);
-    // Without an error listener, a frame over maxPayload would crash the process.
-    socket.on("error", (error) => this.wsLog.debug("socket error", { connId, error: error.message }));
-    socket.on("pong", () => {
-      connection.missedPongs = 0;
-    });
-    socket.on("message", (data, isBinary) => this.onMessage(connection, data, isBinary));
-    socket.on("close", (code) => connection.actor.send({ type: "SOCKET_CLOSED", code }));
-    this.connections.set(connId, connection);
-    connection.actor = createActor(this.connectionLogic, {
-      id: `connection:${connId}`,
-      input: { connId },
-      inspect: this.options.inspection.inspect,
-    });
-    connection.actor.start();
-    this.wsLog.debug("connection opened", { connId, remote: connection.remoteAddress });
-  }
-
-  /** ws has no per-socket maxPayload; its receiver reads this field on every frame header. */
-  private setReceiveLimit(socket: WebSocket, bytes: number): void {
-    const receiver = (socket as unknown as { _receiver?: { _maxPayload: number } })._receiver;
-    if (receiver) receiver._maxPayload = bytes;
-  }
-
-  private onMessage(connection: ClientConnection, data: RawData, isBinary: boolean): void {
-    const text = isBinary ? "" : data.toString();
-    if (connection.session !== null && connection.ready) {
-      this.dispatcher.handle(connection.session, text, (frame) => connection.socket.send(frame));
-      return;
-    }
-    if (!connection.actor.getSnapshot().matches({ handshake: "awaiting-connect" })) return;
-    connection.actor.send(this.classifyFirstFrame(text));
-  }
-
-  /** REFERENCE §5.2 item 3: what the first frame must be, and what happens when it is not. */
-  private classifyFirstFrame(text: string): ConnectionEvent {
-    let frame: unknown;
-    try {
-      frame = JSON.parse(text);
-    } catch {
-      return { type: "HANDSHAKE_REJECTED", code: CloseCodes.NORMAL, reason: "" };
-    }
-    const checked = validateRequestFrame(frame);
-    if (!checked.ok) {
-      return {
-        type: "HANDSHAKE_REJECTED",
-        code: CloseCodes.POLICY_VIOLATION,
-        reason: "invalid request frame",
-      };
-    }
-    if (checked.value.method !== "connect") {
-      const message = "invalid handshake: first request must be connect";
-      return {
-        type: "HANDSHAKE_REJECTED",
-        requestId: checked.value.id,
-        error: { code: ErrorCodes.INVALID_REQUEST, message },
-        code: CloseCodes.POLICY_VIOLATION,
-        reason: message,
-      };
-    }
-    return { type: "CONNECT_RECEIVED", requestId: checked.value.id, params: checked.value.params };
-  }
-
-  private provideConnectionMachine() {
-    const gateway = this.config.gateway;
-    const get = (connId: string) => this.connections.get(connId);
-    return connectionMachine.provide({
-      delays: { handshakeTimeout: gateway.handshakeTimeoutMs },
-      actors: {
-        authenticate: fromPromise(async ({ input }) => {
-          const connection = get(input.connId);
-          if (!connection) throw { code: CloseCodes.NORMAL, reason: "" } satisfies HandshakeRejection;
-          const handshake: HandshakeInput = {
-            ...input,
-            nonce: connection.nonce,
-            request: connection.request,
-          };
-          return authenticateConnect(handshake, {
-            auth: this.options.auth,
-            allowedOrigins: gateway.controlUi.allowedOrigins,
-          });
-        }),
-        keepalive: fromCallback<ConnectionEvent, { connId: string }>(({ input, sendBack }) => {
-          const timer = setInterval(() => {
-            const connection = get(input.connId);
-            if (!connection) return;
-            if (connection.missedPongs >= 2) {
-              sendBack({ type: "PEER_UNRESPONSIVE" });
-              return;
-            }
-            connection.missedPongs += 1;
-            connection.socket.ping();
-          }, gateway.tickIntervalMs);
-          return () => clearInterval(timer);
-        }),
-      },
-      actions: {
-        sendChallenge: (_, { connId }) => {
-          const connection = get(connId);
-          if (!connection) return;
-          connection.nonce = randomUUID();
-          const challenge = {
-            type: "event",
-            event: "connect.challenge",
-            payload: { nonce: connection.nonce, ts: Date.now() },
-          };
-          connection.socket.send(JSON.stringify(challenge));
-        },
-        sendHelloOk: (_, { connId, requestId, session }) => {
-          const connection = get(connId);
-          if (!connection) return;
-          connection.session = session as ClientSession;
-          this.setReceiveLimit(connection.socket, gateway.maxPayloadBytes);
-          connection.socket.send(
-            JSON.stringify({
-              type: "res",
-              id: requestId,
-              ok: true,
-              payload: this.helloOk(connection.session),
-            }),
-          );
-          this.onClientJoined(connection.session);
-        },
-        sendRejection: (_, { connId, rejection }) => {
-          const connection = get(connId);
-          if (!connection || !rejection.requestId || !rejection.error) return;
-          this.wsLog.info(`connect rejected: ${rejection.error.message}`, {
-            connId,
-            remote: connection.remoteAddress,
-          });
-          connection.socket.send(
-            JSON.stringify({ type: "res", id: rejection.requestId, ok: false, error: rejection.error }),
-          );
-        },
-        closeSocket: (_, { connId, close }) => {
-          const socket = get(connId)?.socket;
-          if (socket && socket.readyState < socket.CLOSING) socket.close(close.code, close.reason);
-        },
-        terminateSocket: (_, { connId }) => get(connId)?.socket.terminate(),
-        releaseConnection: (_, { connId }) => {
-          const connection = get(connId);
-          if (!connection) return;
-          this.connections.delete(connId);
-          connection.socket.terminate();
-          if (connection.session) this.onClientLeft(connection.session);
-          this.wsLog.debug("connection closed", { connId });
-        },
-      },
-    });
-  }
-
-  private helloOk(session: ClientSession) {
-    const config = this.options.snapshot.config;
-    const defaultAgent = config.agents.list.find((agent) => agent.default) ?? config.agents.list[0];
-    const defaultAgentId = defaultAgent?.id ?? "main";
-    return {
-      type: "hello-ok",
-      protocol: PROTOCOL_VERSION,
-      server: { version: this.options.version, host: os.hostname(), connId: session.connId },
-      features: { methods: this.dispatcher.advertisedMethods(), events: [...GATEWAY_EVENTS] },
-      snapshot: {
-        presence: this.presence.list(),
-        health: this.health.current(),
-        stateVersion: this.stateVersion(),
-        uptimeMs: Date.now() - this.startedAt,
-        configPath: this.options.snapshot.path,
-        stateDir: this.options.stateDir,
-        sessionDefaults: {
-          defaultAgentId,
-          mainKey: config.session.mainKey,
-          mainSessionKey: `agent:${defaultAgentId}:${config.session.mainKey}`,
-          scope: config.session.scope,
-        },
-        authMode: this.options.auth.mode,
-      },
-      policy: {
-        maxPayload: config.gateway.maxPayloadBytes,
-        maxBufferedBytes: config.gateway.maxBufferedBytes,
-        tickIntervalMs: config.gateway.tickIntervalMs,
-      },
-    };
-  }
-
-  private presenceKey(session: ClientSession): string {
-    return session.deviceId ?? session.client.instanceId ?? session.connId;
-  }
-
-  private isCli(session: ClientSession): boolean {
-    return session.client.mode === "cli" || session.client.id === "cli" || session.client.mode === "probe";
-  }
-
-  private onClientJoined(session: ClientSession): void {
-    this.wsLog.info(`client connected: ${session.client.id} (${session.client.mode})`, {
-      connId: session.connId,
-    });
-    if (!this.isCli(session)) {
-      this.presence.upsert(this.presenceKey(session), {
-        host: session.client.displayName ?? session.client.id,
-        ip: session.remoteAddress,
-        version: session.client.version,
-        platform: session.client.platform,
-        mode: session.client.mode,
-        reason: "connect",
-        instanceId: session.client.instanceId,
-        deviceId: session.deviceId ?? undefined,
-        roles: [session.role],
-        scopes: session.scopes,
-      });
-      this.schedulePresenceBroadcast();
-    }
-  }
-
-  private onClientLeft(session: ClientSession): void {
-    if (!this.isCli(session) && this.presence.markDisconnected(this.presenceKey(session))) {
-      this.schedulePresenceBroadcast();
-    }
-  }
-
-  // ---- broadcast --------------------------------------------------------------------------------
-
-  private stateVersion() {
-    return { presence: this.presence.version, health: this.health.version };
-  }
-
-  /**
-   * Sends one event to every ready connection it is meant for. The frame is serialized once; only
-   * the per-connection `seq` differs. A dropped event still advances that connection's seq.
-   */
-  broadcast(event: string, payload: unknown, options: BroadcastOptions = {}): void {
-    if (this.connections.size === 0) return;
-    const stateVersion = options.withStateVersion
-      ? `,"stateVersion":${JSON.stringify(this.stateVersion())}`
-      : "";
-    const head = `{"type":"event","event":${JSON.stringify(event)},"payload":${JSON.stringify(payload)}${stateVersion},"seq":`;
-    const maxBuffered = this.config.gateway.maxBufferedBytes;
-    for (const connection of this.connections.values()) {
-      const session = connection.session;
-      if (session === null || !connection.ready) continue;
-      if (options.audience && !options.audience(session)) continue;
-      connection.seq += 1;
-      if (connection.socket.bufferedAmount > maxBuffered) {
-        if (options.dropIfSlow) continue;
-        this.wsLog.warn("closing slow consumer", { connId: connection.connId });
-        connection.actor.send({ type: "CLOSE", code: CloseCodes.POLICY_VIOLATION, reason: "slow consumer" });
-        continue;
-      }
-      connection.socket.send(`${head}${connection.seq}}`);
-    }
-  }
-
-  private schedulePresenceBroadcast(): void {
-    if (this.presenceTimer) return;
-    const wait = Math.max(0, this.lastPresenceBroadcast + PRESENCE_BROADCAST_INTERVAL_MS - Date.now());
-    this.presenceTimer = setTimeout(() => {
-      this.presenceTimer = null;
-      this.lastPresenceBroadcast = Date.now();
-      this.broadcast(
-        "presence",
-        { presence: this.presence.list() },
-        { dropIfSlow: true, withStateVersion: true },
-      );
-    }, wait);
-  }
-
-  private stopPresenceTimer(): void {
-    if (this.presenceTimer) clearTimeout(this.presenceTimer);
-    this.presenceTimer = null;
   }
 
   /** Actor transitions reach clients that asked for them (`caps: ["inspect"]`, admin), batched per turn. */
   private readonly onInspectTransition = (change: InspectTransition): void => {
     if (this.pendingInspect.push(change) > 1) return;
     setImmediate(() => {
-      const batch = this.pendingInspect;
+      const transitions = this.pendingInspect;
       this.pendingInspect = [];
-      this.broadcast(
-        "inspect",
-        { transitions: batch },
-        {
-          dropIfSlow: true,
-          audience: (s) => s.caps.includes("inspect") && s.scopes.includes("operator.admin"),
-        },
-      );
+      this.bus.emit("inspect", { transitions });
     });
   };
 }

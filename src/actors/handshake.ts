@@ -1,4 +1,3 @@
-import type { IncomingMessage } from "node:http";
 import {
   CloseCodes,
   ErrorCodes,
@@ -12,6 +11,7 @@ import type { HandshakeRejection } from "../machines/connection.machine.js";
 import type { ClientSession } from "../methods/method-spec.js";
 import { authorizeSecret, unauthorizedMessage, type GatewayAuth } from "../transport/auth.js";
 import { verifyDevice } from "../transport/device-identity.js";
+import type { PeerInfo } from "../transport/client-connection.js";
 import { isLoopbackHost } from "../transport/net.js";
 
 export interface HandshakeDeps {
@@ -24,7 +24,7 @@ export interface HandshakeInput {
   requestId: string;
   params: unknown;
   nonce: string;
-  request: IncomingMessage;
+  peer: PeerInfo;
 }
 
 /** A client authenticated by the shared secret and asking for no scopes is the operator-admin. */
@@ -51,17 +51,16 @@ function hostOf(value: string): string {
 }
 
 /** "Local direct": a loopback peer that addressed us by a loopback name, with no proxy headers. */
-export function isLocalDirect(request: IncomingMessage): boolean {
-  const remote = request.socket.remoteAddress ?? "";
-  const host = hostOf(request.headers.host ?? "");
-  const forwarded =
-    request.headers["x-forwarded-for"] !== undefined || request.headers["x-real-ip"] !== undefined;
-  return isLoopbackHost(remote) && (host === "localhost" || isLoopbackHost(host)) && !forwarded;
+export function isLocalDirect(peer: PeerInfo): boolean {
+  const host = hostOf(peer.host);
+  return (
+    isLoopbackHost(peer.remoteAddress) && (host === "localhost" || isLoopbackHost(host)) && !peer.forwarded
+  );
 }
 
 /** Browsers always send Origin: only the gateway's own origin, loopback pages and allowed origins may connect. */
-function originAllowed(request: IncomingMessage, allowedOrigins: readonly string[]): boolean {
-  const origin = request.headers.origin;
+function originAllowed(peer: PeerInfo, allowedOrigins: readonly string[]): boolean {
+  const origin = peer.origin;
   if (origin === undefined || origin === "null") return origin === undefined;
   if (allowedOrigins.includes(origin)) return true;
   let originHost: string;
@@ -70,8 +69,8 @@ function originAllowed(request: IncomingMessage, allowedOrigins: readonly string
   } catch {
     return false;
   }
-  if (originHost === (request.headers.host ?? "").toLowerCase()) return true;
-  return isLocalDirect(request) && (hostOf(originHost) === "localhost" || isLoopbackHost(hostOf(originHost)));
+  if (originHost === peer.host.toLowerCase()) return true;
+  return isLocalDirect(peer) && (hostOf(originHost) === "localhost" || isLoopbackHost(hostOf(originHost)));
 }
 
 /** REFERENCE §5.2 item 5, in order. Resolves to the session, or rejects with a HandshakeRejection. */
@@ -91,7 +90,7 @@ export function authenticateConnect(input: HandshakeInput, deps: HandshakeDeps):
   if (!(ROLES as readonly string[]).includes(role)) {
     throw reject(requestId, ErrorCodes.INVALID_REQUEST, "invalid role");
   }
-  if (!originAllowed(input.request, deps.allowedOrigins)) {
+  if (!originAllowed(input.peer, deps.allowedOrigins)) {
     throw reject(
       requestId,
       ErrorCodes.INVALID_REQUEST,
@@ -107,7 +106,7 @@ export function authenticateConnect(input: HandshakeInput, deps: HandshakeDeps):
       params.device,
       { clientId: params.client.id, clientMode: params.client.mode, role, scopes, token: given.token ?? "" },
       input.nonce,
-      isLocalDirect(input.request),
+      isLocalDirect(input.peer),
     );
     if (!device.ok) throw reject(requestId, ErrorCodes.INVALID_REQUEST, device.message);
     deviceId = device.deviceId;
@@ -127,6 +126,6 @@ export function authenticateConnect(input: HandshakeInput, deps: HandshakeDeps):
     caps: params.caps ?? [],
     deviceId,
     authMethod: shared.method,
-    remoteAddress: input.request.socket.remoteAddress ?? "",
+    remoteAddress: input.peer.remoteAddress,
   };
 }

@@ -19,7 +19,8 @@ import type { GatewayServices } from "./services.js";
 
 interface TableEntry {
   spec: MethodSpec;
-  validateParams: Validator<unknown> | null;
+  /** Compiled on first use: most gateways never call most methods. */
+  validateParams: Validator<unknown> | null | undefined;
 }
 
 const SCOPE_GRANTS: Record<MethodScope, readonly string[]> = {
@@ -59,7 +60,7 @@ export class Dispatcher {
     private readonly log: SubsystemLogger,
   ) {
     for (const spec of methods) {
-      this.table.set(spec.name, { spec, validateParams: spec.params ? compileValidator(spec.params) : null });
+      this.table.set(spec.name, { spec, validateParams: undefined });
     }
   }
 
@@ -139,6 +140,9 @@ export class Dispatcher {
     if (!entry) return errorShape(ErrorCodes.INVALID_REQUEST, `unknown method: ${method}`);
     const denied = missingScope(session, entry.spec.scope);
     if (denied) return errorShape(ErrorCodes.INVALID_REQUEST, denied);
+    if (entry.validateParams === undefined) {
+      entry.validateParams = entry.spec.params ? compileValidator(entry.spec.params) : null;
+    }
     if (entry.validateParams) {
       const checked = entry.validateParams(params ?? {});
       if (!checked.ok) {

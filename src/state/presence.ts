@@ -51,10 +51,10 @@ export class PresenceTable {
     this.version += 1;
   }
 
-  markDisconnected(key: string): boolean {
-    const entry = this.entries.get(key);
-    if (!entry) return false;
-    this.upsert(key, { ...entry, reason: "disconnect" });
+  /** A client left: its entry goes (the broadcast that follows tells everyone). */
+  remove(key: string): boolean {
+    if (!this.entries.delete(key)) return false;
+    this.version += 1;
     return true;
   }
 

@@ -6,6 +6,24 @@ import type { ClientSession } from "../methods/method-spec.js";
 
 export type ConnectionActor = Actor<typeof connectionMachine>;
 
+/** What the handshake needs to know about the HTTP upgrade request (kept instead of the request itself). */
+export interface PeerInfo {
+  remoteAddress: string;
+  host: string;
+  origin: string | undefined;
+  /** Proxy headers were present (X-Forwarded-For / X-Real-IP). */
+  forwarded: boolean;
+}
+
+export function peerOf(request: IncomingMessage): PeerInfo {
+  return {
+    remoteAddress: request.socket.remoteAddress ?? "",
+    host: request.headers.host ?? "",
+    origin: request.headers.origin,
+    forwarded: request.headers["x-forwarded-for"] !== undefined || request.headers["x-real-ip"] !== undefined,
+  };
+}
+
 /** A socket, its machine, and what the transport tracks per connection (seq, keepalive, identity). */
 export class ClientConnection {
   /** Events this connection was entitled to so far; a gap on the client means a drop. */
@@ -18,7 +36,7 @@ export class ClientConnection {
   constructor(
     readonly connId: string,
     readonly socket: WebSocket,
-    readonly request: IncomingMessage,
+    readonly peer: PeerInfo,
   ) {}
 
   get ready(): boolean {
@@ -26,6 +44,6 @@ export class ClientConnection {
   }
 
   get remoteAddress(): string {
-    return this.request.socket.remoteAddress ?? "";
+    return this.peer.remoteAddress;
   }
 }

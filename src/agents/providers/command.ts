@@ -16,9 +16,9 @@ export type CommandProviderConfig = Omit<Extract<ProviderConfig, { type: "comman
 const DEFAULT_GRACE_MS = 2_000;
 const STDERR_TAIL_LINES = 20;
 const GROUP_POLL_MS = 20;
-/** How long to keep waiting after SIGKILL before giving up on a process group (e.g. stuck in uninterruptible IO). */
+/** How long to wait after SIGKILL before giving up on a group (e.g. stuck in uninterruptible IO). */
 const AFTER_KILL_WAIT_MS = 1_000;
-/** How long to wait for stdio to close after the group is gone (a process that left the group may hold it). */
+/** How long stdio may stay open once the group is gone (a process that left the group may hold it). */
 const STDIO_CLOSE_WAIT_MS = 500;
 
 function errnoCode(error: unknown): string | undefined {
@@ -45,7 +45,7 @@ async function liveGroupMembers(pgid: number): Promise<number | null> {
   }).length;
 }
 
-/** Whether any process of group `pgid` still runs (zombies left for an init that never reaps them do not count). */
+/** Whether any process of group `pgid` still runs (zombies an init never reaps do not count). */
 async function groupAlive(pgid: number): Promise<boolean> {
   try {
     process.kill(-pgid, 0);
@@ -73,7 +73,7 @@ async function waitForGroupExit(pgid: number, timeoutMs: number): Promise<boolea
   return true;
 }
 
-/** SIGTERM to the whole group, SIGKILL after `graceMs` if anything is left; resolves once the group is gone. */
+/** SIGTERM to the whole group, SIGKILL after `graceMs` if anything is left; resolves once it is gone. */
 async function terminateGroup(pgid: number, graceMs: number, log: SubsystemLogger): Promise<void> {
   if (!(await groupAlive(pgid))) return;
   signalGroup(pgid, "SIGTERM");
@@ -111,6 +111,23 @@ class LineTail {
     this.lines.push(line);
     if (this.lines.length > this.limit) this.lines.shift();
   }
+}
+
+function spawnFailure(argv0: string, error: Error): ProviderError {
+  if (errnoCode(error) === "ENOENT")
+    return new ProviderError("PROVIDER_NOT_FOUND", `command not found: ${argv0}`);
+  return new ProviderError("PROVIDER_FAILED", `cannot run command ${argv0}: ${error.message}`);
+}
+
+function exitFailure(
+  code: number | null,
+  signal: NodeJS.Signals | null,
+  stderrTail: string[],
+): ProviderError {
+  const reason =
+    code !== null ? `command exited with code ${code}` : `command killed by ${signal ?? "a signal"}`;
+  const tail = stderrTail.join("\n").trim();
+  return new ProviderError("PROVIDER_FAILED", tail === "" ? reason : `${reason}: ${tail}`);
 }
 
 function runCommand(
@@ -187,22 +204,10 @@ function runCommand(
         clearTimeout(stdioTimer);
         request.signal.removeEventListener("abort", onAbort);
         stderr.end();
-        const tail = stderr.lines.join("\n").trim();
-        const withTail = (message: string) => (tail === "" ? message : `${message}: ${tail}`);
-        if (spawnError) {
-          if (errnoCode(spawnError) === "ENOENT") {
-            reject(new ProviderError("PROVIDER_NOT_FOUND", `command not found: ${argv0}`));
-          } else {
-            reject(
-              new ProviderError("PROVIDER_FAILED", `cannot run command ${argv0}: ${spawnError.message}`),
-            );
-          }
-        } else if (aborted) reject(new RunAbortedError());
+        if (spawnError) reject(spawnFailure(argv0, spawnError));
+        else if (aborted) reject(new RunAbortedError());
         else if (code === 0) resolve({ text });
-        else if (code !== null)
-          reject(new ProviderError("PROVIDER_FAILED", withTail(`command exited with code ${code}`)));
-        else
-          reject(new ProviderError("PROVIDER_FAILED", withTail(`command killed by ${signal ?? "a signal"}`)));
+        else reject(exitFailure(code, signal, stderr.lines));
       });
     });
   });

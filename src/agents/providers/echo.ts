@@ -11,7 +11,7 @@ export function splitIntoWords(text: string): string[] {
   return text.match(/\s*\S+\s*|^\s+$/g) ?? [];
 }
 
-/** The built-in provider: streams the user's message back word by word (out-of-the-box use, tests, benchmarks). */
+/** The built-in provider: echoes the message word by word (out-of-the-box use, tests, benchmarks). */
 export function createEchoProvider(id: string, config: EchoProviderConfig): Provider {
   const delayMs = config.delayMs ?? DEFAULT_DELAY_MS;
 

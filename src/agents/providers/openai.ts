@@ -16,7 +16,7 @@ const DEFAULT_MAX_RETRIES = 2;
 const BACKOFF_BASE_MS = 250;
 const MAX_RETRY_DELAY_MS = 10_000;
 
-/** A failure worth another attempt (429, 5xx, connection errors) — as long as no output was streamed yet. */
+/** A failure worth another attempt (429, 5xx, connection errors), as long as nothing was streamed yet. */
 class RetryableError extends Error {
   constructor(
     readonly failure: ProviderError,
@@ -47,7 +47,7 @@ function parseRetryAfter(header: string | null): number | null {
   return Number.isNaN(date) ? null : Math.max(0, date - Date.now());
 }
 
-/** The human part of an error body: OpenAI's `{error:{message}}`, Ollama's `{error:"…"}`, or the raw text. */
+/** The human part of an error body: OpenAI's `{error:{message}}`, Ollama's `{error:"…"}`, or raw text. */
 function errorMessageOf(body: string, fallback: string): string {
   try {
     const parsed = JSON.parse(body) as { error?: unknown; message?: unknown };
@@ -73,7 +73,7 @@ function networkCode(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
-/** Any OpenAI-compatible Chat Completions endpoint (OpenAI, Ollama, vLLM, LM Studio, …), streamed over SSE. */
+/** Any OpenAI-compatible Chat Completions endpoint (OpenAI, Ollama, vLLM, LM Studio…), streamed via SSE. */
 export function createOpenAIProvider(id: string, config: OpenAIProviderConfig): Provider {
   const url = `${config.baseUrl.replace(/\/+$/, "")}/chat/completions`;
   const timeoutMs = config.timeoutMs ?? DEFAULT_TIMEOUT_MS;

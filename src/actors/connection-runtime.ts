@@ -1,0 +1,180 @@
+import { randomUUID } from "node:crypto";
+import type http from "node:http";
+import type { RawData, WebSocket } from "ws";
+import { createActor, fromCallback, fromPromise, type InspectionEvent } from "xstate";
+import type { CoderclawConfig } from "../config/schema.js";
+import type { SubsystemLogger } from "../log/logger.js";
+import {
+  connectionMachine,
+  type ConnectionEvent,
+  type HandshakeRejection,
+} from "../machines/connection.machine.js";
+import type { Dispatcher } from "../methods/dispatcher.js";
+import type { ClientSession } from "../methods/method-spec.js";
+import { CloseCodes, ErrorCodes, validateRequestFrame } from "../protocol/index.js";
+import type { GatewayAuth } from "../transport/auth.js";
+import { ClientConnection, peerOf } from "../transport/client-connection.js";
+import { KeepaliveSweep } from "../transport/keepalive-sweep.js";
+import { authenticateConnect } from "./handshake.js";
+
+/** Frames before hello-ok are capped far below maxPayload, so an unauthenticated peer cannot make us buffer much. */
+export const PRE_HELLO_MAX_PAYLOAD = 64 * 1024;
+
+export interface ConnectionRuntimeDeps {
+  config: CoderclawConfig;
+  auth: GatewayAuth;
+  connections: Map<string, ClientConnection>;
+  dispatcher: Dispatcher;
+  inspect: (event: InspectionEvent) => void;
+  log: SubsystemLogger;
+  helloOk(session: ClientSession): unknown;
+  onJoined(session: ClientSession): void;
+  onLeft(session: ClientSession): void;
+}
+
+/** ws has no per-socket maxPayload; its receiver reads this field on every frame header. */
+function setReceiveLimit(socket: WebSocket, bytes: number): void {
+  const receiver = (socket as unknown as { _receiver?: { _maxPayload: number } })._receiver;
+  if (receiver) receiver._maxPayload = bytes;
+}
+
+/** REFERENCE §5.2 item 3: what the first frame must be, and what happens when it is not. */
+export function classifyFirstFrame(text: string): ConnectionEvent {
+  let frame: unknown;
+  try {
+    frame = JSON.parse(text);
+  } catch {
+    return { type: "HANDSHAKE_REJECTED", code: CloseCodes.NORMAL, reason: "" };
+  }
+  const checked = validateRequestFrame(frame);
+  if (!checked.ok) {
+    return { type: "HANDSHAKE_REJECTED", code: CloseCodes.POLICY_VIOLATION, reason: "invalid request frame" };
+  }
+  if (checked.value.method !== "connect") {
+    const message = "invalid handshake: first request must be connect";
+    return {
+      type: "HANDSHAKE_REJECTED",
+      requestId: checked.value.id,
+      error: { code: ErrorCodes.INVALID_REQUEST, message },
+      code: CloseCodes.POLICY_VIOLATION,
+      reason: message,
+    };
+  }
+  return { type: "CONNECT_RECEIVED", requestId: checked.value.id, params: checked.value.params };
+}
+
+/**
+ * The I/O side of every connection: accepts sockets, runs one connection actor per socket (with the
+ * machine's actions bound to real sockets), and routes frames to the handshake or the dispatcher.
+ */
+export class ConnectionRuntime {
+  private readonly logic;
+  private readonly keepalive: KeepaliveSweep;
+
+  constructor(private readonly deps: ConnectionRuntimeDeps) {
+    this.keepalive = new KeepaliveSweep(deps.config.gateway.tickIntervalMs);
+    this.logic = this.provideMachine();
+  }
+
+  accept(socket: WebSocket, request: http.IncomingMessage): void {
+    const connId = randomUUID();
+    const connection = new ClientConnection(connId, socket, peerOf(request));
+    setReceiveLimit(socket, PRE_HELLO_MAX_PAYLOAD);
+    // Without an error listener, a frame over maxPayload would crash the process.
+    socket.on("error", (error) => this.deps.log.debug("socket error", { connId, error: error.message }));
+    socket.on("pong", () => {
+      connection.missedPongs = 0;
+    });
+    socket.on("message", (data, isBinary) => this.onMessage(connection, data, isBinary));
+    socket.on("close", (code) => connection.actor.send({ type: "SOCKET_CLOSED", code }));
+    this.deps.connections.set(connId, connection);
+    connection.actor = createActor(this.logic, {
+      id: `connection:${connId}`,
+      input: { connId },
+      inspect: this.deps.inspect,
+    });
+    connection.actor.start();
+  }
+
+  private onMessage(connection: ClientConnection, data: RawData, isBinary: boolean): void {
+    const text = isBinary ? "" : data.toString();
+    if (connection.session !== null && connection.ready) {
+      this.deps.dispatcher.handle(connection.session, text, (frame) => connection.socket.send(frame));
+      return;
+    }
+    if (!connection.actor.getSnapshot().matches({ handshake: "awaiting-connect" })) return;
+    connection.actor.send(classifyFirstFrame(text));
+  }
+
+  private provideMachine() {
+    const { config, connections, log } = this.deps;
+    const gateway = config.gateway;
+    const get = (connId: string) => connections.get(connId);
+    return connectionMachine.provide({
+      delays: { handshakeTimeout: gateway.handshakeTimeoutMs },
+      actors: {
+        authenticate: fromPromise(async ({ input }) => {
+          const connection = get(input.connId);
+          if (!connection) throw { code: CloseCodes.NORMAL, reason: "" } satisfies HandshakeRejection;
+          return authenticateConnect(
+            { ...input, nonce: connection.nonce, peer: connection.peer },
+            { auth: this.deps.auth, allowedOrigins: gateway.controlUi.allowedOrigins },
+          );
+        }),
+        keepalive: fromCallback<ConnectionEvent, { connId: string }>(({ input, sendBack }) => {
+          const connection = get(input.connId);
+          if (!connection) return undefined;
+          return this.keepalive.add(connection, () => sendBack({ type: "PEER_UNRESPONSIVE" }));
+        }),
+      },
+      actions: {
+        sendChallenge: (_, { connId }) => {
+          const connection = get(connId);
+          if (!connection) return;
+          connection.nonce = randomUUID();
+          connection.socket.send(
+            `{"type":"event","event":"connect.challenge","payload":{"nonce":"${connection.nonce}","ts":${Date.now()}}}`,
+          );
+        },
+        sendHelloOk: (_, { connId, requestId, session }) => {
+          const connection = get(connId);
+          if (!connection) return;
+          connection.session = session as ClientSession;
+          setReceiveLimit(connection.socket, gateway.maxPayloadBytes);
+          connection.socket.send(
+            JSON.stringify({
+              type: "res",
+              id: requestId,
+              ok: true,
+              payload: this.deps.helloOk(connection.session),
+            }),
+          );
+          this.deps.onJoined(connection.session);
+        },
+        sendRejection: (_, { connId, rejection }) => {
+          const connection = get(connId);
+          if (!connection || !rejection.requestId || !rejection.error) return;
+          log.info(`connect rejected: ${rejection.error.message}`, {
+            connId,
+            remote: connection.remoteAddress,
+          });
+          connection.socket.send(
+            JSON.stringify({ type: "res", id: rejection.requestId, ok: false, error: rejection.error }),
+          );
+        },
+        closeSocket: (_, { connId, close }) => {
+          const socket = get(connId)?.socket;
+          if (socket && socket.readyState < socket.CLOSING) socket.close(close.code, close.reason);
+        },
+        terminateSocket: (_, { connId }) => get(connId)?.socket.terminate(),
+        releaseConnection: (_, { connId }) => {
+          const connection = get(connId);
+          if (!connection) return;
+          connections.delete(connId);
+          connection.socket.terminate();
+          if (connection.session) this.deps.onLeft(connection.session);
+        },
+      },
+    });
+  }
+}

@@ -1,0 +1,45 @@
+import type { ClientSession } from "../methods/method-spec.js";
+import type { ClientConnection } from "./client-connection.js";
+
+export interface BroadcastOptions {
+  /** Skipped (but counted in seq) for a connection whose send buffer is over the limit. */
+  dropIfSlow?: boolean;
+  stateVersion?: { presence: number; health: number };
+  /** Only connections this returns true for receive (and count) the event. */
+  audience?: (session: ClientSession) => boolean;
+}
+
+const TEXT = { binary: false } as const;
+
+/**
+ * Fan-out of one event to every ready connection it is meant for. The frame is encoded once; only
+ * the per-connection `seq` differs, so each send is a copy of bytes, not a re-serialization.
+ */
+export class Broadcaster {
+  constructor(
+    private readonly connections: ReadonlyMap<string, ClientConnection>,
+    private readonly maxBufferedBytes: number,
+    private readonly onSlowConsumer: (connection: ClientConnection) => void,
+  ) {}
+
+  send(event: string, payload: unknown, options: BroadcastOptions = {}): void {
+    if (this.connections.size === 0) return;
+    const stateVersion = options.stateVersion
+      ? `,"stateVersion":${JSON.stringify(options.stateVersion)}`
+      : "";
+    const head = Buffer.from(
+      `{"type":"event","event":${JSON.stringify(event)},"payload":${JSON.stringify(payload)}${stateVersion},"seq":`,
+    );
+    for (const connection of this.connections.values()) {
+      const session = connection.session;
+      if (session === null || !connection.ready) continue;
+      if (options.audience && !options.audience(session)) continue;
+      connection.seq += 1;
+      if (connection.socket.bufferedAmount > this.maxBufferedBytes) {
+        if (!options.dropIfSlow) this.onSlowConsumer(connection);
+        continue;
+      }
+      connection.socket.send(Buffer.concat([head, Buffer.from(`${connection.seq}}`)]), TEXT);
+    }
+  }
+}
