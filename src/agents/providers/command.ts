@@ -1,4 +1,4 @@
-import { spawn } from "node:child_process";
+import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
 import { mkdir, readdir, readFile } from "node:fs/promises";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { ProviderConfig } from "../../config/providers.js";
@@ -114,8 +114,9 @@ class LineTail {
 }
 
 function spawnFailure(argv0: string, error: Error): ProviderError {
-  if (errnoCode(error) === "ENOENT")
+  if (errnoCode(error) === "ENOENT") {
     return new ProviderError("PROVIDER_NOT_FOUND", `command not found: ${argv0}`);
+  }
   return new ProviderError("PROVIDER_FAILED", `cannot run command ${argv0}: ${error.message}`);
 }
 
@@ -142,13 +143,20 @@ function runCommand(
   const log = request.log;
 
   return new Promise((resolve, reject) => {
-    // detached: the child leads a new process group, so abort can kill everything it started.
-    const child = spawn(argv0, args, {
-      cwd: request.workspace,
-      env: { ...process.env, ...config.env },
-      detached: true,
-      stdio: ["pipe", "pipe", "pipe"],
-    });
+    let child: ChildProcessWithoutNullStreams;
+    try {
+      // detached: the child leads a new process group, so abort can kill everything it started.
+      child = spawn(argv0, args, {
+        cwd: request.workspace,
+        env: { ...process.env, ...config.env },
+        detached: true,
+        stdio: ["pipe", "pipe", "pipe"],
+      });
+    } catch (error) {
+      // Synchronous refusals, e.g. a NUL byte in a message passed as an argument.
+      reject(spawnFailure(argv0, error as Error));
+      return;
+    }
     const pgid = child.pid;
     let text = "";
     let aborted = false;

@@ -73,65 +73,86 @@ function networkCode(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
-/** Any OpenAI-compatible Chat Completions endpoint (OpenAI, Ollama, vLLM, LM Studio…), streamed via SSE. */
-export function createOpenAIProvider(id: string, config: OpenAIProviderConfig): Provider {
-  const url = `${config.baseUrl.replace(/\/+$/, "")}/chat/completions`;
-  const timeoutMs = config.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-  const maxRetries = config.maxRetries ?? DEFAULT_MAX_RETRIES;
+/** Where and how one configured provider talks to its endpoint. */
+interface Endpoint {
+  id: string;
+  url: string;
+  config: OpenAIProviderConfig;
+  timeoutMs: number;
+  maxRetries: number;
+}
 
-  function headersFor(apiKey: string | undefined): Headers {
-    const headers = new Headers({ "content-type": "application/json", accept: "text/event-stream" });
-    if (apiKey) headers.set("authorization", `Bearer ${apiKey}`);
-    for (const [name, value] of Object.entries(config.headers ?? {})) headers.set(name, value);
-    return headers;
+function unreadable(endpoint: Endpoint, data: string): ProviderError {
+  return new ProviderError(
+    "PROVIDER_FAILED",
+    `${endpoint.id}: unreadable response from ${endpoint.url}: ${data.slice(0, 200)}`,
+  );
+}
+
+function parsePayload(endpoint: Endpoint, data: string): ChatCompletionPayload {
+  let payload: unknown;
+  try {
+    payload = JSON.parse(data);
+  } catch {
+    throw unreadable(endpoint, data);
   }
-
-  async function httpFailure(response: Response): Promise<Error> {
-    const status = response.status;
-    const body = await response.text().catch(() => "");
-    const message = errorMessageOf(body, response.statusText || "no details");
-    if (status === 401 || status === 403) {
-      const envHint =
-        config.apiKey === undefined && config.apiKeyEnv && !process.env[config.apiKeyEnv]
-          ? ` (or set ${config.apiKeyEnv}, which is empty)`
-          : "";
-      return new ProviderError(
-        "PROVIDER_AUTH",
-        `${id}: authentication failed (HTTP ${status}): ${message}; check providers.${id}.apiKey${envHint}`,
-      );
-    }
-    if (status === 404) {
-      return new ProviderError(
-        "PROVIDER_NOT_FOUND",
-        `${id}: model or endpoint not found (HTTP 404): ${message}`,
-      );
-    }
-    const retryAfterMs = parseRetryAfter(response.headers.get("retry-after"));
-    if (status === 429) {
-      return new RetryableError(
-        new ProviderError("PROVIDER_FAILED", `${id}: rate limited (HTTP 429): ${message}`),
-        retryAfterMs,
-      );
-    }
-    if (status >= 500) {
-      return new RetryableError(
-        new ProviderError("PROVIDER_FAILED", `${id}: server error (HTTP ${status}): ${message}`),
-        retryAfterMs,
-      );
-    }
-    return new ProviderError("PROVIDER_FAILED", `${id}: request failed (HTTP ${status}): ${message}`);
+  if (typeof payload !== "object" || payload === null) throw unreadable(endpoint, data);
+  const chunk = payload as ChatCompletionPayload;
+  if (chunk.error !== undefined && chunk.error !== null) {
+    throw new ProviderError(
+      "PROVIDER_FAILED",
+      `${endpoint.id}: ${errorMessageOf(data, "error in response")}`,
+    );
   }
+  return chunk;
+}
 
-  async function run(request: ProviderRequest): Promise<ProviderResult> {
-    const model = request.model ?? config.model;
-    if (!model) {
-      throw new ProviderError(
-        "PROVIDER_FAILED",
-        `no model configured for provider ${id} (set providers.${id}.model or use ${id}/<model>)`,
-      );
-    }
-    const apiKey = config.apiKey ?? (config.apiKeyEnv ? process.env[config.apiKeyEnv] : undefined);
-    const body = JSON.stringify({
+async function httpFailure(endpoint: Endpoint, response: Response): Promise<Error> {
+  const { id, config } = endpoint;
+  const status = response.status;
+  const body = await response.text().catch(() => "");
+  const message = errorMessageOf(body, response.statusText || "no details");
+  if (status === 401 || status === 403) {
+    const envHint =
+      config.apiKey === undefined && config.apiKeyEnv && !process.env[config.apiKeyEnv]
+        ? ` (or set ${config.apiKeyEnv}, which is empty)`
+        : "";
+    return new ProviderError(
+      "PROVIDER_AUTH",
+      `${id}: authentication failed (HTTP ${status}): ${message}; check providers.${id}.apiKey${envHint}`,
+    );
+  }
+  if (status === 404) {
+    return new ProviderError(
+      "PROVIDER_NOT_FOUND",
+      `${id}: model or endpoint not found (HTTP 404): ${message}`,
+    );
+  }
+  const retryAfterMs = parseRetryAfter(response.headers.get("retry-after"));
+  if (status === 429) {
+    const failure = new ProviderError("PROVIDER_FAILED", `${id}: rate limited (HTTP 429): ${message}`);
+    return new RetryableError(failure, retryAfterMs);
+  }
+  if (status >= 500) {
+    const failure = new ProviderError("PROVIDER_FAILED", `${id}: server error (HTTP ${status}): ${message}`);
+    return new RetryableError(failure, retryAfterMs);
+  }
+  return new ProviderError("PROVIDER_FAILED", `${id}: request failed (HTTP ${status}): ${message}`);
+}
+
+/** One run against the endpoint: attempts with backoff, each streaming until [DONE]. */
+class ChatCompletionRun {
+  /** Once output reached the user, a failure can no longer be retried. */
+  private emitted = false;
+  private readonly body: string;
+  private readonly headers: Headers;
+
+  constructor(
+    private readonly endpoint: Endpoint,
+    private readonly request: ProviderRequest,
+    private readonly model: string,
+  ) {
+    this.body = JSON.stringify({
       model,
       messages: [
         ...request.history.map((turn) => ({ role: turn.role, content: turn.text })),
@@ -139,177 +160,29 @@ export function createOpenAIProvider(id: string, config: OpenAIProviderConfig): 
       ],
       stream: true,
     });
-    let emitted = false;
+    const { config } = endpoint;
+    const apiKey = config.apiKey ?? (config.apiKeyEnv ? process.env[config.apiKeyEnv] : undefined);
+    this.headers = new Headers({ "content-type": "application/json", accept: "text/event-stream" });
+    if (apiKey) this.headers.set("authorization", `Bearer ${apiKey}`);
+    for (const [name, value] of Object.entries(config.headers ?? {})) this.headers.set(name, value);
+  }
 
-    /** One HTTP request, from connect to the end of the stream, under its own timeout. */
-    async function attempt(): Promise<ProviderResult> {
-      const controller = new AbortController();
-      let timedOut = false;
-      const timer = setTimeout(() => {
-        timedOut = true;
-        controller.abort();
-      }, timeoutMs);
-      const forwardAbort = () => controller.abort();
-      request.signal.addEventListener("abort", forwardAbort, { once: true });
-      const networkFailure = (error: unknown): Error => {
-        if (request.signal.aborted) return new RunAbortedError();
-        if (timedOut) {
-          return new ProviderError(
-            "PROVIDER_UNREACHABLE",
-            `request to ${url} timed out after ${timeoutMs}ms`,
-          );
-        }
-        const code = networkCode(error);
-        if (emitted)
-          return new ProviderError("PROVIDER_UNREACHABLE", `connection to ${url} lost mid-stream: ${code}`);
-        return new RetryableError(
-          new ProviderError("PROVIDER_UNREACHABLE", `cannot reach ${url}: ${code}`),
-          null,
-        );
-      };
-      try {
-        let response: Response;
-        try {
-          response = await fetch(url, {
-            method: "POST",
-            headers: headersFor(apiKey),
-            body,
-            signal: controller.signal,
-          });
-        } catch (error) {
-          throw networkFailure(error);
-        }
-        if (!response.ok) throw await httpFailure(response);
-        const contentType = response.headers.get("content-type") ?? "";
-        // Some servers ignore `stream: true` and answer with one JSON completion.
-        if (!contentType.includes("text/event-stream")) {
-          const text = await response.text().catch((error: unknown) => {
-            throw networkFailure(error);
-          });
-          return completionFrom(text);
-        }
-        return await readStream(response, networkFailure);
-      } finally {
-        clearTimeout(timer);
-        request.signal.removeEventListener("abort", forwardAbort);
-      }
-    }
-
-    function parsePayload(data: string): ChatCompletionPayload {
-      let payload: ChatCompletionPayload;
-      try {
-        payload = JSON.parse(data) as ChatCompletionPayload;
-      } catch {
-        throw new ProviderError(
-          "PROVIDER_FAILED",
-          `${id}: unreadable response from ${url}: ${data.slice(0, 200)}`,
-        );
-      }
-      if (typeof payload !== "object" || payload === null) {
-        throw new ProviderError(
-          "PROVIDER_FAILED",
-          `${id}: unreadable response from ${url}: ${data.slice(0, 200)}`,
-        );
-      }
-      if (payload.error !== undefined && payload.error !== null) {
-        throw new ProviderError("PROVIDER_FAILED", `${id}: ${errorMessageOf(data, "error in response")}`);
-      }
-      return payload;
-    }
-
-    function completionFrom(body: string): ProviderResult {
-      const payload = parsePayload(body);
-      const choice = payload.choices?.[0];
-      const text = typeof choice?.message?.content === "string" ? choice.message.content : "";
-      if (text !== "") {
-        emitted = true;
-        request.onDelta(text);
-      }
-      return {
-        text,
-        meta: {
-          model: typeof payload.model === "string" ? payload.model : model,
-          finishReason: typeof choice?.finish_reason === "string" ? choice.finish_reason : null,
-          ...(payload.usage ? { usage: payload.usage } : {}),
-        },
-      };
-    }
-
-    async function readStream(
-      response: Response,
-      networkFailure: (error: unknown) => Error,
-    ): Promise<ProviderResult> {
-      if (!response.body) throw new ProviderError("PROVIDER_FAILED", `${id}: empty response from ${url}`);
-      const reader = response.body.getReader();
-      const decoder = new TextDecoder();
-      const sse = new SseDecoder();
-      let text = "";
-      let responseModel = model;
-      let finishReason: string | null = null;
-      let usage: unknown;
-      let done = false;
-      const handle = (data: string) => {
-        if (done) return;
-        if (data.trim() === "[DONE]") {
-          done = true;
-          return;
-        }
-        const payload = parsePayload(data);
-        if (typeof payload.model === "string") responseModel = payload.model;
-        if (payload.usage) usage = payload.usage;
-        const choice = payload.choices?.[0];
-        if (typeof choice?.finish_reason === "string") finishReason = choice.finish_reason;
-        const content = choice?.delta?.content;
-        if (typeof content === "string" && content !== "" && !request.signal.aborted) {
-          text += content;
-          emitted = true;
-          request.onDelta(content);
-        }
-      };
-      try {
-        while (!done) {
-          let chunk: Awaited<ReturnType<typeof reader.read>>;
-          try {
-            chunk = await reader.read();
-          } catch (error) {
-            throw networkFailure(error);
-          }
-          if (chunk.done) {
-            [...sse.push(decoder.decode()), ...sse.end()].forEach(handle);
-            break;
-          }
-          sse.push(decoder.decode(chunk.value, { stream: true })).forEach(handle);
-        }
-      } finally {
-        // Releases the connection when we stop at [DONE] before the server closes the stream.
-        reader.cancel().catch(() => undefined);
-      }
-      if (request.signal.aborted) throw new RunAbortedError();
-      if (!done && finishReason === null) {
-        throw new ProviderError(
-          "PROVIDER_FAILED",
-          `${id}: stream from ${url} ended before the answer was complete`,
-        );
-      }
-      return {
-        text,
-        meta: { model: responseModel, finishReason, ...(usage ? { usage } : {}) },
-      };
-    }
-
-    if (request.signal.aborted) throw new RunAbortedError();
-    request.log.debug(`${id}: POST ${url} (model ${model})`);
+  async execute(): Promise<ProviderResult> {
+    const { signal, log } = this.request;
+    const { maxRetries } = this.endpoint;
+    if (signal.aborted) throw new RunAbortedError();
+    log.debug(`${this.endpoint.id}: POST ${this.endpoint.url} (model ${this.model})`);
     for (let retry = 0; ; retry++) {
       try {
-        return await attempt();
+        return await this.attempt();
       } catch (error) {
-        if (request.signal.aborted) throw new RunAbortedError();
+        if (signal.aborted) throw new RunAbortedError();
         if (!(error instanceof RetryableError)) throw error;
-        if (emitted || retry >= maxRetries) throw error.failure;
+        if (this.emitted || retry >= maxRetries) throw error.failure;
         const delayMs = Math.min(error.retryAfterMs ?? BACKOFF_BASE_MS * 2 ** retry, MAX_RETRY_DELAY_MS);
-        request.log.debug(`${error.message}; retry ${retry + 1}/${maxRetries} in ${delayMs}ms`);
+        log.debug(`${error.message}; retry ${retry + 1}/${maxRetries} in ${delayMs}ms`);
         try {
-          await sleep(delayMs, undefined, { signal: request.signal });
+          await sleep(delayMs, undefined, { signal });
         } catch {
           throw new RunAbortedError();
         }
@@ -317,10 +190,165 @@ export function createOpenAIProvider(id: string, config: OpenAIProviderConfig): 
     }
   }
 
+  /** One HTTP request, from connect to the end of the stream, under its own timeout. */
+  private async attempt(): Promise<ProviderResult> {
+    const { url, timeoutMs } = this.endpoint;
+    const controller = new AbortController();
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      controller.abort();
+    }, timeoutMs);
+    const forwardAbort = () => controller.abort();
+    this.request.signal.addEventListener("abort", forwardAbort, { once: true });
+    const networkFailure = (error: unknown) => this.networkFailure(error, timedOut);
+    try {
+      let response: Response;
+      try {
+        response = await fetch(url, {
+          method: "POST",
+          headers: this.headers,
+          body: this.body,
+          signal: controller.signal,
+        });
+      } catch (error) {
+        throw networkFailure(error);
+      }
+      if (!response.ok) throw await httpFailure(this.endpoint, response);
+      // Some servers ignore `stream: true` and answer with one JSON completion.
+      if (!(response.headers.get("content-type") ?? "").includes("text/event-stream")) {
+        const text = await response.text().catch((error: unknown) => {
+          throw networkFailure(error);
+        });
+        return this.completionFrom(text);
+      }
+      return await this.readStream(response, networkFailure);
+    } finally {
+      clearTimeout(timer);
+      this.request.signal.removeEventListener("abort", forwardAbort);
+    }
+  }
+
+  private networkFailure(error: unknown, timedOut: boolean): Error {
+    const { url, timeoutMs } = this.endpoint;
+    if (this.request.signal.aborted) return new RunAbortedError();
+    if (timedOut) {
+      return new ProviderError("PROVIDER_UNREACHABLE", `request to ${url} timed out after ${timeoutMs}ms`);
+    }
+    const code = networkCode(error);
+    if (this.emitted) {
+      return new ProviderError("PROVIDER_UNREACHABLE", `connection to ${url} lost mid-stream: ${code}`);
+    }
+    return new RetryableError(
+      new ProviderError("PROVIDER_UNREACHABLE", `cannot reach ${url}: ${code}`),
+      null,
+    );
+  }
+
+  private emit(text: string): void {
+    if (text === "" || this.request.signal.aborted) return;
+    this.emitted = true;
+    this.request.onDelta(text);
+  }
+
+  private completionFrom(body: string): ProviderResult {
+    const payload = parsePayload(this.endpoint, body);
+    const choice = payload.choices?.[0];
+    const text = typeof choice?.message?.content === "string" ? choice.message.content : "";
+    this.emit(text);
+    if (this.request.signal.aborted) throw new RunAbortedError();
+    return {
+      text,
+      meta: {
+        model: typeof payload.model === "string" ? payload.model : this.model,
+        finishReason: typeof choice?.finish_reason === "string" ? choice.finish_reason : null,
+        ...(payload.usage ? { usage: payload.usage } : {}),
+      },
+    };
+  }
+
+  private async readStream(
+    response: Response,
+    networkFailure: (error: unknown) => Error,
+  ): Promise<ProviderResult> {
+    const { id, url } = this.endpoint;
+    if (!response.body) throw new ProviderError("PROVIDER_FAILED", `${id}: empty response from ${url}`);
+    const reader = response.body.getReader();
+    const decoder = new TextDecoder();
+    const sse = new SseDecoder();
+    let text = "";
+    let model = this.model;
+    let finishReason: string | null = null;
+    let usage: unknown;
+    let done = false;
+    const handle = (data: string) => {
+      if (done) return;
+      if (data.trim() === "[DONE]") {
+        done = true;
+        return;
+      }
+      const payload = parsePayload(this.endpoint, data);
+      if (typeof payload.model === "string") model = payload.model;
+      if (payload.usage) usage = payload.usage;
+      const choice = payload.choices?.[0];
+      if (typeof choice?.finish_reason === "string") finishReason = choice.finish_reason;
+      const content = choice?.delta?.content;
+      if (typeof content === "string") {
+        text += content;
+        this.emit(content);
+      }
+    };
+    try {
+      while (!done) {
+        let chunk: Awaited<ReturnType<typeof reader.read>>;
+        try {
+          chunk = await reader.read();
+        } catch (error) {
+          throw networkFailure(error);
+        }
+        if (chunk.done) {
+          [...sse.push(decoder.decode()), ...sse.end()].forEach(handle);
+          break;
+        }
+        sse.push(decoder.decode(chunk.value, { stream: true })).forEach(handle);
+      }
+    } finally {
+      // Releases the connection when we stop at [DONE] before the server closes the stream.
+      reader.cancel().catch(() => undefined);
+    }
+    if (this.request.signal.aborted) throw new RunAbortedError();
+    if (!done && finishReason === null) {
+      throw new ProviderError(
+        "PROVIDER_FAILED",
+        `${id}: stream from ${url} ended before the answer was complete`,
+      );
+    }
+    return { text, meta: { model, finishReason, ...(usage ? { usage } : {}) } };
+  }
+}
+
+/** Any OpenAI-compatible Chat Completions endpoint (OpenAI, Ollama, vLLM, LM Studio…), streamed via SSE. */
+export function createOpenAIProvider(id: string, config: OpenAIProviderConfig): Provider {
+  const endpoint: Endpoint = {
+    id,
+    url: `${config.baseUrl.replace(/\/+$/, "")}/chat/completions`,
+    config,
+    timeoutMs: config.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+    maxRetries: config.maxRetries ?? DEFAULT_MAX_RETRIES,
+  };
   return {
     id,
     kind: "openai",
-    run,
+    async run(request) {
+      const model = request.model ?? config.model;
+      if (!model) {
+        throw new ProviderError(
+          "PROVIDER_FAILED",
+          `no model configured for provider ${id} (set providers.${id}.model or use ${id}/<model>)`,
+        );
+      }
+      return new ChatCompletionRun(endpoint, request, model).execute();
+    },
     models: () => (config.model ? [{ id: `${id}/${config.model}`, provider: id, name: config.model }] : []),
   };
 }
