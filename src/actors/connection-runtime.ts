@@ -11,7 +11,7 @@ import {
 } from "../machines/connection.machine.js";
 import type { Dispatcher } from "../methods/dispatcher.js";
 import type { ClientSession } from "../methods/method-spec.js";
-import { CloseCodes, ErrorCodes, validateRequestFrame } from "../protocol/index.js";
+import { CloseCodes, ErrorCodes, errorShape, validateRequestFrame } from "../protocol/index.js";
 import type { GatewayAuth } from "../transport/auth.js";
 import { ClientConnection, peerOf } from "../transport/client-connection.js";
 import { KeepaliveSweep } from "../transport/keepalive-sweep.js";
@@ -23,6 +23,7 @@ export const PRE_HELLO_MAX_PAYLOAD = 64 * 1024;
 export interface ConnectionRuntimeDeps {
   config: CoderclawConfig;
   auth: GatewayAuth;
+  lifecycleState(): string;
   connections: Map<string, ClientConnection>;
   dispatcher: Dispatcher;
   inspect: (event: InspectionEvent) => void;
@@ -36,6 +37,20 @@ export interface ConnectionRuntimeDeps {
 function setReceiveLimit(socket: WebSocket, bytes: number): void {
   const receiver = (socket as unknown as { _receiver?: { _maxPayload: number } })._receiver;
   if (receiver) receiver._maxPayload = bytes;
+}
+
+/** A gateway that is still starting asks the client to come back shortly instead of refusing it. */
+function startingRejection(requestId: string): HandshakeRejection {
+  return {
+    requestId,
+    error: errorShape(ErrorCodes.UNAVAILABLE, "gateway is starting; retry shortly", {
+      retryable: true,
+      retryAfterMs: 500,
+      details: { reason: "starting" },
+    }),
+    code: CloseCodes.TRY_AGAIN_LATER,
+    reason: "gateway starting",
+  };
 }
 
 /** REFERENCE §5.2 item 3: what the first frame must be, and what happens when it is not. */
@@ -116,6 +131,7 @@ export class ConnectionRuntime {
         authenticate: fromPromise(async ({ input }) => {
           const connection = get(input.connId);
           if (!connection) throw { code: CloseCodes.NORMAL, reason: "" } satisfies HandshakeRejection;
+          if (this.deps.lifecycleState() === "starting") throw startingRejection(input.requestId);
           return authenticateConnect(
             { ...input, nonce: connection.nonce, peer: connection.peer },
             { auth: this.deps.auth, allowedOrigins: gateway.controlUi.allowedOrigins },

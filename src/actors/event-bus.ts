@@ -1,6 +1,7 @@
 import { EventEmitter } from "eventemitter3";
 import type { AgentEventPayload, ChatEventPayload } from "../agents/run-events.js";
 import type { InspectTransition } from "./inspection.js";
+import type { ReloadOutcome } from "./reload-controller.js";
 
 /**
  * Facts producers publish (presence, health, runs, ticks, ...) and the gateway fans out to
@@ -15,6 +16,7 @@ export interface BroadcastFacts {
   chat: (payload: ChatEventPayload, delivery: { dropIfSlow: boolean }) => void;
   inspect: (payload: { transitions: InspectTransition[] }) => void;
   shutdown: (payload: { reason: string; restartExpectedMs: number | null }) => void;
+  reload: (payload: ReloadOutcome) => void;
 }
 
 export class EventBus extends EventEmitter<BroadcastFacts> {}

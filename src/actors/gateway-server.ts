@@ -29,6 +29,7 @@ import { PresenceFeed } from "./presence-feed.js";
 const CLOSE_WAIT_MS = 2_000;
 
 const isOperator = (session: ClientSession) => session.role === "operator";
+const isAdmin = (session: ClientSession) => session.scopes.includes("operator.admin");
 const inspectSubscriber = (session: ClientSession) =>
   session.caps.includes("inspect") && session.scopes.includes("operator.admin");
 
@@ -45,6 +46,8 @@ export interface GatewayServerOptions {
   lifecycleState: () => string;
   /** A fault after start (the listener died); the gateway machine decides what happens next. */
   onFault: (error: string) => void;
+  /** Lifecycle requests methods may make (restart through the supervisor, reload through the controller). */
+  control: { restart(reason: string): void; reload(): void };
 }
 
 /**
@@ -56,6 +59,8 @@ export class GatewayServer {
   readonly connections = new Map<string, ClientConnection>();
   readonly services: GatewayServices;
   port: number;
+  /** The config this gateway runs with; hot reloads replace it. */
+  snapshot: ConfigSnapshot;
   private readonly presence: PresenceTable;
   private readonly presenceFeed: PresenceFeed;
   private readonly health: HealthCache;
@@ -70,13 +75,14 @@ export class GatewayServer {
 
   constructor(private readonly options: GatewayServerOptions) {
     const { snapshot, logger } = options;
+    this.snapshot = snapshot;
     this.config = snapshot.config;
     this.port = options.port;
     this.log = logger.child("gateway");
     this.presence = new PresenceTable({ version: options.version });
     this.presenceFeed = new PresenceFeed(this.presence, this.bus);
     this.health = new HealthCache(
-      () => computeHealthSummary(this.config, this.services),
+      () => computeHealthSummary(this.snapshot.config, this.services),
       (summary) => this.bus.emit("health", summary),
     );
     const startedAt = Date.now();
@@ -93,7 +99,7 @@ export class GatewayServer {
         aliases: options.listenPlan.aliases,
         bind: options.bind,
       },
-      config: () => snapshot,
+      config: () => this.snapshot,
       lifecycleState: options.lifecycleState,
       connectionCount: () => this.connections.size,
       presence: this.presence,
@@ -105,6 +111,8 @@ export class GatewayServer {
       publishChat: (payload) => this.bus.emit("chat", payload, { dropIfSlow: false }),
       store: null,
       storeError: null,
+      requestRestart: (reason) => options.control.restart(reason),
+      requestReload: () => options.control.reload(),
     };
     const dispatcher = new Dispatcher(coreMethods, this.services, logger.child("rpc"));
     const methods = dispatcher.advertisedMethods();
@@ -119,6 +127,7 @@ export class GatewayServer {
     this.connectionRuntime = new ConnectionRuntime({
       config: this.config,
       auth: options.auth,
+      lifecycleState: options.lifecycleState,
       connections: this.connections,
       dispatcher,
       inspect: options.inspection.inspect,
@@ -135,7 +144,7 @@ export class GatewayServer {
     });
     const helloSource = {
       ...this.services,
-      config: this.config,
+      config: () => this.snapshot.config,
       methods,
       presence: () => this.presence.list(),
       health: () => this.health.current(),
@@ -165,6 +174,7 @@ export class GatewayServer {
     fanOut("agent", () => ({ audience: isOperator }));
     fanOut("inspect", () => ({ dropIfSlow: true, audience: inspectSubscriber }));
     fanOut("shutdown", () => ({}));
+    fanOut("reload", () => ({ audience: isAdmin }));
     this.bus.on("chat", (payload, { dropIfSlow }) =>
       this.broadcaster.send("chat", payload, { dropIfSlow, audience: isOperator }),
     );
@@ -176,8 +186,8 @@ export class GatewayServer {
 
   // ---- listen / close ---------------------------------------------------------------------------
 
+  /** Binds first, then opens the store: clients that connect meanwhile are told to retry (1013), not refused. */
   async listen(): Promise<void> {
-    this.openStore();
     const { host, aliases } = this.options.listenPlan;
     this.port = await this.listenOn(host, this.port, true);
     this.services.listen.port = this.port;
@@ -194,6 +204,7 @@ export class GatewayServer {
       }
     }
     this.log.info(`log file: ${this.options.logger.file}`);
+    this.openStore();
   }
 
   private listenOn(host: string, port: number, primary: boolean): Promise<number> {
@@ -255,6 +266,14 @@ export class GatewayServer {
       this.services.storeError = message;
       this.log.error(message);
     }
+  }
+
+  /** A hot reload: the new config replaces the old for everything that reads it per use. */
+  applyConfig(snapshot: ConfigSnapshot): void {
+    this.snapshot = snapshot;
+    this.services.runs?.reconfigure(snapshot.config);
+    this.options.logger.setLevel(snapshot.config.logging.level);
+    void this.health.refresh().catch(() => undefined);
   }
 
   get drainTimeoutMs(): number {

@@ -10,7 +10,7 @@ export interface HelloOkSource {
   configPath: string;
   stateDir: string;
   authMode: EffectiveAuthMode;
-  config: CoderclawConfig;
+  config(): CoderclawConfig;
   methods: readonly string[];
   presence(): unknown[];
   health(): unknown;
@@ -19,7 +19,7 @@ export interface HelloOkSource {
 
 /** REFERENCE §5.6: what a client learns at connect (server, features, snapshot, policy). */
 export function buildHelloOk(session: ClientSession, source: HelloOkSource) {
-  const { config } = source;
+  const config = source.config();
   const defaultAgent = config.agents.list.find((agent) => agent.default) ?? config.agents.list[0];
   const defaultAgentId = defaultAgent?.id ?? "main";
   return {

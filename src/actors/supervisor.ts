@@ -4,8 +4,22 @@ import { gatewayMachine, type GatewayEvent } from "../machines/gateway.machine.j
 import { supervisorMachine, type SupervisorOutput } from "../machines/supervisor.machine.js";
 import { GatewayServer, type GatewayServerOptions } from "./gateway-server.js";
 import { Inspection } from "./inspection.js";
+import { provideReloadMachine } from "./reload-controller.js";
 
-export type ServerSetup = Omit<GatewayServerOptions, "logger" | "inspection" | "lifecycleState" | "onFault">;
+export type ServerSetup = Omit<
+  GatewayServerOptions,
+  "logger" | "inspection" | "lifecycleState" | "onFault" | "control"
+>;
+
+const RESTART_EXPECTED_MS = 1_500;
+
+/** Under systemd or launchd a restart is an exit: the service manager starts the new process. */
+export function isServiceSupervised(env: NodeJS.ProcessEnv = process.env): boolean {
+  if (env.CODERCLAW_NO_RESPAWN) return false;
+  return ["LAUNCH_JOB_LABEL", "LAUNCH_JOB_NAME", "INVOCATION_ID", "SYSTEMD_EXEC_PID", "JOURNAL_STREAM"].some(
+    (name) => Boolean(env[name]?.trim()),
+  );
+}
 
 export interface SupervisorOptions {
   logger: GatewayLogger;
@@ -15,6 +29,10 @@ export interface SupervisorOptions {
   allowSignalRestart: () => boolean;
   /** Install SIGTERM/SIGINT/SIGUSR1 handlers (the CLI does; embedded/test use may not). */
   handleSignals: boolean;
+  /** The config file the reload controller watches. */
+  configPath: string;
+  /** Restart by exiting (a service manager restarts us) instead of in-process. */
+  supervisedRestart: boolean;
   onReady?: (server: GatewayServer) => void;
 }
 
@@ -41,6 +59,18 @@ export function startSupervisor(options: SupervisorOptions): RunningGateway {
     return typeof value === "string" ? value : "stopped";
   };
 
+  const reloadActor = (): AnyActorRef | undefined =>
+    (root.getSnapshot().children as Record<string, AnyActorRef | undefined>).reload;
+
+  const reloadLogic = provideReloadMachine({
+    configPath: options.configPath,
+    log: options.logger.child("reload"),
+    current: () => server?.snapshot ?? null,
+    applyHot: (snapshot) => server?.applyConfig(snapshot),
+    requestRestart: (reason) => restart(reason),
+    publish: (outcome) => server?.bus.emit("reload", outcome),
+  });
+
   const gatewayLogic = gatewayMachine.provide({
     actors: {
       startServer: fromPromise(async () => {
@@ -50,6 +80,10 @@ export function startSupervisor(options: SupervisorOptions): RunningGateway {
           inspection,
           lifecycleState,
           onFault: (error) => gatewayActor()?.send({ type: "FAULT", error } satisfies GatewayEvent),
+          control: {
+            restart: (reason) => restart(reason),
+            reload: () => reloadActor()?.send({ type: "RELOAD_REQUESTED" }),
+          },
         });
         await server.listen();
       }),
@@ -78,7 +112,7 @@ export function startSupervisor(options: SupervisorOptions): RunningGateway {
 
   const root = createActor(
     supervisorMachine.provide({
-      actors: { gateway: gatewayLogic },
+      actors: { gateway: gatewayLogic, reload: reloadLogic },
       actions: {
         announceSignalIgnored: (_, { signal }) =>
           log.info(`received ${signal ?? "signal"} during shutdown; ignoring`),
@@ -92,8 +126,15 @@ export function startSupervisor(options: SupervisorOptions): RunningGateway {
 
   const signalHandlers: Array<[NodeJS.Signals, () => void]> = [];
   const stop = (reason = "gateway stopping", signal?: string) => root.send({ type: "STOP", reason, signal });
-  const restart = (reason = "gateway restarting", restartExpectedMs = 1500) =>
-    root.send({ type: "RESTART", reason, restartExpectedMs });
+  const restart = (why = "restart requested", restartExpectedMs = RESTART_EXPECTED_MS) => {
+    if (options.supervisedRestart) {
+      log.info(`restart (${why}); restart mode: full process restart (supervisor restart)`);
+      root.send({ type: "STOP", reason: "gateway restarting", restartExpectedMs });
+    } else {
+      log.info(`restart (${why}); restart mode: in-process restart`);
+      root.send({ type: "RESTART", reason: "gateway restarting", restartExpectedMs });
+    }
+  };
   if (options.handleSignals) {
     for (const signal of ["SIGTERM", "SIGINT"] as const) {
       signalHandlers.push([signal, () => stop("gateway stopping", signal)]);
@@ -101,7 +142,7 @@ export function startSupervisor(options: SupervisorOptions): RunningGateway {
     signalHandlers.push([
       "SIGUSR1",
       () => {
-        if (options.allowSignalRestart()) restart();
+        if (options.allowSignalRestart()) restart("SIGUSR1");
         else
           log.warn("SIGUSR1 restart ignored (not authorized; enable commands.restart or use gateway tool).");
       },

@@ -53,6 +53,7 @@ export interface RunStarted {
 export type Deduplicated = { kind: "active"; run: RunStarted } | { kind: "finished"; row: RunRow };
 
 export interface AgentRunsOptions {
+  /** Replaced by reconfigure() on a hot reload. */
   config: CoderclawConfig;
   store: StateStore;
   events: RunEventSink;
@@ -76,8 +77,8 @@ function messageStateFor(output: RunOutput): MessageState {
  * before anyone is told.
  */
 export class AgentRuns {
-  readonly agents: AgentDirectory;
-  readonly providers: ProviderRegistry;
+  agents: AgentDirectory;
+  providers: ProviderRegistry;
   private readonly active = new Map<string, ActiveRun>();
   private readonly activeByDedupe = new Map<string, ActiveRun>();
   private readonly waiters = new Map<string, Set<(row: RunRow) => void>>();
@@ -124,6 +125,14 @@ export class AgentRuns {
         finishRun: (_, outcome) => this.onFinished(outcome.runId, outcome),
       },
     });
+  }
+
+  /** Hot reload: runs started from now on use the new agents, providers, timeouts and lane limit. */
+  reconfigure(config: CoderclawConfig): void {
+    this.options.config = config;
+    this.agents = new AgentDirectory(config);
+    this.providers = new ProviderRegistry(config.providers);
+    this.lanes.setMaxConcurrent(config.agents.defaults.maxConcurrent);
   }
 
   get activeCount(): number {

@@ -1,4 +1,5 @@
 import Gateway from "./commands/gateway/index.js";
+import GatewayHotReload from "./commands/gateway/hot-reload.js";
 import GatewayInspect from "./commands/gateway/inspect.js";
 import GatewayRun from "./commands/gateway/run.js";
 import SessionsList from "./commands/sessions/list.js";
@@ -9,6 +10,7 @@ export const commands = {
   gateway: Gateway,
   "gateway:run": GatewayRun,
   "gateway:inspect": GatewayInspect,
+  "gateway:hot-reload": GatewayHotReload,
   "sessions:list": SessionsList,
   "sessions:show": SessionsShow,
 };

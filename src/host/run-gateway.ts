@@ -1,6 +1,6 @@
 import { readConfigSnapshot } from "../config/load.js";
 import { createLogger } from "../log/logger.js";
-import { startSupervisor, type ServerSetup } from "../actors/supervisor.js";
+import { isServiceSupervised, startSupervisor, type ServerSetup } from "../actors/supervisor.js";
 import { resolveGatewayAuth } from "../transport/auth.js";
 import { acquireInstanceLock, GatewayLockError } from "./instance-lock.js";
 import { LaunchError, prepareLaunch, type GatewayRunFlags, type LaunchPlan } from "./launch.js";
@@ -60,6 +60,8 @@ export async function runGateway(flags: GatewayRunFlags, env: NodeJS.ProcessEnv,
   });
   const version = packageInfo().version;
   let first = true;
+  // `--port 0` picks a free port once; an in-process restart must come back on the same one.
+  let boundPort = plan.port;
   const prepare = (): ServerSetup => {
     // Each in-process restart re-reads the config; the listener settings stay as resolved at launch.
     const snapshot = first ? plan.snapshot : readConfigSnapshot(plan.configPath);
@@ -70,7 +72,7 @@ export async function runGateway(flags: GatewayRunFlags, env: NodeJS.ProcessEnv,
     return {
       snapshot: usable,
       auth,
-      port: plan.port,
+      port: boundPort,
       bind: plan.bind,
       listenPlan: plan.listenPlan,
       stateDir: plan.stateDir,
@@ -83,6 +85,11 @@ export async function runGateway(flags: GatewayRunFlags, env: NodeJS.ProcessEnv,
     prepare,
     allowSignalRestart: () => readConfigSnapshot(plan.configPath).config.commands.restart,
     handleSignals: true,
+    configPath: plan.configPath,
+    supervisedRestart: isServiceSupervised(env),
+    onReady: (server) => {
+      boundPort = server.port;
+    },
   });
   const output = await running.done;
   if (output.outcome === "failed" && output.error) {

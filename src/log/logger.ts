@@ -30,6 +30,8 @@ export interface SubsystemLogger {
 export interface GatewayLogger {
   readonly file: string;
   child(subsystem: string): SubsystemLogger;
+  /** Changes the file log level (hot reload of logging.level). */
+  setLevel(level: LogLevel): void;
   /** Flushes the file transport; resolves once everything written so far is on disk. */
   close(): Promise<void>;
 }
@@ -102,6 +104,9 @@ export function createLogger(options: LoggerOptions): GatewayLogger {
         children.set(subsystem, logger);
       }
       return logger;
+    },
+    setLevel(level) {
+      fileTransport.level = level;
     },
     close() {
       return new Promise((resolve) => {

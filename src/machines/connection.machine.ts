@@ -9,7 +9,7 @@ export interface CloseRequest {
 /** A refused handshake: the error response to send (when the frame was a request) and how to close. */
 export interface HandshakeRejection extends CloseRequest {
   requestId?: string;
-  error?: { code: string; message: string; details?: unknown };
+  error?: { code: string; message: string; details?: unknown; retryable?: boolean; retryAfterMs?: number };
 }
 
 export interface ConnectionContext {

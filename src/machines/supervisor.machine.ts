@@ -1,8 +1,10 @@
 import { assign, sendTo, setup, stateIn } from "xstate";
 import { gatewayMachine, type DrainRequest, type GatewayOutput } from "./gateway.machine.js";
+import { reloadMachine } from "./reload.machine.js";
 
 export type SupervisorEvent =
-  { type: "STOP"; reason: string; signal?: string } | ({ type: "RESTART" } & DrainRequest);
+  | { type: "STOP"; reason: string; signal?: string; restartExpectedMs?: number | null }
+  | ({ type: "RESTART" } & DrainRequest);
 
 export interface SupervisorContext {
   /** Consecutive crashes of a gateway that had been running; drives the restart backoff. */
@@ -35,6 +37,7 @@ export const supervisorMachine = setup({
   },
   actors: {
     gateway: gatewayMachine,
+    reload: reloadMachine,
   },
   actions: {
     announceSignalIgnored: (_, _params: { signal?: string }) => {},
@@ -57,37 +60,41 @@ export const supervisorMachine = setup({
   initial: "supervising",
   states: {
     supervising: {
-      invoke: {
-        id: "gateway",
-        src: "gateway",
-        onDone: [
-          {
-            guard: "restartRequested",
-            target: "supervising",
-            reenter: true,
-            actions: [assign({ crashes: 0 }), { type: "announceRestart", params: () => ({ crashes: 0 }) }],
-          },
-          { guard: "stopRequested", target: "stopped" },
-          {
-            guard: "failedWhileStarting",
+      // Each gateway instance gets its own reload controller, whose baseline is the config it started with.
+      invoke: [
+        {
+          id: "gateway",
+          src: "gateway",
+          onDone: [
+            {
+              guard: "restartRequested",
+              target: "supervising",
+              reenter: true,
+              actions: [assign({ crashes: 0 }), { type: "announceRestart", params: () => ({ crashes: 0 }) }],
+            },
+            { guard: "stopRequested", target: "stopped" },
+            {
+              guard: "failedWhileStarting",
+              target: "failed",
+              actions: assign({ error: ({ event }) => event.output.error }),
+            },
+            {
+              guard: "failedWhileRunning",
+              target: "backoff",
+              actions: assign({
+                crashes: ({ context }) => context.crashes + 1,
+                error: ({ event }) => event.output.error,
+              }),
+            },
+            { target: "stopped" },
+          ],
+          onError: {
             target: "failed",
-            actions: assign({ error: ({ event }) => event.output.error }),
+            actions: assign({ error: ({ event }) => String(event.error) }),
           },
-          {
-            guard: "failedWhileRunning",
-            target: "backoff",
-            actions: assign({
-              crashes: ({ context }) => context.crashes + 1,
-              error: ({ event }) => event.output.error,
-            }),
-          },
-          { target: "stopped" },
-        ],
-        onError: {
-          target: "failed",
-          actions: assign({ error: ({ event }) => String(event.error) }),
         },
-      },
+        { id: "reload", src: "reload" },
+      ],
       initial: "running",
       states: {
         running: {
@@ -97,7 +104,7 @@ export const supervisorMachine = setup({
               actions: sendTo("gateway", ({ event }) => ({
                 type: "DRAIN" as const,
                 reason: event.reason,
-                restartExpectedMs: null,
+                restartExpectedMs: event.restartExpectedMs ?? null,
               })),
             },
             RESTART: {

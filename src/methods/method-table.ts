@@ -1,7 +1,17 @@
 import { agentMethod, agentWaitMethod } from "./agent.js";
 import { agentsListMethod, modelsListMethod } from "./agents.js";
+import { channelsStatusMethod } from "./channels.js";
 import { chatAbortMethod, chatHistoryMethod, chatSendMethod } from "./chat.js";
-import { configGetMethod } from "./config.js";
+import {
+  configApplyMethod,
+  configGetMethod,
+  configPatchMethod,
+  configReloadMethod,
+  configSchemaLookupMethod,
+  configSchemaMethod,
+  configSetMethod,
+  restartRequestMethod,
+} from "./config.js";
 import { healthMethod } from "./health.js";
 import { lastHeartbeatMethod, setHeartbeatsMethod } from "./heartbeat.js";
 import { inspectSnapshotMethod } from "./inspect.js";
@@ -25,7 +35,15 @@ export const coreMethods: readonly MethodSpec[] = [
   lastHeartbeatMethod,
   setHeartbeatsMethod,
   logsTailMethod,
+  channelsStatusMethod,
   configGetMethod,
+  configSchemaMethod,
+  configSchemaLookupMethod,
+  configSetMethod,
+  configPatchMethod,
+  configApplyMethod,
+  configReloadMethod,
+  restartRequestMethod,
   inspectSnapshotMethod,
   agentMethod,
   agentWaitMethod,

@@ -32,4 +32,8 @@ export interface GatewayServices {
   publishChat(payload: ChatEventPayload): void;
   store: StateStore | null;
   storeError: string | null;
+  /** Restart through the supervisor (drain, shutdown event, fresh gateway). */
+  requestRestart(reason: string): void;
+  /** Re-read the config file now (same controller as the file watcher). */
+  requestReload(): void;
 }

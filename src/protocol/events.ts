@@ -14,6 +14,7 @@ export const GATEWAY_EVENTS = [
   "health",
   "heartbeat",
   "inspect",
+  "reload",
 ] as const;
 export type GatewayEvent = (typeof GATEWAY_EVENTS)[number];
 
