@@ -48,6 +48,7 @@ export class Conn {
   constructor(ws) {
     this.ws = ws;
     this.pending = new Map();
+    this.runs = new Map();
     this.nextId = 0;
     this.closed = false;
     ws.on("message", (data) => this.onMessage(data));
@@ -81,6 +82,8 @@ export class Conn {
       return;
     }
     if (frame.type !== "res") return;
+    const run = this.runs.get(frame.id);
+    if (run) return this.onRunResponse(frame, run);
     const p = this.pending.get(frame.id);
     if (!p) return;
     this.pending.delete(frame.id);
@@ -99,6 +102,30 @@ export class Conn {
       this.pending.set(id, { resolve, reject, wantPayload: payload });
       this.ws.send(`{"type":"req","id":"${id}","method":"${method}"}`);
     });
+  }
+
+  /** `agent` answers twice on one id: the ack, then the final. Resolves with both latencies (ms). */
+  agentRun(params) {
+    if (this.closed) return Promise.reject(new Error("connection closed"));
+    const id = `a${++this.nextId}`;
+    return new Promise((resolve, reject) => {
+      this.runs.set(id, { t0: performance.now(), ackMs: null, resolve, reject });
+      this.ws.send(JSON.stringify({ type: "req", id, method: "agent", params }));
+    });
+  }
+
+  onRunResponse(frame, run) {
+    if (!frame.ok) {
+      this.runs.delete(frame.id);
+      return run.reject(new Error(`${frame.error?.code}: ${frame.error?.message}`));
+    }
+    const elapsed = performance.now() - run.t0;
+    if (frame.payload?.status === "accepted") {
+      run.ackMs = elapsed;
+      return;
+    }
+    this.runs.delete(frame.id);
+    run.resolve({ ackMs: run.ackMs ?? elapsed, totalMs: elapsed });
   }
 
   /** Close handshake; resolves once the socket is closed (or terminates it after timeoutMs). */

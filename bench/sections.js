@@ -34,6 +34,7 @@ export const ratioAtLeast = (min) => ({
 });
 export const ratioAtMost = (max) => ({ text: `≤ ${max}× baseline`, test: (g, b) => g / b <= max });
 export const atMost = (max, unit) => ({ text: `≤ ${max} ${unit}`, test: (g) => g <= max });
+export const atLeast = (min, unit) => ({ text: `≥ ${min} ${unit}`, test: (g) => g >= min });
 
 const perSecond = (count, startMs) => count / ((performance.now() - startMs) / 1000);
 
@@ -241,4 +242,76 @@ const throughputSection = {
 };
 
 /** Report order. Sections needing fresh processes come first, before the shared servers are started. */
-export const SECTIONS = [spawnSection, memorySection, handshakeSection, latencySection, throughputSection];
+const AGENT_SOCKETS = 5;
+const AGENT_SESSIONS = 50;
+const AGENT_RUNS = 3000;
+
+/** `agent` runs with the zero-delay echo provider: 50 sessions in parallel, each session's runs in sequence. */
+const agentSection = {
+  id: "agent",
+  title: "agent runs (echo, no delay)",
+  metrics: [
+    {
+      key: "agent_rps",
+      label: "agent runs/s, 50 sessions",
+      unit: "/s",
+      better: "higher",
+      digits: 0,
+      check: atLeast(2000, "/s"),
+    },
+    {
+      key: "agent_ack_p50_ms",
+      label: "agent ack p50",
+      unit: "ms",
+      better: "lower",
+      digits: 2,
+      check: atMost(1, "ms"),
+    },
+    { key: "agent_ack_p99_ms", label: "agent ack p99", unit: "ms", better: "lower", digits: 2 },
+    { key: "agent_final_p50_ms", label: "agent final p50", unit: "ms", better: "lower", digits: 2 },
+  ],
+  async run(ctx) {
+    if (ctx.target.id !== "gateway") return null;
+    const { port, token } = await ctx.shared();
+    const conns = await Promise.all(Array.from({ length: AGENT_SOCKETS }, () => openAuthed(port, token)));
+    const acks = [];
+    const finals = [];
+    const runId = `${Date.now()}-${Math.random().toString(36).slice(2)}`;
+    let issued = 0;
+    const started = performance.now();
+    try {
+      await Promise.all(
+        Array.from({ length: AGENT_SESSIONS }, async (_, session) => {
+          const conn = conns[session % AGENT_SOCKETS];
+          while (issued < AGENT_RUNS) {
+            const n = issued++;
+            const { ackMs, totalMs } = await conn.agentRun({
+              message: "ping",
+              idempotencyKey: `bench-${runId}-${n}`,
+              sessionKey: `agent:main:bench-${session}`,
+            });
+            acks.push(ackMs);
+            finals.push(totalMs);
+          }
+        }),
+      );
+      return {
+        agent_rps: perSecond(AGENT_RUNS, started),
+        agent_ack_p50_ms: percentile(acks, 50),
+        agent_ack_p99_ms: percentile(acks, 99),
+        agent_final_p50_ms: percentile(finals, 50),
+      };
+    } finally {
+      await Promise.all(conns.map((conn) => conn.close()));
+    }
+  },
+};
+
+export const SECTIONS = [
+  spawnSection,
+  memorySection,
+  handshakeSection,
+  latencySection,
+  throughputSection,
+  agentSection,
+];

@@ -188,7 +188,11 @@ function spawnGateway() {
   mkdirSync(path.join(home, ".coderclaw"), { recursive: true });
   writeFileSync(
     path.join(home, ".coderclaw", "coderclaw.json"),
-    JSON.stringify({ gateway: { mode: "local", auth: { token } } }),
+    // echo with no delay: the agent section measures the gateway's run machinery, not a model.
+    JSON.stringify({
+      gateway: { mode: "local", auth: { token } },
+      providers: { echo: { type: "echo", delayMs: 0 } },
+    }),
   );
   return new Server({
     kind: "gateway",

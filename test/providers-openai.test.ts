@@ -52,7 +52,7 @@ describe("openai provider: streaming", () => {
     server.reply({ content: ["Hel", "lo", " there"], usage: { prompt_tokens: 7, completion_tokens: 3 } });
     const run = makeProviderRun({
       message: "and now?",
-      history: [
+      history: () => [
         { role: "user", text: "hi" },
         { role: "assistant", text: "hello!" },
       ],

@@ -114,7 +114,7 @@ export class ConnectionRuntime {
   private onMessage(connection: ClientConnection, data: RawData, isBinary: boolean): void {
     const text = isBinary ? "" : data.toString();
     if (connection.session !== null && connection.ready) {
-      this.deps.dispatcher.handle(connection.session, text, (frame) => connection.socket.send(frame));
+      this.deps.dispatcher.handle(connection.session, text, connection.sendFrame);
       return;
     }
     if (!connection.actor.getSnapshot().matches({ handshake: "awaiting-connect" })) return;

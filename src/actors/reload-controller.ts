@@ -95,7 +95,6 @@ export function provideReloadMachine(deps: ReloadControllerDeps) {
         outcome("ignored", assessment, assessment.restart);
       },
       reportApplied: (_, assessment) => {
-        if (planned) void deps.applyHot(planned);
         log.info(
           assessment.hot.length > 0
             ? `config hot reload applied (${assessment.hot.join(", ")})`

@@ -99,10 +99,11 @@ export class AgentRuns {
           if (!run) throw new Error(`run ${input.runId} is not active`);
           const { provider, model } = this.providers.resolve(run.agent.model);
           run.meta = { ...run.meta, provider: provider.id, model };
-          const history = this.options.store
-            .history(run.sessionId, 200)
-            .filter((message) => message.runId !== run.runId && message.text !== "")
-            .map((message) => ({ role: message.role, text: message.text }));
+          const history = () =>
+            this.options.store
+              .history(run.sessionId, 200)
+              .filter((message) => message.runId !== run.runId && message.text !== "")
+              .map((message) => ({ role: message.role, text: message.text }));
           const result = await provider.run({
             runId: run.runId,
             sessionKey: run.sessionKey,
@@ -259,7 +260,6 @@ export class AgentRuns {
     const run = this.active.get(runId);
     if (!run) return;
     run.startedAt = Date.now();
-    this.options.store.markStreaming(runId, run.startedAt);
     this.emitAgent(run, "lifecycle", { phase: "start", startedAt: run.startedAt });
   }
 
@@ -270,7 +270,7 @@ export class AgentRuns {
     const now = Date.now();
     if (now - run.lastPartialSaveAt >= PARTIAL_SAVE_INTERVAL_MS) {
       run.lastPartialSaveAt = now;
-      this.options.store.savePartial(run.runId, run.text);
+      this.options.store.savePartial(run.runId, run.startedAt ?? now, run.text);
     }
     if (run.chatDeltaTimer) return;
     const wait = run.lastChatDeltaAt + CHAT_DELTA_INTERVAL_MS - now;
@@ -319,6 +319,7 @@ export class AgentRuns {
     try {
       this.options.store.finishRun(run, {
         status: output.status,
+        startedAt: run.startedAt,
         stopReason: output.stopReason,
         text: run.text,
         error: output.error,

@@ -54,7 +54,6 @@ export const reloadMachine = setup({
     restartOnAnyChange: ({ context }) => assessment({ context }).mode === "restart",
     needsRestart: ({ context }) => assessment({ context }).restart.length > 0,
     hotModeOnly: ({ context }) => assessment({ context }).mode === "hot",
-    nothingHot: ({ context }) => assessment({ context }).hot.length === 0,
     changedAgain: ({ context }) => context.changedAgain,
   },
   delays: {
@@ -96,7 +95,10 @@ export const reloadMachine = setup({
           actions: { type: "reportFailed", params: ({ event }) => ({ error: String(event.error) }) },
         },
       },
-      on: { FILE_CHANGED: { actions: assign({ changedAgain: true }) } },
+      on: {
+        FILE_CHANGED: { actions: assign({ changedAgain: true }) },
+        RELOAD_REQUESTED: { actions: assign({ changedAgain: true }) },
+      },
     },
     // REFERENCE §3.4, in order: nothing changed; off; restart mode; hot mode refusing a restart; hybrid.
     decided: {
@@ -110,7 +112,7 @@ export const reloadMachine = setup({
           actions: { type: "reportRestartIgnored", params: assessment },
         },
         { guard: "needsRestart", target: "restarting" },
-        { guard: "nothingHot", target: "settled", actions: { type: "reportApplied", params: assessment } },
+        // Hot and none-only changes both become the running config; only hot ones make the runtime act.
         { target: "applying" },
       ],
     },
@@ -124,7 +126,10 @@ export const reloadMachine = setup({
           actions: { type: "reportFailed", params: ({ event }) => ({ error: String(event.error) }) },
         },
       },
-      on: { FILE_CHANGED: { actions: assign({ changedAgain: true }) } },
+      on: {
+        FILE_CHANGED: { actions: assign({ changedAgain: true }) },
+        RELOAD_REQUESTED: { actions: assign({ changedAgain: true }) },
+      },
     },
     settled: {
       always: [{ guard: "changedAgain", target: "debouncing" }, { target: "watching" }],

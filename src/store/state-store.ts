@@ -59,6 +59,7 @@ export interface NewRun {
 
 export interface RunOutcome {
   status: "ok" | "error";
+  startedAt: number | null;
   stopReason: string | null;
   text: string;
   error: string | null;
@@ -152,10 +153,12 @@ export class StateStore {
       ),
       getRun: db.prepare("SELECT * FROM runs WHERE run_id = ?"),
       getRunByDedupe: db.prepare("SELECT * FROM runs WHERE dedupe_key = ?"),
-      markStreaming: db.prepare("UPDATE runs SET status = 'streaming', started_at = ? WHERE run_id = ?"),
-      savePartial: db.prepare("UPDATE runs SET text = ? WHERE run_id = ?"),
+      savePartial: db.prepare(
+        "UPDATE runs SET status = 'streaming', started_at = ?, text = ? WHERE run_id = ?",
+      ),
       finishRun: db.prepare(
-        `UPDATE runs SET status = ?, stop_reason = ?, text = ?, error = ?, ended_at = ?, meta = ? WHERE run_id = ?`,
+        `UPDATE runs SET status = ?, stop_reason = ?, text = ?, error = ?, started_at = ?, ended_at = ?, meta = ?
+         WHERE run_id = ?`,
       ),
       unfinished: db.prepare("SELECT * FROM runs WHERE status IN ('accepted', 'streaming')"),
     };
@@ -285,12 +288,12 @@ export class StateStore {
     return raw ? toRun(raw) : null;
   }
 
-  markStreaming(runId: string, startedAt: number): void {
-    this.statements.markStreaming.run(startedAt, runId);
-  }
-
-  savePartial(runId: string, text: string): void {
-    this.statements.savePartial.run(text, runId);
+  /**
+   * The text so far of a streaming run, so a crash loses at most the last interval. (A run is
+   * `streaming` in the store from its first partial save; its start time is final only at the end.)
+   */
+  savePartial(runId: string, startedAt: number, text: string): void {
+    this.statements.savePartial.run(startedAt, text, runId);
   }
 
   /** Final status and the assistant's message, committed together. */
@@ -301,6 +304,7 @@ export class StateStore {
         outcome.stopReason,
         outcome.text,
         outcome.error,
+        outcome.startedAt,
         outcome.endedAt,
         outcome.meta ? JSON.stringify(outcome.meta) : null,
         run.runId,
@@ -325,6 +329,7 @@ export class StateStore {
     for (const run of unfinished) {
       this.finishRun(run, {
         status: "error",
+        startedAt: run.startedAt,
         stopReason: "interrupted",
         text: run.text,
         error: "interrupted: the gateway stopped before the run finished",

@@ -9,8 +9,6 @@ export interface BroadcastOptions {
   audience?: (session: ClientSession) => boolean;
 }
 
-const TEXT = { binary: false } as const;
-
 /**
  * Fan-out of one event to every ready connection it is meant for. The frame is encoded once; only
  * the per-connection `seq` differs, so each send is a copy of bytes, not a re-serialization.
@@ -39,7 +37,7 @@ export class Broadcaster {
         if (!options.dropIfSlow) this.onSlowConsumer(connection);
         continue;
       }
-      connection.socket.send(Buffer.concat([head, Buffer.from(`${connection.seq}}`)]), TEXT);
+      connection.send(Buffer.concat([head, Buffer.from(`${connection.seq}}`)]));
     }
   }
 }

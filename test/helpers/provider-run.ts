@@ -45,7 +45,7 @@ export function makeProviderRun(options: ProviderRunOptions = {}): ProviderRun {
     agentId: "main",
     model: null,
     message: "hello",
-    history: [],
+    history: () => [],
     workspace: process.cwd(),
     ...fields,
     signal: controller.signal,

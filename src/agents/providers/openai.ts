@@ -155,7 +155,7 @@ class ChatCompletionRun {
     this.body = JSON.stringify({
       model,
       messages: [
-        ...request.history.map((turn) => ({ role: turn.role, content: turn.text })),
+        ...request.history().map((turn) => ({ role: turn.role, content: turn.text })),
         { role: "user", content: request.message },
       ],
       stream: true,

@@ -12,8 +12,8 @@ export interface ProviderRequest {
   /** The model name inside the provider (`llama3.1` of `ollama/llama3.1`), or null for the provider default. */
   model: string | null;
   message: string;
-  /** Earlier turns of the session, oldest first (the current message is not included). */
-  history: TranscriptTurn[];
+  /** Earlier turns of the session, oldest first (the current message is not included); read on demand. */
+  history(): TranscriptTurn[];
   /** The agent's workspace directory (cwd of command agents). */
   workspace: string;
   /** Aborted on chat.abort, timeout or shutdown; run() must then settle promptly and leave nothing running. */
