@@ -4,6 +4,7 @@ import {
   killAll,
   localConfig,
   makeTempHome,
+  runCli,
   startGateway,
   TEST_TOKEN,
   type TempHome,
@@ -143,6 +144,45 @@ describe("durable runs", () => {
       `state database ${dbFile} is unusable`,
     );
     await gateway.stop();
+  });
+});
+
+describe("sessions CLI", () => {
+  it("lists sessions and shows a transcript from state.db while the gateway is down", async () => {
+    const home = newHome();
+    const gateway = await startGateway(home.env);
+    const peer = await connect(gateway.url);
+    peer.send({
+      type: "req",
+      id: "s1",
+      method: "agent",
+      params: { message: "for the record", idempotencyKey: "cli-1", sessionKey: "agent:main:cli" },
+    });
+    await peer.until(() => peer.frames.filter((f) => f.id === "s1").length === 2, 5_000, "final");
+    peer.close();
+    await gateway.stop();
+
+    const list = await runCli(["sessions", "list"], home.env);
+    expect(list.code).toBe(0);
+    expect(list.stdout).toContain(`Session store: ${path.join(home.stateDir, "state.db")}`);
+    expect(list.stdout).toMatch(/- agent:main:cli \(\d+s ago, 2 messages\) · last assistant: for the record/);
+    const json = JSON.parse((await runCli(["sessions", "list", "--json"], home.env)).stdout);
+    expect(json.sessions[0]).toMatchObject({ key: "agent:main:cli", messageCount: 2 });
+
+    const show = await runCli(["sessions", "show", "agent:main:cli"], home.env);
+    expect(show.stdout).toMatch(/user: for the record\n.*assistant: for the record/);
+    const missing = await runCli(["sessions", "show", "agent:main:nope"], home.env);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain('No session "agent:main:nope"');
+  });
+
+  it("names the file when there is no state database yet", async () => {
+    const home = newHome();
+    const result = await runCli(["sessions", "list"], home.env);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toBe(
+      `No state database at ${path.join(home.stateDir, "state.db")} yet (the gateway creates it when it first starts).\n`,
+    );
   });
 });
 

@@ -1,9 +1,11 @@
-import path from "node:path";
 import { Flags } from "@oclif/core";
-import { resolveStateDir } from "../../../config/paths.js";
-import { StateStore } from "../../../store/state-store.js";
 import { CoderclawCommand } from "../../base-command.js";
 import { formatAge } from "../../format-age.js";
+
+function preview(text: string): string {
+  const line = text.replace(/\s+/g, " ").trim();
+  return line.length > 60 ? `${line.slice(0, 57)}...` : line;
+}
 
 export default class SessionsList extends CoderclawCommand {
   static override summary = "List sessions from the state database (works while the gateway is down).";
@@ -15,14 +17,7 @@ export default class SessionsList extends CoderclawCommand {
   async run(): Promise<void> {
     const { flags } = await this.parse(SessionsList);
     this.applyProfile(flags.profile);
-    const file = path.join(resolveStateDir(), "state.db");
-    let store: StateStore;
-    try {
-      store = StateStore.openReadOnly(file);
-    } catch (error) {
-      this.error((error as Error).message, { exit: 1 });
-    }
-    try {
+    this.withStateStore((store, file) => {
       const sessions = store.listSessions(flags.limit);
       if (flags.json) {
         this.line(JSON.stringify({ path: file, count: sessions.length, sessions }, null, 2));
@@ -38,13 +33,6 @@ export default class SessionsList extends CoderclawCommand {
           `- ${session.key} (${formatAge(now - session.updatedAt)} ago, ${session.messageCount} messages)${last}`,
         );
       }
-    } finally {
-      store.close();
-    }
+    });
   }
-}
-
-function preview(text: string): string {
-  const line = text.replace(/\s+/g, " ").trim();
-  return line.length > 60 ? `${line.slice(0, 57)}...` : line;
 }

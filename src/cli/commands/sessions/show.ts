@@ -1,7 +1,4 @@
-import path from "node:path";
 import { Args, Flags } from "@oclif/core";
-import { resolveStateDir } from "../../../config/paths.js";
-import { StateStore } from "../../../store/state-store.js";
 import { CoderclawCommand } from "../../base-command.js";
 
 export default class SessionsShow extends CoderclawCommand {
@@ -17,16 +14,9 @@ export default class SessionsShow extends CoderclawCommand {
   async run(): Promise<void> {
     const { args, flags } = await this.parse(SessionsShow);
     this.applyProfile(flags.profile);
-    const file = path.join(resolveStateDir(), "state.db");
-    let store: StateStore;
-    try {
-      store = StateStore.openReadOnly(file);
-    } catch (error) {
-      this.error((error as Error).message, { exit: 1 });
-    }
-    try {
+    this.withStateStore((store, file) => {
       const session = store.getSession(args.key);
-      if (!session) this.error(`No session "${args.key}" in ${file}.`, { exit: 1 });
+      if (!session) return this.fail(`No session "${args.key}" in ${file}.`);
       const messages = store.history(session.sessionId, flags.limit);
       if (flags.json) {
         this.line(JSON.stringify({ ...session, messages }, null, 2));
@@ -34,12 +24,9 @@ export default class SessionsShow extends CoderclawCommand {
       }
       this.line(`Session ${session.key} (agent ${session.agentId}, id ${session.sessionId})`);
       for (const message of messages) {
-        const time = new Date(message.ts).toISOString();
         const state = message.state === "final" ? "" : ` [${message.state}]`;
-        this.line(`${time} ${message.role}${state}: ${message.text}`);
+        this.line(`${new Date(message.ts).toISOString()} ${message.role}${state}: ${message.text}`);
       }
-    } finally {
-      store.close();
-    }
+    });
   }
 }
