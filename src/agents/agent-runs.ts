@@ -3,12 +3,13 @@ import { createActor, fromPromise, type Actor, type InspectionEvent } from "xsta
 import type { CoderclawConfig } from "../config/schema.js";
 import type { SubsystemLogger } from "../log/logger.js";
 import { runMachine, type RunOutput, type StopReason } from "../machines/run.machine.js";
-import { GatewayError, RpcReply } from "../methods/method-spec.js";
-import { ErrorCodes, errorShape } from "../protocol/index.js";
+import { GatewayError } from "../methods/method-spec.js";
+import { ErrorCodes } from "../protocol/index.js";
 import type { MessageState, RunRow, StateStore } from "../store/state-store.js";
 import { AgentDirectory, type AgentProfile } from "./agent-directory.js";
 import { ProviderRegistry } from "./providers/registry.js";
-import { CHAT_DELTA_INTERVAL_MS, chatMessage, type RunEventSink } from "./run-events.js";
+import type { RunEventSink } from "./run-events.js";
+import { RunStream } from "./run-stream.js";
 import { SessionLanes } from "./session-lanes.js";
 
 export type RunKind = "agent" | "chat";
@@ -33,11 +34,8 @@ interface ActiveRun {
   message: string;
   acceptedAt: number;
   startedAt: number | null;
-  text: string;
+  stream: RunStream;
   meta: Record<string, unknown>;
-  agentSeq: number;
-  lastChatDeltaAt: number;
-  chatDeltaTimer: NodeJS.Timeout | null;
   lastPartialSaveAt: number;
   actor: Actor<typeof runMachine>;
   done: Promise<RunRow>;
@@ -116,7 +114,7 @@ export class AgentRuns {
             onDelta: (delta) => this.onDelta(run, delta),
             log: this.options.log,
           });
-          if (run.text === "" && result.text !== "") this.onDelta(run, result.text);
+          if (run.stream.text === "" && result.text !== "") this.onDelta(run, result.text);
           run.meta = { ...run.meta, ...result.meta };
           return result;
         }),
@@ -210,11 +208,8 @@ export class AgentRuns {
       message,
       acceptedAt: now,
       startedAt: null,
-      text: "",
+      stream: new RunStream(runId, sessionKey, this.options.events),
       meta: {},
-      agentSeq: 0,
-      lastChatDeltaAt: 0,
-      chatDeltaTimer: null,
       lastPartialSaveAt: now,
       actor: createActor(this.runLogic, {
         id: `run:${runId}`,
@@ -260,56 +255,23 @@ export class AgentRuns {
     const run = this.active.get(runId);
     if (!run) return;
     run.startedAt = Date.now();
-    this.emitAgent(run, "lifecycle", { phase: "start", startedAt: run.startedAt });
+    run.stream.started(run.startedAt);
   }
 
   private onDelta(run: ActiveRun, delta: string): void {
     if (delta === "" || !this.active.has(run.runId)) return;
-    run.text += delta;
-    this.emitAgent(run, "assistant", { text: run.text, delta });
+    run.stream.delta(delta);
     const now = Date.now();
     if (now - run.lastPartialSaveAt >= PARTIAL_SAVE_INTERVAL_MS) {
       run.lastPartialSaveAt = now;
-      this.options.store.savePartial(run.runId, run.startedAt ?? now, run.text);
+      this.options.store.savePartial(run.runId, run.startedAt ?? now, run.stream.text);
     }
-    if (run.chatDeltaTimer) return;
-    const wait = run.lastChatDeltaAt + CHAT_DELTA_INTERVAL_MS - now;
-    if (wait <= 0) this.emitChatDelta(run);
-    else run.chatDeltaTimer = setTimeout(() => this.emitChatDelta(run), wait);
   }
 
-  private emitChatDelta(run: ActiveRun): void {
-    run.chatDeltaTimer = null;
-    run.lastChatDeltaAt = Date.now();
-    this.options.events.chat(
-      {
-        runId: run.runId,
-        sessionKey: run.sessionKey,
-        seq: run.agentSeq,
-        state: "delta",
-        message: chatMessage("assistant", run.text, run.lastChatDeltaAt),
-      },
-      { dropIfSlow: true },
-    );
-  }
-
-  private emitAgent(run: ActiveRun, stream: "lifecycle" | "assistant", data: Record<string, unknown>): void {
-    run.agentSeq += 1;
-    this.options.events.agent({
-      runId: run.runId,
-      seq: run.agentSeq,
-      stream,
-      ts: Date.now(),
-      data,
-      sessionKey: run.sessionKey,
-    });
-  }
-
+  /** Commit the end, then tell everyone: final response, events, waiters, the session's next run. */
   private onFinished(runId: string, output: RunOutput): void {
     const run = this.active.get(runId);
     if (!run) return;
-    if (run.chatDeltaTimer) clearTimeout(run.chatDeltaTimer);
-    run.chatDeltaTimer = null;
     const endedAt = Date.now();
     const meta = {
       ...run.meta,
@@ -321,7 +283,7 @@ export class AgentRuns {
         status: output.status,
         startedAt: run.startedAt,
         stopReason: output.stopReason,
-        text: run.text,
+        text: run.stream.text,
         error: output.error,
         endedAt,
         meta,
@@ -332,43 +294,7 @@ export class AgentRuns {
     }
     this.active.delete(runId);
     this.activeByDedupe.delete(run.dedupeKey);
-    const base = { runId, sessionKey: run.sessionKey };
-    if (output.status === "ok") {
-      this.emitAgent(run, "lifecycle", { phase: "end", startedAt: run.startedAt, endedAt });
-      this.options.events.chat(
-        { ...base, seq: run.agentSeq, state: "final", message: chatMessage("assistant", run.text, endedAt) },
-        { dropIfSlow: false },
-      );
-    } else if (output.stopReason === "provider") {
-      this.emitAgent(run, "lifecycle", {
-        phase: "error",
-        startedAt: run.startedAt,
-        endedAt,
-        error: output.error,
-      });
-      this.options.events.chat(
-        { ...base, seq: run.agentSeq, state: "error", errorMessage: output.error ?? "run failed" },
-        { dropIfSlow: false },
-      );
-    } else {
-      this.emitAgent(run, "lifecycle", {
-        phase: "end",
-        startedAt: run.startedAt,
-        endedAt,
-        aborted: true,
-        stopReason: output.stopReason,
-      });
-      this.options.events.chat(
-        {
-          ...base,
-          seq: run.agentSeq,
-          state: "aborted",
-          stopReason: output.stopReason ?? "rpc",
-          ...(run.text ? { message: chatMessage("assistant", run.text, endedAt) } : {}),
-        },
-        { dropIfSlow: false },
-      );
-    }
+    run.stream.finished(output, run.startedAt, endedAt);
     const row = this.options.store.getRun(runId) as RunRow;
     run.resolveDone(row);
     for (const wake of this.waiters.get(runId) ?? []) wake(row);
@@ -435,22 +361,5 @@ export class AgentRuns {
     for (const run of leftovers) run.actor.send({ type: "ABORT", reason: "interrupted" });
     await Promise.all(leftovers.map((run) => run.done));
     return { finished: pending.length - leftovers.length, interrupted: leftovers.length };
-  }
-
-  /** The final reply of `agent` for a finished run (the second `res`, or a retry's only one). */
-  static agentFinal(row: RunRow): RpcReply {
-    if (row.status === "ok") {
-      return RpcReply.ok({
-        runId: row.runId,
-        status: "ok",
-        summary: "completed",
-        result: { payloads: row.text ? [{ text: row.text }] : [], meta: row.meta ?? {} },
-      });
-    }
-    const summary = row.error ?? "run failed";
-    return RpcReply.fail(
-      { runId: row.runId, status: "error", summary, stopReason: row.stopReason },
-      errorShape(ErrorCodes.UNAVAILABLE, summary),
-    );
   }
 }

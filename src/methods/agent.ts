@@ -1,9 +1,27 @@
 import { Type } from "@sinclair/typebox";
-import { AgentRuns } from "../agents/agent-runs.js";
+import { ErrorCodes, errorShape } from "../protocol/index.js";
+import type { RunRow } from "../store/state-store.js";
 import { defineMethod, RpcReply, TwoStageReply } from "./method-spec.js";
 import { requireRuns } from "./run-access.js";
 
 const NonEmpty = Type.String({ minLength: 1 });
+
+/** The final reply of `agent` for a finished run (the second `res`, or a retry's only one). */
+export function agentFinal(row: RunRow): RpcReply {
+  if (row.status === "ok") {
+    return RpcReply.ok({
+      runId: row.runId,
+      status: "ok",
+      summary: "completed",
+      result: { payloads: row.text ? [{ text: row.text }] : [], meta: row.meta ?? {} },
+    });
+  }
+  const summary = row.error ?? "run failed";
+  return RpcReply.fail(
+    { runId: row.runId, status: "error", summary, stopReason: row.stopReason },
+    errorShape(ErrorCodes.UNAVAILABLE, summary),
+  );
+}
 
 export const agentMethod = defineMethod({
   name: "agent",
@@ -27,7 +45,7 @@ export const agentMethod = defineMethod({
   handler: (params, { gateway }) => {
     const { runs } = requireRuns(gateway);
     const previous = runs.deduplicate("agent", params.idempotencyKey);
-    if (previous?.kind === "finished") return AgentRuns.agentFinal(previous.row);
+    if (previous?.kind === "finished") return agentFinal(previous.row);
     const started =
       previous?.kind === "active"
         ? previous.run
@@ -40,7 +58,7 @@ export const agentMethod = defineMethod({
             timeoutMs: params.timeout === undefined ? undefined : params.timeout * 1_000,
           });
     const ack = { runId: started.run.runId, status: "accepted", acceptedAt: started.run.acceptedAt };
-    return new TwoStageReply(ack, started.done.then(AgentRuns.agentFinal));
+    return new TwoStageReply(ack, started.done.then(agentFinal));
   },
 });
 
