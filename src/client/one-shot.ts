@@ -1,3 +1,4 @@
+import { resolveConfigPath } from "../config/paths.js";
 import { GatewayClient } from "./gateway-client.js";
 import { resolveCliTarget, type CliTarget, type TargetFlags } from "./cli-target.js";
 
@@ -7,13 +8,24 @@ export interface ConnectOptions extends TargetFlags {
   mode?: string;
 }
 
+/** `--url` never borrows credentials from config or env: it must come with its own (REFERENCE §1.10). */
+export function assertUrlCredentials(flags: TargetFlags): void {
+  if (flags.url && !flags.token && !flags.password) {
+    throw new Error(
+      [
+        "gateway url override requires explicit credentials",
+        "Fix: pass --token or --password.",
+        `Config: ${resolveConfigPath()}`,
+      ].join("\n"),
+    );
+  }
+}
+
 /** Connects as the CLI (fail fast: no retries, errors name the target). */
 export async function connectCli(
   flags: ConnectOptions,
 ): Promise<{ client: GatewayClient; target: CliTarget }> {
-  if (flags.url && !flags.token && !flags.password) {
-    throw new Error("--url requires explicit credentials (--token or --password)");
-  }
+  assertUrlCredentials(flags);
   const target = resolveCliTarget(flags);
   const client = new GatewayClient({
     url: target.url,

@@ -53,10 +53,7 @@ export async function readLogTail(
   // A read that starts mid-file may begin inside a line; that fragment is not a line.
   if (start > 0 && start !== options.cursor) lines = lines.slice(1);
   if (lines.length > 0 && lines[lines.length - 1] === "") lines.pop();
-  if (lines.length > options.limit) {
-    lines = lines.slice(-options.limit);
-    truncated = true;
-  }
+  if (lines.length > options.limit) lines = lines.slice(-options.limit);
   return { file, cursor: size, size, lines, truncated, reset };
 }
 

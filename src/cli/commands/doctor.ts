@@ -1,0 +1,53 @@
+import { createInterface } from "node:readline/promises";
+import { Flags } from "@oclif/core";
+import { doctorJson, findingLines, summaryLines } from "../../doctor/render-doctor.js";
+import { runDoctor } from "../../doctor/run-doctor.js";
+import { CoderclawCommand } from "../base-command.js";
+
+async function askYesNo(question: string): Promise<boolean> {
+  const prompt = createInterface({ input: process.stdin, output: process.stdout });
+  try {
+    return /^y(es)?$/i.test((await prompt.question(`${question} [y/N] `)).trim());
+  } finally {
+    prompt.close();
+  }
+}
+
+export default class Doctor extends CoderclawCommand {
+  static override summary =
+    "Check config, auth, service, ports, state and gateway health; repair with --repair --yes.";
+  static override flags = {
+    repair: Flags.boolean({ description: "Apply the recommended repairs (alias: --fix).", aliases: ["fix"] }),
+    yes: Flags.boolean({ char: "y", description: "Accept every repair without prompting." }),
+    "non-interactive": Flags.boolean({ description: "Never prompt; repairs that need consent are skipped." }),
+    deep: Flags.boolean({ description: "Also scan system service dirs for other gateways." }),
+    "generate-gateway-token": Flags.boolean({
+      description: "Generate and save a gateway token when none is configured.",
+    }),
+    json: Flags.boolean({ description: "Print {ok, findings, repaired, skipped} as JSON." }),
+  };
+
+  async run(): Promise<void> {
+    const { flags } = await this.parse(Doctor);
+    this.applyProfile(flags.profile);
+    const interactive = !flags["non-interactive"] && !flags.json && process.stdin.isTTY === true;
+    const report = await runDoctor({
+      repair: flags.repair,
+      yes: flags.yes,
+      deep: flags.deep,
+      generateGatewayToken: flags["generate-gateway-token"],
+      ...(interactive ? { confirm: askYesNo } : {}),
+      ...(flags.json
+        ? {}
+        : { onFinding: (finding, repair) => findingLines(finding, repair).forEach((l) => this.line(l)) }),
+    });
+    if (flags.json) {
+      this.line(doctorJson(report));
+      // stdout stays one JSON document; the closing line goes to stderr.
+      process.stderr.write("Doctor complete.\n");
+    } else {
+      summaryLines(report).forEach((line) => this.line(line));
+    }
+    if (report.checkFailed) this.exit(1);
+  }
+}

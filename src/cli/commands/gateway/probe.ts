@@ -1,0 +1,42 @@
+import { Flags } from "@oclif/core";
+import { resolveCliTarget } from "../../../client/cli-target.js";
+import { probeGateway } from "../../../client/probe.js";
+import { OperatorCommand } from "../../operator-command.js";
+import { showProgress } from "../../progress.js";
+import { probeSummaryLines } from "../../render-probe.js";
+import { rpcFlags } from "../../rpc-flags.js";
+
+export default class GatewayProbe extends OperatorCommand {
+  static override summary = "Probe a gateway: connect, then health/status/presence/config in parallel.";
+  static override flags = {
+    ...rpcFlags(3_000),
+    json: Flags.boolean({ description: "Print the probe result as JSON." }),
+  };
+
+  async run(): Promise<void> {
+    const { flags } = await this.parse(GatewayProbe);
+    this.applyProfile(flags.profile);
+    const timeoutMs = this.timeoutMs(flags.timeout);
+    const target = resolveCliTarget(flags);
+    const progress = showProgress(`Connecting to ${target.url}…`, !flags.json);
+    const result = await probeGateway({
+      url: target.url,
+      token: target.token,
+      password: target.password,
+      timeoutMs,
+    });
+    progress.done();
+    if (flags.json) {
+      this.line(JSON.stringify(result, null, 2));
+    } else {
+      this.line(`Gateway probe: ${result.url}`);
+      if (result.ok) {
+        this.line(`Reachable: yes (${result.connectLatencyMs}ms)`);
+        probeSummaryLines(result).forEach((line) => this.line(line));
+      } else {
+        this.line(`Reachable: no (${result.error})`);
+      }
+    }
+    if (!result.ok) this.exit(1);
+  }
+}

@@ -1,0 +1,30 @@
+import { Flags } from "@oclif/core";
+import { gatherStatusOverview } from "../../service/status-overview.js";
+import { CoderclawCommand } from "../base-command.js";
+import { statusLines } from "./status-table.js";
+
+export default class Status extends CoderclawCommand {
+  static override summary = "Overview: is the gateway reachable, is the service installed, agents, sessions.";
+  static override flags = {
+    json: Flags.boolean({ description: "Print the overview as JSON." }),
+    deep: Flags.boolean({ description: "Also refresh health and read the last heartbeat." }),
+    all: Flags.boolean({ description: "Allow a slower probe (5 s instead of 2.5 s)." }),
+    timeout: Flags.integer({ description: "Probe timeout cap in milliseconds.", default: 10_000, min: 1 }),
+  };
+
+  async run(): Promise<void> {
+    const { flags } = await this.parse(Status);
+    this.applyProfile(flags.profile);
+    const overview = await gatherStatusOverview({
+      env: process.env,
+      timeoutMs: flags.timeout,
+      all: flags.all,
+      deep: flags.deep,
+    });
+    if (flags.json) {
+      this.line(JSON.stringify(overview, null, 2));
+      return;
+    }
+    statusLines(overview, process.env).forEach((line) => this.line(line));
+  }
+}

@@ -1,0 +1,60 @@
+import type { DoctorCheck, Finding, FindingLevel } from "../finding.js";
+import { discoverGatewayInstances, type GatewayInstance } from "../gateway-instances.js";
+
+interface SharedResource {
+  id: string;
+  noun: string;
+  level: FindingLevel;
+  key(instance: GatewayInstance): string;
+}
+
+/** The runbook's "Multiple gateways on one host" checklist: each of these must be unique. */
+const RESOURCES: SharedResource[] = [
+  // Only one of them can listen; the other fails with EADDRINUSE when both run.
+  { id: "instances.port", noun: "port", level: "warn", key: (i) => String(i.port) },
+  { id: "instances.config", noun: "config path", level: "error", key: (i) => i.configPath },
+  { id: "instances.state-dir", noun: "state dir", level: "error", key: (i) => i.stateDir },
+  { id: "instances.workspace", noun: "workspace", level: "warn", key: (i) => i.workspace },
+];
+
+function describe(instance: GatewayInstance): string {
+  return `- ${instance.label}: port ${instance.port}, config ${instance.configPath}, state ${instance.stateDir}, workspace ${instance.workspace}`;
+}
+
+export const gatewayInstancesCheck: DoctorCheck = {
+  id: "instances",
+  title: "Gateways on this host",
+  run(context): Finding[] {
+    const instances = discoverGatewayInstances(context);
+    const findings: Finding[] = [];
+    for (const resource of RESOURCES) {
+      const groups = new Map<string, GatewayInstance[]>();
+      for (const instance of instances) {
+        const key = resource.key(instance);
+        groups.set(key, [...(groups.get(key) ?? []), instance]);
+      }
+      for (const [value, group] of groups) {
+        if (group.length < 2) continue;
+        findings.push({
+          id: resource.id,
+          level: resource.level,
+          message: `Gateways share ${resource.noun} ${value}: ${group.map((i) => i.label).join("; ")}`,
+          detail: [
+            ...group.map(describe),
+            "Each gateway needs its own gateway.port, CODERCLAW_CONFIG_PATH, CODERCLAW_STATE_DIR and agents.defaults.workspace.",
+          ],
+        });
+      }
+    }
+    if (findings.length > 0) return findings;
+    const message =
+      instances.length === 0
+        ? "No gateway configs found on this host"
+        : instances.length === 1
+          ? "One gateway configured on this host"
+          : `${instances.length} gateways configured on this host; ports, configs, state dirs and workspaces are distinct`;
+    return [
+      { id: "instances", level: "ok", message, detail: instances.length > 1 ? instances.map(describe) : [] },
+    ];
+  },
+};

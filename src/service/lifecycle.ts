@@ -1,0 +1,176 @@
+import { setTimeout as sleep } from "node:timers/promises";
+import { cliCommand, type Env } from "../config/paths.js";
+import { readInstanceLock } from "../host/instance-lock.js";
+import { findPortListeners } from "../host/port-owner.js";
+import { ActionReport } from "./action-report.js";
+import { pidAlive, waitForReadiness } from "./readiness.js";
+import { tokenDriftIssue } from "./service-audit.js";
+import {
+  addUnavailableHints,
+  foregroundGatewayPid,
+  loadServiceContext,
+  reportReadiness,
+  type ServiceContext,
+} from "./service-context.js";
+
+export interface LifecycleOptions {
+  env: Env;
+  /** How long start/restart wait for `/readyz` (ms). */
+  timeoutMs?: number;
+  /** Called while waiting, for a progress line on a TTY. */
+  onProgress?: (line: string | null) => void;
+}
+
+/** Liveness from the manager: running → alive, stopped (crashed, auto-restarting) → dead. */
+function managerLiveness(context: ServiceContext) {
+  return async (): Promise<boolean | undefined> => {
+    const runtime = await context.manager.readRuntime();
+    return runtime.status === "running" ? true : runtime.status === "stopped" ? false : undefined;
+  };
+}
+
+export async function waitAndReport(
+  report: ActionReport,
+  context: ServiceContext,
+  verb: "started" | "restarted" | "installed",
+  since: number,
+  options: LifecycleOptions,
+): Promise<void> {
+  const readiness = await waitForReadiness({
+    port: context.port,
+    host: context.host,
+    timeoutMs: options.timeoutMs ?? 60_000,
+    isAlive: managerLiveness(context),
+    logFile: context.logFile,
+    since,
+    onProgress: ({ elapsedMs, state }) =>
+      options.onProgress?.(
+        `Waiting for the gateway on ${context.url}: ${state ?? "not listening yet"} (${(elapsedMs / 1000).toFixed(1)}s)`,
+      ),
+  });
+  options.onProgress?.(null);
+  report.result(readiness.outcome === "ready" || readiness.outcome === "still-starting" ? verb : "crashed");
+  reportReadiness(report, context, readiness, verb);
+}
+
+/**
+ * REFERENCE §1.9 `clearStaleGatewayProcessIfNeeded`: a gateway outside the service holding the
+ * service's port would make it crash-loop, so it is asked to stop first.
+ */
+async function clearStaleGateway(report: ActionReport, context: ServiceContext): Promise<boolean> {
+  const runtime = await context.manager.readRuntime();
+  if (runtime.status === "running") return true;
+  const lock = await readInstanceLock(context.snapshot.path).catch(() => null);
+  const listeners = await findPortListeners(context.port).catch(() => []);
+  const stale = [
+    ...new Set(
+      listeners
+        .filter((l) => l.pid !== process.pid && (l.command.includes("coderclaw") || l.pid === lock?.pid))
+        .map((l) => l.pid),
+    ),
+  ];
+  if (stale.length === 0) return true;
+  for (const pid of stale) {
+    try {
+      process.kill(pid, "SIGTERM");
+    } catch {
+      // already gone
+    }
+  }
+  const deadline = Date.now() + 5_000;
+  while (Date.now() < deadline && stale.some(pidAlive)) await sleep(100);
+  const left = stale.filter(pidAlive);
+  if (left.length > 0) {
+    report.fail(
+      `Gateway restart cleanup failed: stale listener(s) on port ${context.port} did not exit: ${left.join(", ")}`,
+    );
+    return false;
+  }
+  report.detail(`Stopped stale gateway process(es) on port ${context.port}: ${stale.join(", ")}`);
+  return true;
+}
+
+function notLoaded(report: ActionReport, context: ServiceContext): ActionReport {
+  const { manager, env } = context;
+  report.result("not-loaded").say(`Gateway service ${manager.notLoadedText}.`);
+  report.hint(cliCommand("gateway install", env), "Start with: ");
+  report.hint(cliCommand("gateway", env), "Start with: ");
+  const [, enableNow] = manager.manualStartCommands();
+  if (enableNow) report.hint(enableNow, "Start with: ");
+  return report;
+}
+
+/** `gateway start` / `gateway restart`: (re)start the service, then wait until it is ready or dead. */
+export async function startService(
+  action: "start" | "restart",
+  options: LifecycleOptions,
+): Promise<ActionReport> {
+  const report = new ActionReport(action);
+  const context = await loadServiceContext(options.env);
+  const { manager } = context;
+  report.withService(manager, context.loaded);
+  if (action === "restart" && context.definition) {
+    const expected =
+      context.snapshot.config.gateway.auth.token ?? options.env.CODERCLAW_GATEWAY_TOKEN?.trim();
+    if (tokenDriftIssue(expected, context.definition.command.environment)) {
+      report.warn(
+        "⚠️  Config token differs from service token. The service unit still pins the old token.",
+        `   Run \`${cliCommand("gateway install --force", options.env)}\` to sync the token.`,
+      );
+    }
+  }
+  if (!context.availability.available) {
+    report.result("unavailable").fail(`Cannot ${action} the gateway service: ${context.availability.detail}`);
+    await addUnavailableHints(report, context, false);
+    return report;
+  }
+  if (!context.loaded) return notLoaded(report, context);
+  if (!(await clearStaleGateway(report, context))) return report;
+  const since = Date.now();
+  const outcome = action === "start" ? await manager.start() : await manager.restart();
+  outcome.lines.forEach((line) => report.say(line));
+  if (outcome.outcome === "not-loaded") return notLoaded(report, context);
+  if (outcome.outcome !== "ok") {
+    report.result("failed").fail(`Gateway ${action} failed: ${outcome.error ?? "unknown error"}`);
+    for (const hint of manager.logHints()) report.hint(hint, "Logs: ");
+    return report;
+  }
+  await waitAndReport(report, context, action === "start" ? "started" : "restarted", since, options);
+  return report;
+}
+
+/** `gateway stop`: stop the service; a foreground gateway is named but left alone. */
+export async function stopService(options: LifecycleOptions): Promise<ActionReport> {
+  const report = new ActionReport("stop");
+  const context = await loadServiceContext(options.env);
+  const { manager } = context;
+  report.withService(manager, context.loaded);
+  const foreground = await foregroundGatewayPid(context);
+  if (!context.availability.available) {
+    report.result("unavailable").fail(`Cannot stop the gateway service: ${context.availability.detail}`);
+    if (foreground !== null) {
+      report.note(`A foreground gateway is running (pid ${foreground}) for ${context.snapshot.path}.`);
+      report.hint(`kill ${foreground}`, "Stop it with Ctrl+C in its terminal, or: ");
+    } else {
+      report.note("No gateway is running for this config.");
+    }
+    return report;
+  }
+  if (!context.loaded) {
+    report.result("not-loaded").say(`Gateway service ${manager.notLoadedText}.`);
+    if (foreground !== null)
+      report.hint(
+        `kill ${foreground}`,
+        `A foreground gateway is running (pid ${foreground}); stop it with: `,
+      );
+    return report;
+  }
+  const outcome = await manager.stop();
+  outcome.lines.forEach((line) => report.say(line));
+  if (outcome.outcome === "failed") {
+    report.result("failed").fail(`Gateway stop failed: ${outcome.error ?? "unknown error"}`);
+    return report;
+  }
+  report.result(outcome.outcome === "not-loaded" ? "not-loaded" : "stopped");
+  return report;
+}

@@ -1,0 +1,181 @@
+import path from "node:path";
+import { runsGatewayCommand } from "./program-args.js";
+import { minimalPathDirs, REQUIRED_PATH_DIRS } from "./service-env.js";
+import type { ServiceDefinition } from "./service-manager.js";
+
+export type AuditLevel = "aggressive" | "recommended";
+
+export interface AuditIssue {
+  code: string;
+  message: string;
+  detail?: string;
+  level: AuditLevel;
+}
+
+export interface ServiceAudit {
+  ok: boolean;
+  issues: AuditIssue[];
+}
+
+export interface AuditOptions {
+  /** The token the config expects (`gateway.auth.token`, else CODERCLAW_GATEWAY_TOKEN). */
+  expectedToken?: string | null;
+  platform?: NodeJS.Platform;
+}
+
+const VERSION_MANAGER_DIR =
+  /[/\\](\.nvm|\.fnm|\.volta|\.asdf|\.n|\.nodenv|\.nodebrew|\.nvs|n[/\\]versions|\.local[/\\]share[/\\]pnpm|Library[/\\]pnpm)([/\\]|$)/;
+
+/**
+ * A service token that is set and differs from the config's: clients that read the service
+ * environment (and `gateway status` probes) would present a stale token. A service without a token
+ * is fine: the gateway reads the config first.
+ */
+export function tokenDriftIssue(
+  expectedToken: string | null | undefined,
+  serviceEnvironment: Record<string, string>,
+): AuditIssue | null {
+  const serviceToken = serviceEnvironment.CODERCLAW_GATEWAY_TOKEN;
+  if (!expectedToken || !serviceToken || serviceToken === expectedToken) return null;
+  return {
+    code: "gateway-token-drift",
+    message: "Config token differs from service token",
+    detail: "service token is stale; run `coderclaw gateway install --force` to sync it",
+    level: "recommended",
+  };
+}
+
+function pathIssues(definition: ServiceDefinition, platform: NodeJS.Platform): AuditIssue[] {
+  const { environment, programArguments } = definition.command;
+  const servicePath = environment.PATH;
+  if (!servicePath) {
+    return [
+      {
+        code: "gateway-path-missing",
+        message: "Gateway service PATH is not set; the service should use a minimal PATH.",
+        level: "recommended",
+      },
+    ];
+  }
+  const entries = servicePath.split(path.delimiter).filter(Boolean);
+  const issues: AuditIssue[] = [];
+  const missing = REQUIRED_PATH_DIRS.filter((dir) => !entries.includes(dir));
+  if (missing.length > 0) {
+    issues.push({
+      code: "gateway-path-missing-dirs",
+      message: `Gateway service PATH missing required dirs: ${missing.join(", ")}`,
+      level: "recommended",
+    });
+  }
+  const minimal = new Set(minimalPathDirs(environment, programArguments[0] ?? "", platform));
+  const extra = entries.filter((dir) => VERSION_MANAGER_DIR.test(dir) && !minimal.has(dir));
+  if (extra.length > 0) {
+    issues.push({
+      code: "gateway-path-nonminimal",
+      message:
+        "Gateway service PATH includes version managers or package managers; recommend a minimal PATH.",
+      detail: extra.join(path.delimiter),
+      level: "recommended",
+    });
+  }
+  return issues;
+}
+
+function runtimeIssues(executable: string): AuditIssue[] {
+  const name = path.basename(executable);
+  if (name === "bun") {
+    return [
+      {
+        code: "gateway-runtime-bun",
+        message: "Gateway service uses Bun; Node is recommended.",
+        detail: executable,
+        level: "recommended",
+      },
+    ];
+  }
+  if (name.startsWith("node") && VERSION_MANAGER_DIR.test(executable)) {
+    return [
+      {
+        code: "gateway-runtime-node-version-manager",
+        message: "Gateway service uses Node from a version manager; it can break after upgrades.",
+        detail: executable,
+        level: "recommended",
+      },
+    ];
+  }
+  return [];
+}
+
+function systemdIssues(definition: ServiceDefinition): AuditIssue[] {
+  const unit = definition.systemd;
+  if (!unit) return [];
+  const values = (section: string, key: string) =>
+    (unit.sections[section]?.[key] ?? []).flatMap((value) => value.split(/\s+/));
+  const issues: AuditIssue[] = [];
+  if (!values("Unit", "After").includes("network-online.target")) {
+    issues.push({
+      code: "systemd-after-network-online",
+      message: "Missing systemd After=network-online.target",
+      level: "recommended",
+    });
+  }
+  if (!values("Unit", "Wants").includes("network-online.target")) {
+    issues.push({
+      code: "systemd-wants-network-online",
+      message: "Missing systemd Wants=network-online.target",
+      level: "recommended",
+    });
+  }
+  const restartSec = unit.sections.Service?.RestartSec?.at(-1);
+  if (restartSec === undefined || !/^5(s|sec)?$/.test(restartSec)) {
+    issues.push({
+      code: "systemd-restart-sec",
+      message: "RestartSec does not match the recommended 5s",
+      detail: restartSec === undefined ? "RestartSec unset" : `RestartSec=${restartSec}`,
+      level: "recommended",
+    });
+  }
+  return issues;
+}
+
+function launchdIssues(definition: ServiceDefinition): AuditIssue[] {
+  const plist = definition.launchd;
+  if (!plist) return [];
+  const issues: AuditIssue[] = [];
+  if (plist.runAtLoad !== true) {
+    issues.push({
+      code: "launchd-run-at-load",
+      message: "LaunchAgent is missing RunAtLoad=true",
+      level: "recommended",
+    });
+  }
+  if (plist.keepAlive !== true) {
+    issues.push({
+      code: "launchd-keep-alive",
+      message: "LaunchAgent is missing KeepAlive=true",
+      level: "recommended",
+    });
+  }
+  return issues;
+}
+
+/** REFERENCE §4.6: how an installed unit/plist drifted from what `gateway install` writes today. */
+export function auditService(definition: ServiceDefinition, options: AuditOptions = {}): ServiceAudit {
+  const platform = options.platform ?? process.platform;
+  const { programArguments, environment } = definition.command;
+  const issues: AuditIssue[] = [];
+  if (!runsGatewayCommand(programArguments)) {
+    issues.push({
+      code: "gateway-command-missing",
+      message: "Service command does not include the gateway subcommand",
+      detail: programArguments.join(" ") || "no command",
+      level: "aggressive",
+    });
+  }
+  const drift = tokenDriftIssue(options.expectedToken, environment);
+  if (drift) issues.push(drift);
+  issues.push(...pathIssues(definition, platform));
+  if (programArguments[0]) issues.push(...runtimeIssues(programArguments[0]));
+  issues.push(...systemdIssues(definition), ...launchdIssues(definition));
+  return { ok: issues.length === 0, issues };
+}

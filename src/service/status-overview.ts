@@ -1,0 +1,210 @@
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { AgentDirectory } from "../agents/agent-directory.js";
+import { resolveCliTarget } from "../client/cli-target.js";
+import { readConfigSnapshot } from "../config/load.js";
+import { resolveConfigPath, resolveStateDir, type Env } from "../config/paths.js";
+import { StateStore } from "../store/state-store.js";
+import { probeGatewayRpc } from "./rpc-probe.js";
+import { resolveServiceManager, type ServiceRuntime } from "./service-manager.js";
+
+export interface StatusOptions {
+  env?: Env;
+  timeoutMs: number;
+  all: boolean;
+  deep: boolean;
+}
+
+export interface AgentSummary {
+  id: string;
+  name?: string;
+  default: boolean;
+  model?: string;
+}
+
+/** REFERENCE §1.11 `coderclaw status --json`, limited to what this gateway has. */
+export interface StatusOverview {
+  os: { platform: string; release: string; arch: string; node: string };
+  gateway: {
+    mode: "local" | "remote";
+    url: string;
+    urlSource: string;
+    misconfigured: boolean;
+    reachable: boolean;
+    connectLatencyMs: number | null;
+    self: { host?: string; version?: string; platform?: string; pid?: number; state?: string } | null;
+    error: string | null;
+    auth: "token" | "password" | "token+password" | "none";
+  };
+  gatewayService: {
+    label: string;
+    installed: boolean;
+    loaded: boolean;
+    loadedText: string;
+    managerAvailable: boolean;
+    managerDetail?: string;
+    runtime?: ServiceRuntime;
+  };
+  agents: { source: "gateway" | "config"; defaultId: string; agents: AgentSummary[] };
+  sessions: { count: number | null; path: string; error?: string };
+  channels: { accounts: number; running: number; source: "gateway" | "none" };
+  heartbeat: { enabled: boolean; last: unknown } | null;
+  health?: unknown;
+  lastHeartbeat?: unknown;
+}
+
+interface StatusPayload {
+  gateway?: { host?: string; version?: string; platform?: string; pid?: number; state?: string };
+  heartbeat?: { enabled: boolean; last: unknown };
+}
+
+interface AgentsPayload {
+  defaultId?: string;
+  agents?: Array<{ id: string; name?: string; default?: boolean; model?: string }>;
+}
+
+function firstLine(text: string): string {
+  return text.split("\n")[0] ?? text;
+}
+
+function localSessions(env: Env): StatusOverview["sessions"] {
+  const file = path.join(resolveStateDir(env), "state.db");
+  // The gateway creates the store on its first start; until then there are simply no sessions.
+  if (!fs.existsSync(file)) return { count: 0, path: file };
+  let store: StateStore | null = null;
+  try {
+    store = StateStore.openReadOnly(file);
+    return { count: store.counts().sessions, path: file };
+  } catch (error) {
+    return { count: null, path: file, error: firstLine((error as Error).message) };
+  } finally {
+    store?.close();
+  }
+}
+
+/**
+ * `coderclaw status`: one probe of the gateway this CLI targets (health, status, agents, channels),
+ * falling back to the config and the state database when it is unreachable. Never throws for an
+ * unreachable gateway.
+ */
+export async function gatherStatusOverview(options: StatusOptions): Promise<StatusOverview> {
+  const env = options.env ?? process.env;
+  const snapshot = readConfigSnapshot(resolveConfigPath(env));
+  const target = resolveCliTarget({}, env);
+  const mode = snapshot.config.gateway.mode === "remote" ? "remote" : "local";
+  const misconfigured = mode === "remote" && !snapshot.config.gateway.remote.url;
+  const probeTimeout = Math.min(options.all ? 5_000 : 2_500, options.timeoutMs);
+  const calls = [
+    { method: "health", params: options.deep ? { probe: true } : {} },
+    { method: "status" },
+    { method: "agents.list" },
+    { method: "channels.status", params: { probe: false } },
+    ...(options.deep ? [{ method: "last-heartbeat" }] : []),
+  ];
+  const manager = resolveServiceManager({ env });
+  const [probe, availability, definition] = await Promise.all([
+    probeGatewayRpc({
+      url: target.url,
+      ...(target.token ? { token: target.token } : {}),
+      ...(target.password ? { password: target.password } : {}),
+      timeoutMs: probeTimeout,
+      calls,
+    }),
+    manager.availability(),
+    manager.readDefinition(),
+  ]);
+  const loaded = availability.available ? await manager.isLoaded() : false;
+  const installed = definition !== null || loaded;
+  const runtime = availability.available && installed ? await manager.readRuntime() : undefined;
+
+  const status = probe.results.status as StatusPayload | undefined;
+  const agentsPayload = probe.results["agents.list"] as AgentsPayload | undefined;
+  const channels = probe.results["channels.status"] as
+    { accounts?: Array<{ running?: boolean }> } | undefined;
+  const authLabel =
+    target.token && target.password
+      ? "token+password"
+      : target.token
+        ? "token"
+        : target.password
+          ? "password"
+          : "none";
+
+  let agents: StatusOverview["agents"];
+  if (agentsPayload?.agents) {
+    agents = {
+      source: "gateway",
+      defaultId: agentsPayload.defaultId ?? agentsPayload.agents.find((a) => a.default)?.id ?? "main",
+      agents: agentsPayload.agents.map((a) => ({
+        id: a.id,
+        ...(a.name ? { name: a.name } : {}),
+        default: Boolean(a.default),
+        ...(a.model ? { model: a.model } : {}),
+      })),
+    };
+  } else {
+    const directory = new AgentDirectory(snapshot.config, env);
+    agents = {
+      source: "config",
+      defaultId: directory.defaultAgent.id,
+      agents: directory.agents.map((a) => ({
+        id: a.id,
+        ...(a.name ? { name: a.name } : {}),
+        default: a.isDefault,
+        model: a.model,
+      })),
+    };
+  }
+  const health = probe.results.health as { sessions?: { count?: number; path?: string | null } } | undefined;
+  const sessions =
+    health?.sessions && typeof health.sessions.count === "number" && health.sessions.path
+      ? { count: health.sessions.count, path: health.sessions.path }
+      : localSessions(env);
+
+  return {
+    os: { platform: process.platform, release: os.release(), arch: process.arch, node: process.version },
+    gateway: {
+      mode,
+      url: target.url,
+      urlSource: target.urlSource,
+      misconfigured,
+      reachable: probe.connected,
+      connectLatencyMs: probe.connectLatencyMs,
+      self: status?.gateway
+        ? {
+            host: status.gateway.host,
+            version: status.gateway.version,
+            platform: status.gateway.platform,
+            pid: status.gateway.pid,
+            state: status.gateway.state,
+          }
+        : null,
+      error: probe.error ? firstLine(probe.error) : null,
+      auth: authLabel,
+    },
+    gatewayService: {
+      label: manager.label,
+      installed,
+      loaded,
+      loadedText: loaded ? manager.loadedText : manager.notLoadedText,
+      managerAvailable: availability.available,
+      ...(availability.available ? {} : { managerDetail: availability.detail }),
+      ...(runtime ? { runtime } : {}),
+    },
+    agents,
+    sessions,
+    channels: channels?.accounts
+      ? {
+          accounts: channels.accounts.length,
+          running: channels.accounts.filter((a) => a.running).length,
+          source: "gateway",
+        }
+      : { accounts: 0, running: 0, source: "none" },
+    heartbeat: status?.heartbeat ?? null,
+    ...(probe.results.health !== undefined ? { health: probe.results.health } : {}),
+    ...(options.deep && "last-heartbeat" in probe.results
+      ? { lastHeartbeat: probe.results["last-heartbeat"] }
+      : {}),
+  };
+}

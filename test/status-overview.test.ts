@@ -1,0 +1,152 @@
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import {
+  killAll,
+  localConfig,
+  makeTempHome,
+  runCli,
+  startGateway,
+  TEST_TOKEN,
+  type GatewayProcess,
+  type TempHome,
+} from "./helpers/gateway-process.js";
+import { freePort } from "./helpers/start-tools.js";
+
+jest.setTimeout(60_000);
+
+/** One CLI run; generous because CI machines run several suites (and gateways) at once. */
+const CLI_TIMEOUT_MS = 45_000;
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- parsed CLI JSON, asserted field by field
+type Json = any;
+
+const homes: TempHome[] = [];
+const gateways: GatewayProcess[] = [];
+
+async function newHome(config?: (port: number) => Record<string, unknown>) {
+  const home = makeTempHome();
+  home.env.TMPDIR = os.tmpdir();
+  homes.push(home);
+  const port = await freePort();
+  home.writeConfig((config ?? ((p: number) => localConfig({ port: p })))(port));
+  return { home, port };
+}
+
+afterEach(async () => {
+  await Promise.all(gateways.splice(0).map((gateway) => gateway.stop()));
+  await killAll();
+  homes.splice(0).forEach((home) => home.cleanup());
+});
+
+/** The value cell of an Overview row. */
+function row(stdout: string, item: string): string {
+  const line = stdout.split("\n").find((l) => l.startsWith(`│ ${item} `));
+  if (!line) throw new Error(`no "${item}" row in:\n${stdout}`);
+  return line.split("│")[2]!.trim();
+}
+
+describe("coderclaw status", () => {
+  it("reachable: the Overview rows say where, how fast, with which auth, and what runs", async () => {
+    const { home, port } = await newHome((p) =>
+      localConfig({ port: p }, { agents: { list: [{ id: "ops", default: true }, { id: "research" }] } }),
+    );
+    gateways.push(await startGateway(home.env, ["gateway"]));
+    const { code, stdout } = await runCli(["status"], home.env, CLI_TIMEOUT_MS);
+    expect(code).toBe(0);
+    expect(stdout).toContain("Overview\n");
+    expect(row(stdout, "Gateway")).toMatch(
+      new RegExp(
+        `^local · ws://127\\.0\\.0\\.1:${port} \\(local loopback\\) · reachable \\d+ms · auth token · .+ app \\S+ linux$`,
+      ),
+    );
+    expect(row(stdout, "Gateway service")).toBe("coderclaw-gateway.service not installed");
+    expect(row(stdout, "Agents")).toBe("2 · ops (default), research");
+    expect(row(stdout, "Sessions")).toBe(`0 · ${path.join(home.stateDir, "state.db")}`);
+    expect(row(stdout, "Channels")).toBe("none configured");
+    expect(row(stdout, "Heartbeat")).toMatch(/^enabled/);
+    expect(stdout).not.toContain(TEST_TOKEN);
+  });
+
+  it("unreachable is reported, not an error (exit 0), with agents and sessions from local state", async () => {
+    const { home, port } = await newHome();
+    const { code, stdout } = await runCli(["status"], home.env, CLI_TIMEOUT_MS);
+    expect(code).toBe(0);
+    expect(row(stdout, "Gateway")).toMatch(
+      new RegExp(
+        `^local · ws://127\\.0\\.0\\.1:${port} \\(local loopback\\) · unreachable \\(gateway closed \\(1006.*\\) · auth token$`,
+      ),
+    );
+    expect(row(stdout, "Agents")).toBe("1 · main (default) · from config");
+    expect(row(stdout, "Sessions")).toBe(`0 · ${path.join(home.stateDir, "state.db")}`);
+    expect(stdout).toContain("Gateway not reachable. Start it with: coderclaw gateway");
+  });
+
+  it("--json: gateway, gatewayService, agents, health (reachable) without secrets", async () => {
+    const { home, port } = await newHome();
+    const gateway = await startGateway(home.env, ["gateway"]);
+    gateways.push(gateway);
+    const { code, stdout } = await runCli(["status", "--json", "--deep"], home.env, CLI_TIMEOUT_MS);
+    expect(code).toBe(0);
+    expect(stdout).not.toContain(TEST_TOKEN);
+    const status: Json = JSON.parse(stdout);
+    expect(status.gateway).toEqual({
+      mode: "local",
+      url: `ws://127.0.0.1:${port}`,
+      urlSource: "local loopback",
+      misconfigured: false,
+      reachable: true,
+      connectLatencyMs: expect.any(Number),
+      self: expect.objectContaining({ pid: gateway.child.pid, state: "ready", platform: "linux" }),
+      error: null,
+      auth: "token",
+    });
+    expect(status.gatewayService).toMatchObject({
+      label: "coderclaw-gateway.service",
+      installed: false,
+      loaded: false,
+    });
+    expect(status.agents).toMatchObject({
+      source: "gateway",
+      defaultId: "main",
+      agents: [{ id: "main", default: true }],
+    });
+    expect(status.health).toMatchObject({ ok: true, defaultAgentId: "main" });
+    expect(status.sessions).toEqual({ count: 0, path: path.join(home.stateDir, "state.db") });
+    expect(status).toHaveProperty("lastHeartbeat");
+  });
+
+  it("--json when unreachable: reachable false, the error, no health", async () => {
+    const { home } = await newHome();
+    const status: Json = JSON.parse((await runCli(["status", "--json"], home.env, CLI_TIMEOUT_MS)).stdout);
+    expect(status.gateway).toMatchObject({ reachable: false, connectLatencyMs: null, self: null });
+    expect(status.gateway.error).toMatch(/^gateway closed \(1006/);
+    expect(status).not.toHaveProperty("health");
+    expect(status.agents.source).toBe("config");
+  });
+
+  it("shows an installed service in the Gateway service row", async () => {
+    const { home } = await newHome();
+    await runCli(["gateway", "install"], home.env, CLI_TIMEOUT_MS);
+    const { stdout } = await runCli(["status"], home.env, CLI_TIMEOUT_MS);
+    expect(row(stdout, "Gateway service")).toMatch(/^coderclaw-gateway\.service · installed · /);
+  });
+
+  it("coderclaw --dev status talks to the dev profile's gateway", async () => {
+    const home = makeTempHome();
+    home.env.TMPDIR = os.tmpdir();
+    homes.push(home);
+    // --dev fills only unset variables, so a free port can stand in for 19001.
+    const port = await freePort();
+    home.env.CODERCLAW_GATEWAY_PORT = String(port);
+    gateways.push(await startGateway(home.env, ["--dev", "gateway"]));
+    const devConfig = path.join(home.home, ".coderclaw-dev", "coderclaw.json");
+    expect(fs.existsSync(devConfig)).toBe(true);
+    const { code, stdout } = await runCli(["--dev", "status"], home.env, CLI_TIMEOUT_MS);
+    expect(code).toBe(0);
+    expect(row(stdout, "Gateway")).toContain(`ws://127.0.0.1:${port} (local loopback) · reachable`);
+    expect(row(stdout, "Gateway service")).toBe("coderclaw-gateway-dev.service not installed");
+    expect(row(stdout, "Agents")).toBe("1 · dev (default)");
+    expect(stdout).toContain("Service details: coderclaw --dev gateway status");
+  });
+});
