@@ -44,7 +44,7 @@ describe("core methods and HTTP probes", () => {
   it("GET /readyz answers 200 when the gateway machine is ready", async () => {
     const res = await fetch(`http://127.0.0.1:${gateway.port}/readyz`);
     expect(res.status).toBe(200);
-    expect(await res.json()).toEqual({ ready: true, state: "ready" });
+    expect(await res.json()).toEqual({ ready: true, state: "ready", startedAt: expect.any(Number) });
   });
 
   it("answers 404 for any other path", async () => {

@@ -278,6 +278,19 @@ describe("config writes over RPC", () => {
 });
 
 describe("restart with drain", () => {
+  it("`coderclaw gateway restart` restarts a foreground gateway in place and reports that it came back", async () => {
+    const { runCli } = await import("./helpers/gateway-process.js");
+    const { home, gateway, admin } = await start(baseConfig("hybrid"));
+    const env = { ...home.env, CODERCLAW_GATEWAY_PORT: String(gateway.port), PATH: "/usr/bin:/bin" };
+    const result = await runCli(["gateway", "restart"], env, 30_000);
+    expect(result.stdout).toContain(`Restarting the foreground gateway (pid ${gateway.child.pid}) in place.`);
+    expect(result.stdout).toContain(`Gateway is ready on ws://127.0.0.1:${gateway.port}`);
+    expect(result.code).toBe(0);
+    expect(admin.events("shutdown")[0]?.payload).toEqual({ reason: "gateway restarting", restartExpectedMs: 1500 });
+    expect((await admin.waitClose()).code).toBe(1012);
+    await reconnect(gateway);
+  });
+
   it("finishes 20 in-flight runs, then sends shutdown with restartExpectedMs before 1012, and clients reconnect", async () => {
     const { gateway, admin } = await start(
       baseConfig("hybrid", { providers: { echo: { type: "echo", delayMs: 40 } } }),

@@ -208,7 +208,9 @@ export class GatewayServer {
   }
 
   private listenOn(host: string, port: number, primary: boolean): Promise<number> {
-    const server = http.createServer(createHttpRouter({ lifecycleState: this.options.lifecycleState }));
+    const server = http.createServer(
+      createHttpRouter({ lifecycleState: this.options.lifecycleState, startedAt: this.services.startedAt }),
+    );
     server.on("upgrade", (request, socket, head) => {
       socket.on("error", () => socket.destroy());
       this.wss.handleUpgrade(request, socket, head, (ws) => this.connectionRuntime.accept(ws, request));

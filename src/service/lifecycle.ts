@@ -3,7 +3,8 @@ import { cliCommand, type Env } from "../config/paths.js";
 import { readInstanceLock } from "../host/instance-lock.js";
 import { findPortListeners } from "../host/port-owner.js";
 import { ActionReport } from "./action-report.js";
-import { pidAlive, waitForReadiness } from "./readiness.js";
+import { pidAlive, probeReadyz, waitForReadiness } from "./readiness.js";
+import { probeGatewayRpc } from "./rpc-probe.js";
 import { tokenDriftIssue } from "./service-audit.js";
 import {
   addUnavailableHints,
@@ -19,6 +20,8 @@ export interface LifecycleOptions {
   timeoutMs?: number;
   /** Called while waiting, for a progress line on a TTY. */
   onProgress?: (line: string | null) => void;
+  /** Whether the gateway process still lives (default: ask the service manager). */
+  isAlive?: () => Promise<boolean | undefined>;
 }
 
 /** Liveness from the manager: running → alive, stopped (crashed, auto-restarting) → dead. */
@@ -40,7 +43,7 @@ export async function waitAndReport(
     port: context.port,
     host: context.host,
     timeoutMs: options.timeoutMs ?? 60_000,
-    isAlive: managerLiveness(context),
+    isAlive: options.isAlive ?? managerLiveness(context),
     logFile: context.logFile,
     since,
     onProgress: ({ elapsedMs, state }) =>
@@ -100,6 +103,47 @@ function notLoaded(report: ActionReport, context: ServiceContext): ActionReport 
   return report;
 }
 
+/**
+ * A gateway running outside any service manager restarts in place: ask it over RPC (it drains, tells
+ * its clients, and comes back on the same port), wait until the old instance stops answering ready,
+ * then until the new one does.
+ */
+async function restartForeground(
+  report: ActionReport,
+  context: ServiceContext,
+  pid: number,
+  options: LifecycleOptions,
+): Promise<ActionReport> {
+  const auth = context.snapshot.config.gateway.auth;
+  const since = Date.now();
+  const before = await probeReadyz(context.host, context.port);
+  const previousStart = before.kind === "ready" ? before.startedAt : undefined;
+  const probe = await probeGatewayRpc({
+    url: context.url,
+    token: auth.token ?? context.env.CODERCLAW_GATEWAY_TOKEN?.trim(),
+    password: auth.password ?? context.env.CODERCLAW_GATEWAY_PASSWORD?.trim(),
+    timeoutMs: 5_000,
+    calls: [{ method: "gateway.restart.request", params: { reason: "coderclaw gateway restart" } }],
+  });
+  const error = probe.error ?? probe.errors["gateway.restart.request"];
+  if (!probe.connected || error) {
+    return report.result("failed").fail(`Gateway restart failed: ${error ?? "no answer"}`);
+  }
+  report.say(`Restarting the foreground gateway (pid ${pid}) in place.`);
+  const drainDeadline = Date.now() + context.snapshot.config.gateway.restart.drainTimeoutMs + 5_000;
+  // The old instance answers ready until it drains; the new one answers with a new start time.
+  for (;;) {
+    const now = await probeReadyz(context.host, context.port);
+    if (now.kind !== "ready" || now.startedAt !== previousStart || Date.now() > drainDeadline) break;
+    await sleep(100);
+  }
+  await waitAndReport(report, context, "restarted", since, {
+    ...options,
+    isAlive: async () => pidAlive(pid),
+  });
+  return report;
+}
+
 /** `gateway start` / `gateway restart`: (re)start the service, then wait until it is ready or dead. */
 export async function startService(
   action: "start" | "restart",
@@ -118,6 +162,10 @@ export async function startService(
         `   Run \`${cliCommand("gateway install --force", options.env)}\` to sync the token.`,
       );
     }
+  }
+  if (action === "restart" && (!context.availability.available || !context.loaded)) {
+    const pid = await foregroundGatewayPid(context);
+    if (pid !== null) return restartForeground(report, context, pid, options);
   }
   if (!context.availability.available) {
     report.result("unavailable").fail(`Cannot ${action} the gateway service: ${context.availability.detail}`);

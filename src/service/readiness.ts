@@ -3,7 +3,7 @@ import http from "node:http";
 import { setTimeout as sleep } from "node:timers/promises";
 
 export type ReadyzProbe =
-  | { kind: "ready"; state: string }
+  | { kind: "ready"; state: string; startedAt?: number }
   | { kind: "not-ready"; state: string; status: number }
   | { kind: "unreachable"; error: string };
 
@@ -16,12 +16,16 @@ export function probeReadyz(host: string, port: number, timeoutMs = 1_000): Prom
       res.on("data", (chunk: string) => (body += chunk));
       res.on("end", () => {
         let state = "unknown";
+        let startedAt: number | undefined;
         try {
-          state = String((JSON.parse(body) as { state?: unknown }).state ?? "unknown");
+          const parsed = JSON.parse(body) as { state?: unknown; startedAt?: unknown };
+          state = String(parsed.state ?? "unknown");
+          if (typeof parsed.startedAt === "number") startedAt = parsed.startedAt;
         } catch {
           // not our gateway, or a truncated body
         }
-        if (res.statusCode === 200) resolve({ kind: "ready", state });
+        if (res.statusCode === 200)
+          resolve({ kind: "ready", state, ...(startedAt === undefined ? {} : { startedAt }) });
         else if (res.statusCode === 503) resolve({ kind: "not-ready", state, status: 503 });
         else resolve({ kind: "unreachable", error: `unexpected HTTP ${res.statusCode} from /readyz` });
       });

@@ -2,6 +2,8 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 
 export interface HttpRouterDeps {
   lifecycleState(): string;
+  /** When this gateway instance started (changes on every in-process restart). */
+  startedAt: number;
 }
 
 function sendJson(res: ServerResponse, status: number, body: unknown): void {
@@ -25,7 +27,11 @@ export function createHttpRouter(deps: HttpRouterDeps) {
     }
     if ((method === "GET" || method === "HEAD") && pathname === "/readyz") {
       const state = deps.lifecycleState();
-      sendJson(res, state === "ready" ? 200 : 503, { ready: state === "ready", state });
+      sendJson(res, state === "ready" ? 200 : 503, {
+        ready: state === "ready",
+        state,
+        startedAt: deps.startedAt,
+      });
       return;
     }
     sendJson(res, 404, { error: { code: "NOT_FOUND", message: `no route for ${method} ${pathname}` } });
