@@ -286,7 +286,10 @@ describe("restart with drain", () => {
     expect(result.stdout).toContain(`Restarting the foreground gateway (pid ${gateway.child.pid}) in place.`);
     expect(result.stdout).toContain(`Gateway is ready on ws://127.0.0.1:${gateway.port}`);
     expect(result.code).toBe(0);
-    expect(admin.events("shutdown")[0]?.payload).toEqual({ reason: "gateway restarting", restartExpectedMs: 1500 });
+    expect(admin.events("shutdown")[0]?.payload).toEqual({
+      reason: "gateway restarting",
+      restartExpectedMs: 1500,
+    });
     expect((await admin.waitClose()).code).toBe(1012);
     await reconnect(gateway);
   });
