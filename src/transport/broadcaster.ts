@@ -1,6 +1,9 @@
 import type { ClientSession } from "../methods/method-spec.js";
 import type { ClientConnection } from "./client-connection.js";
 
+/** Above this, the payload is shared between connections instead of copied for each (see sendInTwoParts). */
+const SHARED_HEAD_BYTES = 8 * 1024;
+
 export interface BroadcastOptions {
   /** Skipped (but counted in seq) for a connection whose send buffer is over the limit. */
   dropIfSlow?: boolean;
@@ -37,7 +40,9 @@ export class Broadcaster {
         if (!options.dropIfSlow) this.onSlowConsumer(connection);
         continue;
       }
-      connection.send(Buffer.concat([head, Buffer.from(`${connection.seq}}`)]));
+      const tail = Buffer.from(`${connection.seq}}`);
+      if (head.length >= SHARED_HEAD_BYTES) connection.sendInTwoParts(head, tail);
+      else connection.send(Buffer.concat([head, tail]));
     }
   }
 }

@@ -7,6 +7,8 @@ import type { ClientSession } from "../methods/method-spec.js";
 export type ConnectionActor = Actor<typeof connectionMachine>;
 
 const TEXT_FRAME = { binary: false } as const;
+const FIRST_FRAGMENT = { binary: false, fin: false } as const;
+const LAST_FRAGMENT = { binary: false, fin: true } as const;
 
 /** What the handshake needs to know about the HTTP upgrade request (kept instead of the request itself). */
 export interface PeerInfo {
@@ -51,7 +53,7 @@ export class ClientConnection {
    * Sends a text frame. Frames sent in the same turn of the event loop leave in one write: a run's
    * events and replies to pipelined requests would otherwise cost one syscall each.
    */
-  send(frame: string | Buffer): void {
+  send(frame: string | Buffer, fin = true): void {
     if (!this.corked) {
       const raw = (this.socket as unknown as { _socket?: { cork(): void } })._socket;
       if (raw) {
@@ -60,7 +62,16 @@ export class ClientConnection {
         process.nextTick(this.uncork);
       }
     }
-    this.socket.send(frame, TEXT_FRAME);
+    this.socket.send(frame, fin ? TEXT_FRAME : FIRST_FRAGMENT);
+  }
+
+  /**
+   * Sends one text message as two fragments: a large shared head (not copied per connection) and a
+   * small per-connection tail. Nothing can interleave: both go out in the same synchronous call.
+   */
+  sendInTwoParts(head: Buffer, tail: Buffer): void {
+    this.send(head, false);
+    this.socket.send(tail, LAST_FRAGMENT);
   }
 
   /** `send`, bound once, for the dispatcher's replies. */
