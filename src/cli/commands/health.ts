@@ -19,7 +19,7 @@ export default class Health extends OperatorCommand {
   static override flags = healthFlags;
 
   async run(): Promise<void> {
-    const { flags } = await this.parse(Health);
+    const { flags } = await this.parse(this.constructor as typeof Health);
     this.applyProfile(flags.profile);
     const timeout = this.timeoutMs(flags.timeout);
     this.requireUrlCredentials(flags);
@@ -33,6 +33,10 @@ export default class Health extends OperatorCommand {
       this.fail((error as Error).message);
     }
     if (flags.json) this.line(JSON.stringify(summary, null, 2));
-    else healthLines(summary).forEach((line) => this.line(line));
+    else this.render(summary);
+  }
+
+  protected render(summary: HealthView): void {
+    healthLines(summary).forEach((line) => this.line(line));
   }
 }
