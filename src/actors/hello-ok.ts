@@ -17,6 +17,8 @@ export interface HelloOkSource {
   stateVersion(): { presence: number; health: number };
 }
 
+const HOST = os.hostname();
+
 /** REFERENCE §5.6: what a client learns at connect (server, features, snapshot, policy). */
 export function buildHelloOk(session: ClientSession, source: HelloOkSource) {
   const config = source.config();
@@ -25,7 +27,7 @@ export function buildHelloOk(session: ClientSession, source: HelloOkSource) {
   return {
     type: "hello-ok",
     protocol: PROTOCOL_VERSION,
-    server: { version: source.version, host: os.hostname(), connId: session.connId },
+    server: { version: source.version, host: HOST, connId: session.connId },
     features: { methods: source.methods, events: GATEWAY_EVENTS },
     snapshot: {
       presence: source.presence(),
