@@ -1,15 +1,8 @@
 import fs from "node:fs";
 import path from "node:path";
-import {
-  killAll,
-  localConfig,
-  makeTempHome,
-  startGateway,
-  TEST_TOKEN,
-  type GatewayProcess,
-  type TempHome,
-} from "./helpers/gateway-process.js";
-import { WsPeer, type Frame } from "./helpers/ws-peer.js";
+import { useGateway } from "./helpers/gateway-fixture.js";
+import { localConfig } from "./helpers/gateway-process.js";
+import type { Frame, WsPeer } from "./helpers/ws-peer.js";
 
 let nextKey = 0;
 const key = (label: string) => `${label}-${process.pid}-${++nextKey}`;
@@ -35,35 +28,16 @@ async function agentRun(peer: WsPeer, params: Record<string, unknown>, id = key(
 }
 
 describe("agent runs (echo provider)", () => {
-  let home: TempHome;
-  let gateway: GatewayProcess;
-  const peers: WsPeer[] = [];
-  const connected = async () => {
-    const peer = await WsPeer.open(gateway.url);
-    peers.push(peer);
-    expect((await peer.connect({ auth: { token: TEST_TOKEN } })).ok).toBe(true);
-    return peer;
-  };
-
-  beforeAll(async () => {
-    home = makeTempHome();
-    home.writeConfig(
-      localConfig(
-        {},
-        {
-          providers: { echo: { type: "echo", delayMs: 40 } },
-          agents: { list: [{ id: "main", default: true }, { id: "helper" }] },
-        },
-      ),
-    );
-    gateway = await startGateway(home.env);
-  });
-  afterEach(() => peers.splice(0).forEach((peer) => peer.close()));
-  afterAll(async () => {
-    await gateway?.stop();
-    await killAll();
-    home.cleanup();
-  });
+  const fixture = useGateway(
+    localConfig(
+      {},
+      {
+        providers: { echo: { type: "echo", delayMs: 40 } },
+        agents: { list: [{ id: "main", default: true }, { id: "helper" }] },
+      },
+    ),
+  );
+  const connected = () => fixture.connected();
 
   it("answers agent twice on one id: accepted at once, then ok with the result, agent events in between", async () => {
     const peer = await connected();
@@ -327,7 +301,7 @@ describe("agent runs (echo provider)", () => {
     const sessionKey = "agent:main:listed";
     await agentRun(peer, { message: "for the list", idempotencyKey: key("l"), sessionKey });
     const list = (await peer.request("sessions.list")).payload;
-    expect(list.path).toBe(path.join(home.stateDir, "state.db"));
+    expect(list.path).toBe(path.join(fixture.home.stateDir, "state.db"));
     const listed = list.sessions.find((s: { key: string }) => s.key === sessionKey);
     expect(listed).toMatchObject({
       agentId: "main",
@@ -364,6 +338,6 @@ describe("agent runs (echo provider)", () => {
   });
 
   it("keeps the state in <stateDir>/state.db", () => {
-    expect(fs.existsSync(path.join(home.stateDir, "state.db"))).toBe(true);
+    expect(fs.existsSync(path.join(fixture.home.stateDir, "state.db"))).toBe(true);
   });
 });

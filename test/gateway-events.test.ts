@@ -1,13 +1,6 @@
 import { GatewayClient, type EventFrameIn, type GapRecovery } from "../src/client/gateway-client.js";
-import {
-  killAll,
-  localConfig,
-  makeTempHome,
-  startGateway,
-  TEST_TOKEN,
-  type GatewayProcess,
-  type TempHome,
-} from "./helpers/gateway-process.js";
+import { useGateway } from "./helpers/gateway-fixture.js";
+import { killAll, localConfig, makeTempHome, startGateway, TEST_TOKEN } from "./helpers/gateway-process.js";
 import { WsPeer, type Frame } from "./helpers/ws-peer.js";
 
 type Paused = { _socket: { pause(): void; resume(): void } };
@@ -28,28 +21,8 @@ async function status(peer: WsPeer) {
 }
 
 describe("events, seq and keepalive", () => {
-  let home: TempHome;
-  let gateway: GatewayProcess;
-  const peers: WsPeer[] = [];
-  const connected = async (params: Record<string, unknown> = {}, headers: Record<string, string> = {}) => {
-    const peer = await WsPeer.open(gateway.url, { headers });
-    peers.push(peer);
-    const res = await peer.connect({ auth: { token: TEST_TOKEN }, ...params });
-    expect(res.ok).toBe(true);
-    return peer;
-  };
-
-  beforeAll(async () => {
-    home = makeTempHome();
-    home.writeConfig(localConfig({ tickIntervalMs: 200 }));
-    gateway = await startGateway(home.env);
-  });
-  afterEach(() => peers.splice(0).forEach((peer) => peer.close()));
-  afterAll(async () => {
-    await gateway?.stop();
-    await killAll();
-    home.cleanup();
-  });
+  const fixture = useGateway(localConfig({ tickIntervalMs: 200 }));
+  const connected = (params: Record<string, unknown> = {}) => fixture.connected(params);
 
   it("sends tick events every tickIntervalMs, numbered by a per-connection seq starting at 1", async () => {
     const peer = await connected();
@@ -117,32 +90,12 @@ describe("events, seq and keepalive", () => {
 });
 
 describe("slow consumers", () => {
-  let home: TempHome;
-  let gateway: GatewayProcess;
-  const peers: WsPeer[] = [];
+  const fixture = useGateway(localConfig({ maxBufferedBytes: 64 * 1024 }));
+  const connected = (params: Record<string, unknown> = {}) => fixture.connected(params);
   const clients: GatewayClient[] = [];
-
-  beforeAll(async () => {
-    home = makeTempHome();
-    home.writeConfig(localConfig({ maxBufferedBytes: 64 * 1024 }));
-    gateway = await startGateway(home.env);
-  });
   afterEach(async () => {
-    peers.splice(0).forEach((peer) => peer.close());
     await Promise.all(clients.splice(0).map((client) => client.close()));
   });
-  afterAll(async () => {
-    await gateway?.stop();
-    await killAll();
-    home.cleanup();
-  });
-
-  const connected = async (params: Record<string, unknown> = {}) => {
-    const peer = await WsPeer.open(gateway.url);
-    peers.push(peer);
-    expect((await peer.connect({ auth: { token: TEST_TOKEN }, ...params })).ok).toBe(true);
-    return peer;
-  };
 
   /** Presence broadcasts of several MB each, until the paused peer's send buffer is past the limit. */
   async function flood(driver: WsPeer, rounds: number, tag: string) {
@@ -155,7 +108,7 @@ describe("slow consumers", () => {
   it("drops dropIfSlow events for a slow client and the client repairs the gap by refreshing health and presence", async () => {
     const driver = await connected({ client: { id: "cli", version: "1", platform: "linux", mode: "cli" } });
     const client = new GatewayClient({
-      url: gateway.url,
+      url: fixture.url,
       token: TEST_TOKEN,
       client: { id: "test", mode: "test" },
     });

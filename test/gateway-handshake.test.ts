@@ -1,35 +1,10 @@
-import {
-  killAll,
-  localConfig,
-  makeTempHome,
-  startGateway,
-  TEST_TOKEN,
-  type GatewayProcess,
-  type TempHome,
-} from "./helpers/gateway-process.js";
-import { connectParams, WsPeer } from "./helpers/ws-peer.js";
+import { useGateway } from "./helpers/gateway-fixture.js";
+import { localConfig, TEST_TOKEN } from "./helpers/gateway-process.js";
+import { connectParams } from "./helpers/ws-peer.js";
 
 describe("handshake (REFERENCE §5.2)", () => {
-  let home: TempHome;
-  let gateway: GatewayProcess;
-  const peers: WsPeer[] = [];
-  const open = async () => {
-    const peer = await WsPeer.open(gateway.url);
-    peers.push(peer);
-    return peer;
-  };
-
-  beforeAll(async () => {
-    home = makeTempHome();
-    home.writeConfig(localConfig({ handshakeTimeoutMs: 800 }));
-    gateway = await startGateway(home.env);
-  });
-  afterEach(() => peers.splice(0).forEach((peer) => peer.close()));
-  afterAll(async () => {
-    await gateway?.stop();
-    await killAll();
-    home.cleanup();
-  });
+  const fixture = useGateway(localConfig({ handshakeTimeoutMs: 800 }));
+  const open = () => fixture.open();
 
   it("sends connect.challenge with a nonce and timestamp as soon as the socket opens", async () => {
     const peer = await open();
@@ -54,8 +29,8 @@ describe("handshake (REFERENCE §5.2)", () => {
       expect.arrayContaining(["tick", "presence", "health", "shutdown", "heartbeat"]),
     );
     expect(hello.snapshot).toMatchObject({
-      configPath: home.configPath,
-      stateDir: home.stateDir,
+      configPath: fixture.home.configPath,
+      stateDir: fixture.home.stateDir,
       authMode: "token",
       sessionDefaults: { defaultAgentId: "main", mainKey: "main", mainSessionKey: "agent:main:main" },
     });
@@ -180,8 +155,7 @@ describe("handshake (REFERENCE §5.2)", () => {
   });
 
   it("rejects a browser origin that is not the gateway's own", async () => {
-    const peer = await WsPeer.open(gateway.url, { headers: { origin: "https://evil.example" } });
-    peers.push(peer);
+    const peer = await fixture.open({ origin: "https://evil.example" });
     const res = await peer.connect({ auth: { token: TEST_TOKEN } });
     expect(res.error?.message).toBe(
       "origin not allowed (open the Control UI from the gateway host or allow it in gateway.controlUi.allowedOrigins)",

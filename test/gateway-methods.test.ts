@@ -1,63 +1,39 @@
 import fs from "node:fs";
 import path from "node:path";
-import {
-  killAll,
-  localConfig,
-  makeTempHome,
-  runCli,
-  startGateway,
-  TEST_TOKEN,
-  type GatewayProcess,
-  type TempHome,
-} from "./helpers/gateway-process.js";
+import { useGateway } from "./helpers/gateway-fixture.js";
+import { localConfig, runCli, TEST_TOKEN } from "./helpers/gateway-process.js";
 import { WsPeer } from "./helpers/ws-peer.js";
 
 describe("core methods and HTTP probes", () => {
-  let home: TempHome;
-  let gateway: GatewayProcess;
-  const peers: WsPeer[] = [];
-  const connected = async (params: Record<string, unknown> = {}) => {
-    const peer = await WsPeer.open(gateway.url);
-    peers.push(peer);
-    expect((await peer.connect({ auth: { token: TEST_TOKEN }, ...params })).ok).toBe(true);
-    return peer;
-  };
-
-  beforeAll(async () => {
-    home = makeTempHome();
-    home.writeConfig(localConfig({ remote: { password: "remote-secret" } }));
-    gateway = await startGateway(home.env);
-  });
-  afterEach(() => peers.splice(0).forEach((peer) => peer.close()));
-  afterAll(async () => {
-    await gateway?.stop();
-    await killAll();
-    home.cleanup();
-  });
+  const fixture = useGateway(localConfig({ remote: { password: "remote-secret" } }));
+  const connected = (params: Record<string, unknown> = {}) => fixture.connected(params);
 
   it("GET /healthz answers 200 while the process serves", async () => {
-    const res = await fetch(`http://127.0.0.1:${gateway.port}/healthz`);
+    const res = await fetch(`http://127.0.0.1:${fixture.gateway.port}/healthz`);
     expect(res.status).toBe(200);
     expect(await res.json()).toEqual({ ok: true, state: "ready" });
   });
 
   it("GET /readyz answers 200 when the gateway machine is ready", async () => {
-    const res = await fetch(`http://127.0.0.1:${gateway.port}/readyz`);
+    const res = await fetch(`http://127.0.0.1:${fixture.gateway.port}/readyz`);
     expect(res.status).toBe(200);
     expect(await res.json()).toEqual({ ready: true, state: "ready", startedAt: expect.any(Number) });
   });
 
   it("answers 404 for any other path", async () => {
     for (const target of ["/", "/v1/models", "/healthz/extra"]) {
-      const res = await fetch(`http://127.0.0.1:${gateway.port}${target}`);
+      const res = await fetch(`http://127.0.0.1:${fixture.gateway.port}${target}`);
       expect(res.status).toBe(404);
     }
   });
 
   it("serves WebSocket and HTTP on the same port, on 127.0.0.1 and ::1", async () => {
-    const peer = await WsPeer.open(`ws://[::1]:${gateway.port}`);
-    peers.push(peer);
-    expect((await peer.connect({ auth: { token: TEST_TOKEN } })).ok).toBe(true);
+    const peer = await WsPeer.open(`ws://[::1]:${fixture.gateway.port}`);
+    try {
+      expect((await peer.connect({ auth: { token: TEST_TOKEN } })).ok).toBe(true);
+    } finally {
+      peer.close();
+    }
   });
 
   it("health returns the cached summary; probe: true refreshes it", async () => {
@@ -76,12 +52,12 @@ describe("core methods and HTTP probes", () => {
     const status = (await peer.request("status")).payload;
     expect(status.gateway).toMatchObject({
       state: "ready",
-      port: gateway.port,
+      port: fixture.gateway.port,
       bind: "loopback",
       authMode: "token",
-      configPath: home.configPath,
-      stateDir: home.stateDir,
-      pid: gateway.child.pid,
+      configPath: fixture.home.configPath,
+      stateDir: fixture.home.stateDir,
+      pid: fixture.gateway.child.pid,
     });
     expect(status.connections.count).toBeGreaterThanOrEqual(1);
   });
@@ -126,7 +102,7 @@ describe("core methods and HTTP probes", () => {
   it("config.get returns the file with secrets redacted and a hash of its content", async () => {
     const peer = await connected();
     const snapshot = (await peer.request("config.get")).payload;
-    expect(snapshot.path).toBe(home.configPath);
+    expect(snapshot.path).toBe(fixture.home.configPath);
     expect(snapshot.valid).toBe(true);
     expect(snapshot.hash).toMatch(/^[0-9a-f]{64}$/);
     expect(snapshot.parsed.gateway.auth.token).toBe("__CODERCLAW_REDACTED__");
@@ -137,12 +113,11 @@ describe("core methods and HTTP probes", () => {
   it("logs.tail returns whole log lines and a cursor; the next call returns only newer lines", async () => {
     const peer = await connected();
     const first = (await peer.request("logs.tail", {})).payload;
-    expect(first.file).toBe(path.join(home.stateDir, "logs", "gateway.log"));
+    expect(first.file).toBe(path.join(fixture.home.stateDir, "logs", "gateway.log"));
     expect(first.lines.length).toBeGreaterThan(0);
     expect(() => first.lines.map((line: string) => JSON.parse(line))).not.toThrow();
     expect(first.lines.join("\n")).toContain("listening on ws://127.0.0.1");
-    const rejected = await WsPeer.open(gateway.url);
-    peers.push(rejected);
+    const rejected = await fixture.open();
     await rejected.connect({ auth: { token: "tail-marker-wrong-token" } });
     await new Promise((resolve) => setTimeout(resolve, 200));
     const next = (await peer.request("logs.tail", { cursor: first.cursor })).payload;
@@ -172,8 +147,8 @@ describe("core methods and HTTP probes", () => {
 
   it("`coderclaw gateway inspect` prints the live tree", async () => {
     const result = await runCli(["gateway", "inspect"], {
-      ...home.env,
-      CODERCLAW_GATEWAY_PORT: String(gateway.port),
+      ...fixture.home.env,
+      CODERCLAW_GATEWAY_PORT: String(fixture.gateway.port),
     });
     expect(result.code).toBe(0);
     expect(result.stdout).toMatch(/^supervisor {2}supervising\.running$/m);
@@ -185,7 +160,7 @@ describe("core methods and HTTP probes", () => {
     const { spawn } = await import("node:child_process");
     const { CLI } = await import("./helpers/gateway-process.js");
     const child = spawn(process.execPath, [CLI, "gateway", "inspect", "--follow"], {
-      env: { ...home.env, CODERCLAW_GATEWAY_PORT: String(gateway.port) },
+      env: { ...fixture.home.env, CODERCLAW_GATEWAY_PORT: String(fixture.gateway.port) },
     });
     let stdout = "";
     child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
@@ -208,7 +183,7 @@ describe("core methods and HTTP probes", () => {
 
   it("`coderclaw gateway inspect` fails fast with the target when no gateway listens", async () => {
     const started = Date.now();
-    const result = await runCli(["gateway", "inspect"], { ...home.env, CODERCLAW_GATEWAY_PORT: "1" });
+    const result = await runCli(["gateway", "inspect"], { ...fixture.home.env, CODERCLAW_GATEWAY_PORT: "1" });
     expect(result.code).toBe(1);
     expect(result.stderr).toContain("gateway closed (1006 abnormal closure (no close frame))");
     expect(result.stderr).toContain("Gateway target: ws://127.0.0.1:1");
