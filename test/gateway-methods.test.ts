@@ -5,7 +5,14 @@ import { localConfig, runCli, TEST_TOKEN } from "./helpers/gateway-process.js";
 import { WsPeer } from "./helpers/ws-peer.js";
 
 describe("core methods and HTTP probes", () => {
-  const fixture = useGateway(localConfig({ remote: { password: "remote-secret" } }));
+  const fixture = useGateway(
+    localConfig(
+      { remote: { password: "remote-secret" } },
+      {
+        providers: { ai: { type: "openai", baseUrl: "http://127.0.0.1:9/v1", apiKey: "sk-provider-secret" } },
+      },
+    ),
+  );
   const connected = (params: Record<string, unknown> = {}) => fixture.connected(params);
 
   it("GET /healthz answers 200 while the process serves", async () => {
@@ -108,6 +115,8 @@ describe("core methods and HTTP probes", () => {
     expect(snapshot.parsed.gateway.auth.token).toBe("__CODERCLAW_REDACTED__");
     expect(snapshot.config.gateway.remote.password).toBe("__CODERCLAW_REDACTED__");
     expect(JSON.stringify(snapshot)).not.toContain(TEST_TOKEN);
+    expect(snapshot.parsed.providers.ai.apiKey).toBe("__CODERCLAW_REDACTED__");
+    expect(JSON.stringify(snapshot)).not.toContain("sk-provider-secret");
   });
 
   it("logs.tail returns whole log lines and a cursor; the next call returns only newer lines", async () => {

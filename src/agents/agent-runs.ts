@@ -138,10 +138,6 @@ export class AgentRuns {
     return this.active.size;
   }
 
-  get isAccepting(): boolean {
-    return this.accepting;
-  }
-
   // ---- starting runs -------------------------------------------------------------------------------
 
   /** An earlier run with the same idempotency key, if any. */

@@ -2,7 +2,7 @@ import fs from "node:fs";
 import path from "node:path";
 import JSON5 from "json5";
 import { readConfigSnapshot, validateConfigObject, type ConfigIssue } from "../config/load.js";
-import { REDACTED, redactConfig } from "../config/redact.js";
+import { redactConfig } from "../config/redact.js";
 import { resolveLogDir, resolveStateDir, type Env } from "../config/paths.js";
 import { getAtPath, setAtPath, writeConfigFile } from "../config/write.js";
 
@@ -21,28 +21,6 @@ export function parseConfigValue(text: string): unknown {
   } catch {
     return text;
   }
-}
-
-/** Redacts the schema's sensitive paths plus provider API keys and auth headers. */
-function redactSecrets(config: Record<string, unknown>): Record<string, unknown> {
-  let result = redactConfig(config);
-  const providers = result.providers;
-  if (typeof providers !== "object" || providers === null) return result;
-  for (const [name, entry] of Object.entries(providers as Record<string, unknown>)) {
-    if (typeof entry !== "object" || entry === null) continue;
-    const fields = entry as Record<string, unknown>;
-    if (typeof fields.apiKey === "string" && fields.apiKey !== "") {
-      result = setAtPath(result, `providers.${name}.apiKey`, REDACTED);
-    }
-    const headers = fields.headers;
-    if (typeof headers !== "object" || headers === null) continue;
-    for (const header of Object.keys(headers)) {
-      if (/^(authorization|x-api-key|api-key)$/i.test(header)) {
-        result = setAtPath(result, `providers.${name}.headers.${header}`, REDACTED);
-      }
-    }
-  }
-  return result;
 }
 
 export type ConfigGetResult =
@@ -65,7 +43,7 @@ export function getConfigValue(
   const value = getAtPath(fileValid ? snapshot.config : snapshot.parsed, keyPath);
   if (value === undefined) return { found: false, configPath, fileValid };
   if (options.showSecrets) return { found: true, value, configPath, fileValid };
-  const redacted = getAtPath(redactSecrets(setAtPath({}, keyPath, value)), keyPath);
+  const redacted = getAtPath(redactConfig(setAtPath({}, keyPath, value)), keyPath);
   return { found: true, value: redacted, configPath, fileValid };
 }
 

@@ -2,10 +2,10 @@ import { Type } from "@sinclair/typebox";
 import path from "node:path";
 import { validateConfigObject, type ConfigSnapshot } from "../config/load.js";
 import { resolveLogDir } from "../config/paths.js";
-import { REDACTED, redactConfig } from "../config/redact.js";
+import { redactConfig, restoreRedacted } from "../config/redact.js";
 import { ruleFor } from "../config/reload-rules.js";
-import { configSchema, schemaLeaf, schemaLeafPaths, SENSITIVE_PATHS } from "../config/schema.js";
-import { getAtPath, setAtPath, writeConfigFile } from "../config/write.js";
+import { configSchema, schemaLeaf, schemaLeafPaths } from "../config/schema.js";
+import { setAtPath, writeConfigFile } from "../config/write.js";
 import { ErrorCodes } from "../protocol/index.js";
 import { defineMethod, GatewayError } from "./method-spec.js";
 import type { GatewayServices } from "./services.js";
@@ -49,19 +49,6 @@ function checkBaseHash(snapshot: ConfigSnapshot, baseHash: string | undefined): 
   }
 }
 
-/** A client that round-trips config.get output sends the redaction marker back; keep the real secret. */
-function restoreSecrets(
-  next: Record<string, unknown>,
-  current: Record<string, unknown>,
-): Record<string, unknown> {
-  let result = next;
-  for (const secretPath of SENSITIVE_PATHS) {
-    if (getAtPath(result, secretPath) === REDACTED)
-      result = setAtPath(result, secretPath, getAtPath(current, secretPath));
-  }
-  return result;
-}
-
 function mergePatch(target: unknown, patch: unknown): unknown {
   if (typeof patch !== "object" || patch === null || Array.isArray(patch)) return patch;
   const base =
@@ -76,7 +63,7 @@ function mergePatch(target: unknown, patch: unknown): unknown {
 /** Validate, write atomically (with .bak and an audit record), then let the reload controller act on it. */
 function writeThrough(gateway: GatewayServices, next: Record<string, unknown>, source: string) {
   const current = gateway.config();
-  const restored = restoreSecrets(next, current.parsed);
+  const restored = restoreRedacted(next, current.parsed);
   const { issues } = validateConfigObject(restored);
   if (issues.length > 0) {
     const text = issues.map((issue) => `${issue.path || "<root>"}: ${issue.message}`).join("; ");
