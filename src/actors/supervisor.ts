@@ -37,11 +37,6 @@ export interface SupervisorOptions {
 }
 
 export interface RunningGateway {
-  root: AnyActorRef;
-  inspection: Inspection;
-  current(): GatewayServer | null;
-  stop(reason?: string): void;
-  restart(reason?: string, restartExpectedMs?: number): void;
   /** Resolves with the supervisor's output once the process may exit. */
   done: Promise<SupervisorOutput>;
 }
@@ -155,5 +150,5 @@ export function startSupervisor(options: SupervisorOptions): RunningGateway {
     for (const [signal, handler] of signalHandlers) process.off(signal, handler);
   }) as Promise<SupervisorOutput>;
 
-  return { root, inspection, current: () => server, stop: (reason) => stop(reason), restart, done };
+  return { done };
 }
