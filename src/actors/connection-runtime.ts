@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type http from "node:http";
 import type { RawData, WebSocket } from "ws";
-import { createActor, fromCallback, fromPromise, type InspectionEvent } from "xstate";
+import { createActor, fromCallback, type EventObject, type InspectionEvent } from "xstate";
 import type { CoderclawConfig } from "../config/schema.js";
 import type { SubsystemLogger } from "../log/logger.js";
 import {
@@ -16,6 +16,11 @@ import type { GatewayAuth } from "../transport/auth.js";
 import { ClientConnection, peerOf } from "../transport/client-connection.js";
 import { KeepaliveSweep } from "../transport/keepalive-sweep.js";
 import { authenticateConnect } from "./handshake.js";
+import type { HelloOk } from "./hello-ok.js";
+
+const CONNECTION_ACTOR_PREFIX = "connection:";
+/** The event xstate sends a parent when a child actor fails. */
+const CHILD_ERROR_PREFIX = "xstate.error.actor.";
 
 /** Frames before hello-ok are capped far below maxPayload, so an unauthenticated peer cannot make us buffer much. */
 export const PRE_HELLO_MAX_PAYLOAD = 64 * 1024;
@@ -28,9 +33,17 @@ export interface ConnectionRuntimeDeps {
   dispatcher: Dispatcher;
   inspect: (event: InspectionEvent) => void;
   log: SubsystemLogger;
-  helloOk(session: ClientSession): unknown;
+  helloOk: HelloOk;
   onJoined(session: ClientSession): void;
   onLeft(session: ClientSession): void;
+}
+
+/**
+ * A connection id, stored flat: V8 builds a `randomUUID()` string from about twenty concatenated
+ * pieces, and one kept for a connection's whole life would hold on to all of them.
+ */
+function newConnId(): string {
+  return Buffer.from(randomUUID(), "latin1").toString("latin1");
 }
 
 /** ws has no per-socket maxPayload; its receiver reads this field on every frame header. */
@@ -85,14 +98,32 @@ export function classifyFirstFrame(text: string): ConnectionEvent {
 export class ConnectionRuntime {
   private readonly logic;
   private readonly keepalive: KeepaliveSweep;
+  /**
+   * The parent of every connection actor. They share its actor system (a system per socket would
+   * cost a scheduler, registries and a dozen closures each), and it hears when one of them fails.
+   */
+  private readonly host;
 
   constructor(private readonly deps: ConnectionRuntimeDeps) {
-    this.keepalive = new KeepaliveSweep(deps.config.gateway.tickIntervalMs);
+    this.keepalive = new KeepaliveSweep(deps.config.gateway.tickIntervalMs, (connection) =>
+      connection.actor.send({ type: "PEER_UNRESPONSIVE" }),
+    );
     this.logic = this.provideMachine();
+    this.host = createActor(
+      fromCallback<EventObject>(({ receive }) => {
+        receive((event) => {
+          if (event.type.startsWith(CHILD_ERROR_PREFIX)) {
+            this.onConnectionFailed(event.type.slice(CHILD_ERROR_PREFIX.length), event);
+          }
+        });
+      }),
+      { id: "connections", inspect: deps.inspect },
+    );
+    this.host.start();
   }
 
   accept(socket: WebSocket, request: http.IncomingMessage): void {
-    const connId = randomUUID();
+    const connId = newConnId();
     const connection = new ClientConnection(connId, socket, peerOf(request));
     setReceiveLimit(socket, PRE_HELLO_MAX_PAYLOAD);
     // Without an error listener, a frame over maxPayload would crash the process.
@@ -104,11 +135,36 @@ export class ConnectionRuntime {
     socket.on("close", (code) => connection.actor.send({ type: "SOCKET_CLOSED", code }));
     this.deps.connections.set(connId, connection);
     connection.actor = createActor(this.logic, {
-      id: `connection:${connId}`,
+      id: `${CONNECTION_ACTOR_PREFIX}${connId}`,
       input: { connId },
-      inspect: this.deps.inspect,
+      parent: this.host,
     });
     connection.actor.start();
+  }
+
+  /** A bug in a connection's action stops its actor: the socket goes with it, the gateway stays up. */
+  private onConnectionFailed(actorId: string, event: EventObject): void {
+    const connId = actorId.slice(CONNECTION_ACTOR_PREFIX.length);
+    const error = (event as { error?: unknown }).error;
+    this.deps.log.error("connection failed", { connId, error: String(error) });
+    const connection = this.deps.connections.get(connId);
+    if (connection) {
+      this.keepalive.remove(connection);
+      this.release(connection);
+    }
+  }
+
+  private release(connection: ClientConnection): void {
+    this.deps.connections.delete(connection.connId);
+    connection.socket.terminate();
+    if (connection.session) this.deps.onLeft(connection.session);
+  }
+
+  /** After the gateway closed its sockets: no keepalive timer or actor outlives it. */
+  stop(): void {
+    for (const connection of this.deps.connections.values()) connection.actor.stop();
+    this.keepalive.clear();
+    this.host.stop();
   }
 
   private onMessage(connection: ClientConnection, data: RawData, isBinary: boolean): void {
@@ -127,23 +183,24 @@ export class ConnectionRuntime {
     const get = (connId: string) => connections.get(connId);
     return connectionMachine.provide({
       delays: { handshakeTimeout: gateway.handshakeTimeoutMs },
-      actors: {
-        authenticate: fromPromise(async ({ input }) => {
-          const connection = get(input.connId);
-          if (!connection) throw { code: CloseCodes.NORMAL, reason: "" } satisfies HandshakeRejection;
-          if (this.deps.lifecycleState() === "starting") throw startingRejection(input.requestId);
-          return authenticateConnect(
-            { ...input, nonce: connection.nonce, peer: connection.peer },
-            { auth: this.deps.auth, allowedOrigins: gateway.controlUi.allowedOrigins },
-          );
-        }),
-        keepalive: fromCallback<ConnectionEvent, { connId: string }>(({ input, sendBack }) => {
-          const connection = get(input.connId);
-          if (!connection) return undefined;
-          return this.keepalive.add(connection, () => sendBack({ type: "PEER_UNRESPONSIVE" }));
-        }),
-      },
       actions: {
+        // The verdict is an event the actor handles after this step, like any other.
+        authenticate: (_, request) => {
+          const connection = get(request.connId);
+          if (!connection) return;
+          let verdict: ConnectionEvent;
+          try {
+            if (this.deps.lifecycleState() === "starting") throw startingRejection(request.requestId);
+            const session = authenticateConnect(
+              { ...request, nonce: connection.nonce, peer: connection.peer },
+              { auth: this.deps.auth, allowedOrigins: gateway.controlUi.allowedOrigins },
+            );
+            verdict = { type: "AUTHENTICATED", session };
+          } catch (error) {
+            verdict = { type: "AUTH_FAILED", error };
+          }
+          connection.actor.send(verdict);
+        },
         sendChallenge: (_, { connId }) => {
           const connection = get(connId);
           if (!connection) return;
@@ -156,16 +213,19 @@ export class ConnectionRuntime {
           const connection = get(connId);
           if (!connection) return;
           connection.session = session as ClientSession;
+          connection.nonce = "";
           setReceiveLimit(connection.socket, gateway.maxPayloadBytes);
-          connection.socket.send(
-            JSON.stringify({
-              type: "res",
-              id: requestId,
-              ok: true,
-              payload: this.deps.helloOk(connection.session),
-            }),
-          );
+          const [head, rest] = this.deps.helloOk.frame(requestId, connection.session);
+          connection.sendInTwoParts(head, rest);
           this.deps.onJoined(connection.session);
+        },
+        watchPeer: (_, { connId }) => {
+          const connection = get(connId);
+          if (connection) this.keepalive.add(connection);
+        },
+        unwatchPeer: (_, { connId }) => {
+          const connection = get(connId);
+          if (connection) this.keepalive.remove(connection);
         },
         sendRejection: (_, { connId, rejection }) => {
           const connection = get(connId);
@@ -185,10 +245,7 @@ export class ConnectionRuntime {
         terminateSocket: (_, { connId }) => get(connId)?.socket.terminate(),
         releaseConnection: (_, { connId }) => {
           const connection = get(connId);
-          if (!connection) return;
-          connections.delete(connId);
-          connection.socket.terminate();
-          if (connection.session) this.deps.onLeft(connection.session);
+          if (connection) this.release(connection);
         },
       },
     });

@@ -1,5 +1,6 @@
 import http from "node:http";
 import path from "node:path";
+import type { Duplex } from "node:stream";
 import { WebSocketServer } from "ws";
 import { AgentRuns } from "../agents/agent-runs.js";
 import type { ConfigSnapshot } from "../config/load.js";
@@ -22,11 +23,16 @@ import { formatHostPort, type ListenPlan } from "../transport/net.js";
 import { ConnectionRuntime } from "./connection-runtime.js";
 import { EventBus, type BroadcastFacts } from "./event-bus.js";
 import { computeHealthSummary } from "./health-summary.js";
-import { buildHelloOk } from "./hello-ok.js";
+import { HelloOk } from "./hello-ok.js";
 import type { Inspection, InspectTransition } from "./inspection.js";
 import { PresenceFeed } from "./presence-feed.js";
 
 const CLOSE_WAIT_MS = 2_000;
+
+/** A socket error during the upgrade (the client went away mid-handshake) ends that socket only. */
+function destroySocket(this: Duplex): void {
+  this.destroy();
+}
 
 const isOperator = (session: ClientSession) => session.role === "operator";
 const isAdmin = (session: ClientSession) => session.scopes.includes("operator.admin");
@@ -124,6 +130,13 @@ export class GatewayServer {
         connection.actor.send({ type: "CLOSE", code: CloseCodes.POLICY_VIOLATION, reason: "slow consumer" });
       },
     );
+    const helloOk = new HelloOk({
+      ...this.services,
+      config: () => this.snapshot.config,
+      methods,
+      presence: () => this.presenceFeed.published(),
+      health: () => ({ version: this.health.version, summary: this.health.current() }),
+    });
     this.connectionRuntime = new ConnectionRuntime({
       config: this.config,
       auth: options.auth,
@@ -132,7 +145,7 @@ export class GatewayServer {
       dispatcher,
       inspect: options.inspection.inspect,
       log: logger.child("ws"),
-      helloOk: (session) => buildHelloOk(session, helloSource),
+      helloOk,
       onJoined: (session) => {
         this.presenceFeed.joined(session);
         if (inspectSubscriber(session)) this.inspectSubscribers(+1);
@@ -142,14 +155,6 @@ export class GatewayServer {
         if (inspectSubscriber(session)) this.inspectSubscribers(-1);
       },
     });
-    const helloSource = {
-      ...this.services,
-      config: () => this.snapshot.config,
-      methods,
-      presence: () => this.presence.list(),
-      health: () => this.health.current(),
-      stateVersion: () => this.stateVersion(),
-    };
     this.wss = new WebSocketServer({ noServer: true, maxPayload: this.config.gateway.maxPayloadBytes });
     this.deliverBusFacts();
   }
@@ -211,9 +216,13 @@ export class GatewayServer {
     const server = http.createServer(
       createHttpRouter({ lifecycleState: this.options.lifecycleState, startedAt: this.services.startedAt }),
     );
-    server.on("upgrade", (request, socket, head) => {
-      socket.on("error", () => socket.destroy());
-      this.wss.handleUpgrade(request, socket, head, (ws) => this.connectionRuntime.accept(ws, request));
+    server.on("upgrade", (request: http.IncomingMessage, socket: Duplex, head: Buffer) => {
+      socket.on("error", destroySocket);
+      this.wss.handleUpgrade(request, socket, head, (ws) => {
+        // From here ws handles socket errors; a listener left behind would keep the request alive.
+        socket.off("error", destroySocket);
+        this.connectionRuntime.accept(ws, request);
+      });
     });
     return new Promise((resolve, reject) => {
       const onError = (error: NodeJS.ErrnoException) => {
@@ -308,7 +317,7 @@ export class GatewayServer {
       Promise.all(closed),
       new Promise((resolve) => setTimeout(resolve, CLOSE_WAIT_MS).unref()),
     ]);
-    for (const connection of this.connections.values()) connection.actor.stop();
+    this.connectionRuntime.stop();
     this.connections.clear();
     this.bus.removeAllListeners();
     await new Promise<void>((resolve) => this.wss.close(() => resolve()));

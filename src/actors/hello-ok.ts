@@ -12,42 +12,93 @@ export interface HelloOkSource {
   authMode: EffectiveAuthMode;
   config(): CoderclawConfig;
   methods: readonly string[];
-  presence(): unknown[];
-  health(): unknown;
-  stateVersion(): { presence: number; health: number };
+  /** The presence clients were last sent, and its version. */
+  presence(): { version: number; entries: readonly unknown[] };
+  health(): { version: number; summary: unknown };
 }
 
 const HOST = os.hostname();
 
-/** REFERENCE §5.6: what a client learns at connect (server, features, snapshot, policy). */
-export function buildHelloOk(session: ClientSession, source: HelloOkSource) {
-  const config = source.config();
+interface SharedPart {
+  presenceVersion: number;
+  healthVersion: number;
+  config: CoderclawConfig;
+  bytes: Buffer;
+}
+
+/**
+ * REFERENCE §5.6: what a client learns at connect (server, features, snapshot, policy).
+ *
+ * Only the request id, `server.connId` and `snapshot.uptimeMs` differ between clients. The rest
+ * (presence can be 200 entries) is serialized once per presence, health or config change and the
+ * same bytes are sent to every client, so a join storm does not build a copy per connection.
+ */
+export class HelloOk {
+  private shared: SharedPart | null = null;
+
+  constructor(private readonly source: HelloOkSource) {}
+
+  /** The hello-ok response frame in two parts that together are one JSON text: a small head, then the shared rest. */
+  frame(requestId: string, session: ClientSession): [head: string, rest: Buffer] {
+    const { source } = this;
+    const server = { version: source.version, host: HOST, connId: session.connId };
+    const head =
+      `{"type":"res","id":${JSON.stringify(requestId)},"ok":true,"payload":{"type":"hello-ok",` +
+      `"protocol":${PROTOCOL_VERSION},"server":${JSON.stringify(server)},` +
+      `"snapshot":{"uptimeMs":${Date.now() - source.startedAt},`;
+    return [head, this.sharedPart()];
+  }
+
+  private sharedPart(): Buffer {
+    const presence = this.source.presence();
+    const health = this.source.health();
+    const config = this.source.config();
+    const cached = this.shared;
+    if (
+      cached &&
+      cached.presenceVersion === presence.version &&
+      cached.healthVersion === health.version &&
+      cached.config === config
+    ) {
+      return cached.bytes;
+    }
+    const snapshotRest = {
+      presence: presence.entries,
+      health: health.summary,
+      stateVersion: { presence: presence.version, health: health.version },
+      configPath: this.source.configPath,
+      stateDir: this.source.stateDir,
+      sessionDefaults: sessionDefaults(config),
+      authMode: this.source.authMode,
+    };
+    const rest = {
+      features: { methods: this.source.methods, events: GATEWAY_EVENTS },
+      policy: {
+        maxPayload: config.gateway.maxPayloadBytes,
+        maxBufferedBytes: config.gateway.maxBufferedBytes,
+        tickIntervalMs: config.gateway.tickIntervalMs,
+      },
+    };
+    // `{"presence":…}` without its opening brace continues the snapshot object the head opened.
+    const text = `${JSON.stringify(snapshotRest).slice(1)},${JSON.stringify(rest).slice(1)}}`;
+    const bytes = Buffer.from(text);
+    this.shared = {
+      presenceVersion: presence.version,
+      healthVersion: health.version,
+      config,
+      bytes,
+    };
+    return bytes;
+  }
+}
+
+function sessionDefaults(config: CoderclawConfig) {
   const defaultAgent = config.agents.list.find((agent) => agent.default) ?? config.agents.list[0];
   const defaultAgentId = defaultAgent?.id ?? "main";
   return {
-    type: "hello-ok",
-    protocol: PROTOCOL_VERSION,
-    server: { version: source.version, host: HOST, connId: session.connId },
-    features: { methods: source.methods, events: GATEWAY_EVENTS },
-    snapshot: {
-      presence: source.presence(),
-      health: source.health(),
-      stateVersion: source.stateVersion(),
-      uptimeMs: Date.now() - source.startedAt,
-      configPath: source.configPath,
-      stateDir: source.stateDir,
-      sessionDefaults: {
-        defaultAgentId,
-        mainKey: config.session.mainKey,
-        mainSessionKey: `agent:${defaultAgentId}:${config.session.mainKey}`,
-        scope: config.session.scope,
-      },
-      authMode: source.authMode,
-    },
-    policy: {
-      maxPayload: config.gateway.maxPayloadBytes,
-      maxBufferedBytes: config.gateway.maxBufferedBytes,
-      tickIntervalMs: config.gateway.tickIntervalMs,
-    },
+    defaultAgentId,
+    mainKey: config.session.mainKey,
+    mainSessionKey: `agent:${defaultAgentId}:${config.session.mainKey}`,
+    scope: config.session.scope,
   };
 }

@@ -30,8 +30,8 @@ interface InspectedRef {
   logic?: { id?: string; config?: { id?: string } };
 }
 
-/** Standalone actors (one per connection or run) hang under these logical parents. */
-const LOGICAL_PARENTS: Record<string, string> = { connection: "gateway", run: "supervisor" };
+/** Actors created outside the root's tree (the parent of all connections, one per run) hang under these logical parents. */
+const LOGICAL_PARENTS: Record<string, string> = { connections: "gateway", run: "supervisor" };
 
 /**
  * One stream that observes every actor: the xstate `inspect` option of the root actor and of
@@ -79,8 +79,10 @@ export class Inspection extends EventEmitter<{ transition: (change: InspectTrans
     const node = this.actors.get(ref.sessionId);
     if (!node) return;
     const status = snapshot.status ?? "active";
-    const changed = node.status !== status || !sameValue(node.state, snapshot.value);
-    node.state = snapshot.value ?? null;
+    // Actors without states (callbacks, promises) have no value: an event they take changes nothing to show.
+    const state = snapshot.value ?? null;
+    const changed = node.status !== status || !sameValue(node.state, state);
+    node.state = state;
     node.status = status;
     if (changed) node.since = Date.now();
     if (status !== "active") this.actors.delete(ref.sessionId);

@@ -1,4 +1,5 @@
 import type { ClientSession } from "../methods/method-spec.js";
+import type { PresenceEntry } from "../protocol/index.js";
 import type { PresenceTable } from "../state/presence.js";
 import type { EventBus } from "./event-bus.js";
 
@@ -19,11 +20,19 @@ function presenceKey(session: ClientSession): string {
 export class PresenceFeed {
   private timer: NodeJS.Timeout | null = null;
   private lastPublished = 0;
+  private last: { version: number; entries: PresenceEntry[] };
 
   constructor(
     private readonly presence: PresenceTable,
     private readonly bus: EventBus,
-  ) {}
+  ) {
+    this.last = { version: presence.version, entries: presence.list() };
+  }
+
+  /** What clients were last sent: a new client's hello-ok carries this, and the next broadcast brings it up to date. */
+  published(): { version: number; entries: readonly PresenceEntry[] } {
+    return this.last;
+  }
 
   joined(session: ClientSession): void {
     if (isCli(session)) return;
@@ -52,7 +61,8 @@ export class PresenceFeed {
     this.timer = setTimeout(() => {
       this.timer = null;
       this.lastPublished = Date.now();
-      this.bus.emit("presence", { presence: this.presence.list() });
+      this.last = { version: this.presence.version, entries: this.presence.list() };
+      this.bus.emit("presence", { presence: this.last.entries });
     }, wait);
   }
 

@@ -1,4 +1,4 @@
-import { assign, fromCallback, fromPromise, setup } from "xstate";
+import { assign, setup } from "xstate";
 
 /** How the server ends a connection: a WebSocket close code and reason. */
 export interface CloseRequest {
@@ -21,6 +21,9 @@ export interface ConnectionContext {
 
 export type ConnectionEvent =
   | { type: "CONNECT_RECEIVED"; requestId: string; params: unknown }
+  | { type: "AUTHENTICATED"; session: AuthenticatedSession }
+  /** `error` is a HandshakeRejection; anything else (a bug) closes 1011. */
+  | { type: "AUTH_FAILED"; error: unknown }
   | ({ type: "HANDSHAKE_REJECTED" } & HandshakeRejection)
   | ({ type: "CLOSE" } & CloseRequest)
   | { type: "PEER_UNRESPONSIVE" }
@@ -34,8 +37,6 @@ export interface AuthenticateInput {
 
 /** What a successful authentication hands to `sendHelloOk`; opaque to the machine. */
 export type AuthenticatedSession = unknown;
-
-const notProvided = new Error("connection machine: the runtime must provide this actor");
 
 const INTERNAL_ERROR_CLOSE: CloseRequest = { code: 1011, reason: "internal error" };
 
@@ -65,13 +66,12 @@ export const connectionMachine = setup({
     events: {} as ConnectionEvent,
     input: {} as { connId: string },
   },
-  actors: {
-    authenticate: fromPromise<AuthenticatedSession, AuthenticateInput>(() => Promise.reject(notProvided)),
-    keepalive: fromCallback<ConnectionEvent, { connId: string }>(() => {}),
-  },
   actions: {
+    authenticate: (_, _params: AuthenticateInput) => {},
     sendChallenge: (_, _params: { connId: string }) => {},
     sendHelloOk: (_, _params: { connId: string; requestId: string; session: AuthenticatedSession }) => {},
+    watchPeer: (_, _params: { connId: string }) => {},
+    unwatchPeer: (_, _params: { connId: string }) => {},
     sendRejection: (_, _params: { connId: string; rejection: HandshakeRejection }) => {},
     closeSocket: (_, _params: { connId: string; close: CloseRequest }) => {},
     terminateSocket: (_, _params: { connId: string }) => {},
@@ -123,15 +123,19 @@ export const connectionMachine = setup({
             },
           },
         },
+        // The runtime authenticates the connect request and answers AUTHENTICATED or AUTH_FAILED;
+        // a verdict that arrives after the deadline finds the connection closing and is ignored.
         challenged: {
-          invoke: {
-            src: "authenticate",
-            input: ({ context }) => ({
+          entry: {
+            type: "authenticate",
+            params: ({ context }) => ({
               connId: context.connId,
               requestId: context.connectRequest?.requestId ?? "",
               params: context.connectRequest?.params,
             }),
-            onDone: {
+          },
+          on: {
+            AUTHENTICATED: {
               target: "#connection.ready",
               actions: [
                 {
@@ -139,13 +143,13 @@ export const connectionMachine = setup({
                   params: ({ context, event }) => ({
                     connId: context.connId,
                     requestId: context.connectRequest?.requestId ?? "",
-                    session: event.output,
+                    session: event.session,
                   }),
                 },
                 assign({ connectRequest: null }),
               ],
             },
-            onError: {
+            AUTH_FAILED: {
               target: "#connection.closing",
               actions: [
                 {
@@ -162,8 +166,10 @@ export const connectionMachine = setup({
         },
       },
     },
+    // While ready, the peer is on the keepalive sweep, which reports PEER_UNRESPONSIVE.
     ready: {
-      invoke: { src: "keepalive", input: ({ context }) => ({ connId: context.connId }) },
+      entry: { type: "watchPeer", params: ({ context }) => ({ connId: context.connId }) },
+      exit: { type: "unwatchPeer", params: ({ context }) => ({ connId: context.connId }) },
       on: {
         CLOSE: {
           target: "closing",

@@ -66,10 +66,11 @@ export class ClientConnection {
   }
 
   /**
-   * Sends one text message as two fragments: a large shared head (not copied per connection) and a
-   * small per-connection tail. Nothing can interleave: both go out in the same synchronous call.
+   * Sends one text message as two fragments, so that a large part shared by many connections (the
+   * head of a broadcast, the rest of hello-ok) is not copied for each. Nothing can interleave: both
+   * go out in the same synchronous call.
    */
-  sendInTwoParts(head: Buffer, tail: Buffer): void {
+  sendInTwoParts(head: string | Buffer, tail: string | Buffer): void {
     this.send(head, false);
     this.socket.send(tail, LAST_FRAGMENT);
   }

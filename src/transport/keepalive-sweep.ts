@@ -2,35 +2,47 @@ import type { ClientConnection } from "./client-connection.js";
 
 /**
  * Server-side keepalive for every ready connection on one timer: each tick pings, and a peer that
- * left two pings unanswered is reported. Membership is owned by the connection's `ready` state.
+ * left two pings unanswered is reported. Membership is owned by the connection's `ready` state
+ * (entry adds, exit removes); a connection whose actor stopped some other way is dropped at the next tick.
  */
 export class KeepaliveSweep {
-  private readonly members = new Map<ClientConnection, () => void>();
+  private readonly members = new Set<ClientConnection>();
   private timer: NodeJS.Timeout | null = null;
 
-  constructor(private readonly intervalMs: number) {}
+  constructor(
+    private readonly intervalMs: number,
+    private readonly onUnresponsive: (connection: ClientConnection) => void,
+  ) {}
 
-  /** Watches `connection` until the returned function is called. */
-  add(connection: ClientConnection, onUnresponsive: () => void): () => void {
-    this.members.set(connection, onUnresponsive);
+  add(connection: ClientConnection): void {
+    this.members.add(connection);
     this.timer ??= setInterval(() => this.sweep(), this.intervalMs);
-    return () => {
-      this.members.delete(connection);
-      if (this.members.size === 0 && this.timer) {
-        clearInterval(this.timer);
-        this.timer = null;
-      }
-    };
+  }
+
+  remove(connection: ClientConnection): void {
+    this.members.delete(connection);
+    if (this.members.size === 0 && this.timer) {
+      clearInterval(this.timer);
+      this.timer = null;
+    }
+  }
+
+  clear(): void {
+    this.members.clear();
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
   }
 
   private sweep(): void {
-    for (const [connection, onUnresponsive] of this.members) {
-      if (connection.missedPongs >= 2) {
-        onUnresponsive();
-        continue;
+    for (const connection of this.members) {
+      if (connection.actor.getSnapshot().status !== "active") {
+        this.remove(connection);
+      } else if (connection.missedPongs >= 2) {
+        this.onUnresponsive(connection);
+      } else {
+        connection.missedPongs += 1;
+        connection.socket.ping();
       }
-      connection.missedPongs += 1;
-      connection.socket.ping();
     }
   }
 }

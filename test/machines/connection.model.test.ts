@@ -1,11 +1,11 @@
 /**
  * Model-based test of the connection machine: @xstate/graph enumerates every simple path through the
- * machine (driven by a representative set of events, including the invoked `authenticate` actor's
- * done/error events and the delayed transitions), and each path is replayed against a real actor with
+ * machine (driven by a representative set of events, including the runtime's authentication verdicts
+ * and the delayed transitions), and each path is replayed against a real actor with
  * fake implementations and a simulated clock, checking the state reached and the invariants on every step.
  *
- * `createTestModel` refuses machines with `invoke` or `after`, so paths come from `getSimplePaths`
- * with explicit events; the internal event types are read from the machine definition.
+ * `createTestModel` refuses machines with `after`, so paths come from `getSimplePaths` with explicit
+ * events; the delayed event types are read from the machine definition.
  */
 import { createTestModel, getShortestPaths, getSimplePaths, toDirectedGraph } from "@xstate/graph";
 import type { DirectedGraphNode, StatePath } from "@xstate/graph";
@@ -35,11 +35,8 @@ const NODE_PATHS = STATE_NODES.map(pathOf);
 /** The atomic and final nodes: what a snapshot of this machine (no parallel states) is "in". */
 const LEAF_PATHS = STATE_NODES.filter((n) => n.type === "atomic" || n.type === "final").map(pathOf);
 
-// Internal event types, read from the definition rather than guessed.
-const challenged = root.states.handshake!.states.challenged!;
-const authInvokeId = challenged.invoke[0]!.id;
-const AUTH_DONE = `xstate.done.actor.${authInvokeId}`;
-const AUTH_ERROR = `xstate.error.actor.${authInvokeId}`;
+const AUTH_DONE = "AUTHENTICATED";
+const AUTH_ERROR = "AUTH_FAILED";
 const DELAY_MS: Record<string, number> = {
   handshakeTimeout: HANDSHAKE_TIMEOUT_MS,
   closeGrace: CLOSE_GRACE_MS,
@@ -64,10 +61,8 @@ const AUTH_REJECTION: HandshakeRejection = {
 const AUTH_BUG = new TypeError("Cannot read properties of undefined (reading 'token')");
 
 /**
- * The representative event set. Each state is offered the events it can take (`snapshot.can`): an
- * `xstate.error.actor.*` event offered where nothing handles it would put the model snapshot in status
- * "error" under the same serialized value/context, and the traversal would then reuse that errored
- * snapshot as the vertex.
+ * The representative event set. Each state is offered only the events it can take (`snapshot.can`),
+ * so every edge of the graph is a real transition.
  */
 const EVENTS: Array<EventObject & Record<string, unknown>> = [
   { type: "CONNECT_RECEIVED", requestId: "req-1", params: { auth: { token: "secret" } } },
@@ -81,7 +76,7 @@ const EVENTS: Array<EventObject & Record<string, unknown>> = [
   { type: "CLOSE", code: 1001, reason: "gateway shutting down" },
   { type: "PEER_UNRESPONSIVE" },
   { type: "SOCKET_CLOSED", code: 1006 },
-  { type: AUTH_DONE, output: SESSION },
+  { type: AUTH_DONE, session: SESSION },
   { type: AUTH_ERROR, error: AUTH_REJECTION },
   { type: AUTH_ERROR, error: AUTH_BUG },
   ...[...delayOf.keys()].map((type) => ({ type })),
@@ -309,7 +304,7 @@ function isHandshakeTimeoutClose(close: unknown): boolean {
 async function stimulate(h: ReturnType<typeof connectionHarness>, event: EventObject): Promise<void> {
   const delay = delayOf.get(event.type);
   if (event.type === AUTH_DONE) {
-    h.authenticate.last.deferred.resolve((event as unknown as { output: unknown }).output);
+    h.authenticate.last.deferred.resolve((event as unknown as { session: unknown }).session);
     await flush();
   } else if (event.type === AUTH_ERROR) {
     h.authenticate.last.deferred.reject((event as unknown as { error: unknown }).error);

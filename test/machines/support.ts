@@ -139,6 +139,65 @@ export class CallbackFake<TEvent extends { type: string }, TInput> {
   }
 }
 
+/**
+ * Stands in for the runtime's `authenticate` action: records each request, and answers the
+ * connection (AUTHENTICATED / AUTH_FAILED) when the test settles that request's deferred.
+ */
+export class AuthenticateFake {
+  readonly calls: Array<{ input: AuthenticateInput; deferred: Deferred<AuthenticatedSession> }> = [];
+  target: AnyActorRef | null = null;
+
+  readonly action = (_: unknown, input: AuthenticateInput): void => {
+    const d = deferred<AuthenticatedSession>();
+    this.calls.push({ input, deferred: d });
+    const answer = (event: ConnectionEvent) => {
+      // The runtime cannot reach a connection that is gone either.
+      if (this.target?.getSnapshot().status === "active") this.target.send(event);
+    };
+    d.promise.then(
+      (session) => answer({ type: "AUTHENTICATED", session }),
+      (error: unknown) => answer({ type: "AUTH_FAILED", error }),
+    );
+  };
+
+  get last(): { input: AuthenticateInput; deferred: Deferred<AuthenticatedSession> } {
+    const call = this.calls[this.calls.length - 1];
+    if (!call) throw new Error("authenticate was never asked for");
+    return call;
+  }
+
+  inputs(): AuthenticateInput[] {
+    return this.calls.map((c) => c.input);
+  }
+}
+
+/**
+ * Stands in for the keepalive sweep: records the `watchPeer`/`unwatchPeer` actions of a connection
+ * and, while the peer is watched, reports events to it as the sweep would.
+ */
+export class KeepaliveFake {
+  readonly starts: Array<{ connId: string }> = [];
+  stops = 0;
+  target: { send(event: ConnectionEvent): void } | null = null;
+
+  readonly watchPeer = (_: unknown, params: { connId: string }): void => {
+    this.starts.push(params);
+  };
+
+  readonly unwatchPeer = (): void => {
+    this.stops++;
+  };
+
+  get running(): number {
+    return this.starts.length - this.stops;
+  }
+
+  sendBack(event: ConnectionEvent): void {
+    if (this.running <= 0 || !this.target) throw new Error("the peer is not watched");
+    this.target.send(event);
+  }
+}
+
 export const HANDSHAKE_TIMEOUT_MS = 10_000;
 export const CLOSE_GRACE_MS = 1_000;
 
@@ -146,13 +205,15 @@ export const CLOSE_GRACE_MS = 1_000;
 export function connectionHarness(connId = "conn-1") {
   const clock = new SimulatedClock();
   const log = new ActionLog();
-  const authenticate = new PromiseFake<AuthenticatedSession, AuthenticateInput>();
-  const keepalive = new CallbackFake<ConnectionEvent, { connId: string }>();
+  const authenticate = new AuthenticateFake();
+  const keepalive = new KeepaliveFake();
   const machine = connectionMachine.provide({
-    actors: { authenticate: authenticate.logic, keepalive: keepalive.logic },
     actions: {
+      authenticate: authenticate.action,
       sendChallenge: log.record("sendChallenge"),
       sendHelloOk: log.record("sendHelloOk"),
+      watchPeer: keepalive.watchPeer,
+      unwatchPeer: keepalive.unwatchPeer,
       sendRejection: log.record("sendRejection"),
       closeSocket: log.record("closeSocket"),
       terminateSocket: log.record("terminateSocket"),
@@ -161,6 +222,8 @@ export function connectionHarness(connId = "conn-1") {
     delays: { handshakeTimeout: HANDSHAKE_TIMEOUT_MS, closeGrace: CLOSE_GRACE_MS },
   });
   const actor = track(createActor(machine, { clock, input: { connId } }));
+  authenticate.target = actor;
+  keepalive.target = actor;
   return { connId, clock, log, authenticate, keepalive, machine, actor };
 }
 
