@@ -133,10 +133,10 @@ async function main() {
     throw new Error("dist/ is missing: run `npm run build` first (or `npm run bench`)");
   }
   const ulimitN = openFileLimit();
-  const neededFds = CONFIG.idleConnections + 200;
+  const neededFds = 2 * CONFIG.idleConnections + 200;
   log(`bench: node ${process.version}, ${os.cpus().length} CPUs, ulimit -n ${ulimitN}`);
   if (Number.isFinite(ulimitN) && ulimitN < neededFds) {
-    log(`bench: warning: ulimit -n ${ulimitN} < ${neededFds}; the 1000-connection figure will likely fail`);
+    log(`bench: warning: ulimit -n ${ulimitN} < ${neededFds}; the connection memory figures will likely fail`);
   }
 
   const results = {};
