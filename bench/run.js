@@ -136,7 +136,9 @@ async function main() {
   const neededFds = 2 * CONFIG.idleConnections + 200;
   log(`bench: node ${process.version}, ${os.cpus().length} CPUs, ulimit -n ${ulimitN}`);
   if (Number.isFinite(ulimitN) && ulimitN < neededFds) {
-    log(`bench: warning: ulimit -n ${ulimitN} < ${neededFds}; the connection memory figures will likely fail`);
+    log(
+      `bench: warning: ulimit -n ${ulimitN} < ${neededFds}; the connection memory figures will likely fail`,
+    );
   }
 
   const results = {};

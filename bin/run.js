@@ -7,7 +7,8 @@ if (args.error) {
   process.exit(2);
 }
 if (args.rest[0] === "gateway") {
-  const { runGatewayFastPath } = await import("../dist/cli/gateway-fast-path.js");
+  // dist/gateway.js is dist/cli/gateway-fast-path.js bundled into one file (scripts/bundle-gateway.js).
+  const { runGatewayFastPath } = await import("../dist/gateway.js");
   const code = await runGatewayFastPath(args.rest, process.env);
   if (code !== null) process.exit(code);
 }
