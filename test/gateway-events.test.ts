@@ -89,6 +89,68 @@ describe("events, seq and keepalive", () => {
   });
 });
 
+describe("hello-ok snapshot", () => {
+  const fixture = useGateway(localConfig());
+
+  async function join(instanceId: string) {
+    const peer = await fixture.open();
+    const res = await peer.connect({
+      auth: { token: TEST_TOKEN },
+      client: { id: "test", version: "1", platform: "linux", mode: "ui", instanceId },
+    });
+    expect(res.ok).toBe(true);
+    return { peer, hello: res.payload };
+  }
+  const instanceIds = (presence: Array<{ instanceId?: string }>) =>
+    presence.map((p) => p.instanceId).filter((id) => id !== undefined);
+
+  it("carries the presence clients were last sent, with its version; a later join arrives as a presence event", async () => {
+    const first = await join("snap-a");
+    // Wait for the broadcast that includes snap-a: from then on it is what every client has.
+    await first.peer.until(
+      () => first.peer.events("presence").some((e) => instanceIds(e.payload.presence).includes("snap-a")),
+      3_000,
+      "presence with snap-a",
+    );
+    const broadcast = first.peer.events("presence").at(-1)!;
+
+    const second = await join("snap-b");
+    expect(instanceIds(second.hello.snapshot.presence)).toContain("snap-a");
+    expect(second.hello.snapshot.stateVersion.presence).toBe(broadcast.stateVersion.presence);
+
+    // Its own join (a newer version) reaches it, and everyone, in the next broadcast.
+    await second.peer.until(
+      () => second.peer.events("presence").some((e) => instanceIds(e.payload.presence).includes("snap-b")),
+      3_000,
+      "presence with snap-b",
+    );
+    const next = second.peer.events("presence").at(-1)!;
+    expect(next.stateVersion?.presence).toBeGreaterThan(second.hello.snapshot.stateVersion.presence);
+  });
+
+  it("gives every client the same shared part and its own connId", async () => {
+    // Right after a broadcast, the next one is at least 250 ms away: both joins see the same presence.
+    const first = await join("same-0");
+    await first.peer.until(
+      () => first.peer.events("presence").some((e) => instanceIds(e.payload.presence).includes("same-0")),
+      3_000,
+      "presence with same-0",
+    );
+    const [a, b] = await Promise.all([join("same-a"), join("same-b")]);
+    expect(a.hello.server.connId).not.toBe(b.hello.server.connId);
+    const shared = (hello: Record<string, unknown>) => {
+      const {
+        server: _server,
+        snapshot,
+        ...rest
+      } = hello as { server: unknown; snapshot: Record<string, unknown> };
+      const { uptimeMs: _uptime, ...snapshotRest } = snapshot;
+      return { ...rest, snapshot: snapshotRest };
+    };
+    expect(shared(a.hello)).toEqual(shared(b.hello));
+  });
+});
+
 describe("slow consumers", () => {
   const fixture = useGateway(localConfig({ maxBufferedBytes: 64 * 1024 }));
   const connected = (params: Record<string, unknown> = {}) => fixture.connected(params);
