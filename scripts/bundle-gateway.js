@@ -22,7 +22,6 @@ await build({
   banner: {
     js: 'import { createRequire } from "node:module"; const require = createRequire(import.meta.url);',
   },
-  keepNames: true,
   legalComments: "none",
   logLevel: "warning",
 });

@@ -116,7 +116,7 @@ describe("hello-ok snapshot", () => {
 
     const second = await join("snap-b");
     expect(instanceIds(second.hello.snapshot.presence)).toContain("snap-a");
-    expect(second.hello.snapshot.stateVersion.presence).toBe(broadcast.stateVersion.presence);
+    expect(second.hello.snapshot.stateVersion.presence).toBe(broadcast.stateVersion?.presence);
 
     // Its own join (a newer version) reaches it, and everyone, in the next broadcast.
     await second.peer.until(
