@@ -1,7 +1,7 @@
 // Bundles the `coderclaw gateway` process (dist/cli/gateway-fast-path.js and everything it imports)
 // into one file, dist/gateway.js, which bin/run.js loads for `coderclaw gateway [run]`.
 //
-// Loaded as ~700 separate modules (TypeBox alone is ~200 files), the long-running gateway holds
+// Loaded as over 500 separate modules (TypeBox alone is ~200 files), the long-running gateway holds
 // about 10 MB more RSS at idle and starts slower. The bundle is the same compiled code in one file;
 // better-sqlite3 stays external because it loads a native addon.
 import { build } from "esbuild";
