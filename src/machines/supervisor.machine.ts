@@ -27,7 +27,8 @@ const failedWhile =
 
 /**
  * The root actor: owns the gateway's lifetime. Stop and restart both drain the gateway first;
- * a gateway that crashes after it was ready is started again with backoff, a failed start ends the process.
+ * a gateway that crashes after it was ready is started again with backoff (1 s, doubling to 30 s, back to
+ * 1 s once a gateway has stayed up 10 minutes), a failed start ends the process.
  */
 export const supervisorMachine = setup({
   types: {
@@ -53,6 +54,8 @@ export const supervisorMachine = setup({
   delays: {
     stopDeadline: 5_000,
     crashBackoff: ({ context }) => Math.min(1_000 * 2 ** Math.max(0, context.crashes - 1), 30_000),
+    /** A gateway that stayed up this long ends a crash streak: the next crash waits 1 s again. */
+    crashStreakReset: 10 * 60_000,
   },
 }).createMachine({
   id: "supervisor",
@@ -98,6 +101,12 @@ export const supervisorMachine = setup({
       initial: "running",
       states: {
         running: {
+          after: {
+            crashStreakReset: {
+              guard: ({ context }) => context.crashes > 0,
+              actions: assign({ crashes: 0 }),
+            },
+          },
           on: {
             STOP: {
               target: "stopping",

@@ -202,6 +202,30 @@ describe("supervisor machine", () => {
     expect(s.gateway.startServer.calls).toHaveLength(3);
   });
 
+  it("ends a crash streak once a restarted gateway has stayed up 10 minutes: the next crash waits 1 s again", async () => {
+    const s = startSupervisor();
+    await gatewayReady(s);
+    await gatewayCrashes(s, "tick loop crashed");
+    s.clock.increment(1_000);
+    await gatewayReady(s);
+    await gatewayCrashes(s, "tick loop crashed");
+    s.clock.increment(2_000);
+    await gatewayReady(s);
+    expect(s.actor.getSnapshot().context.crashes).toBe(2);
+
+    s.clock.increment(10 * 60_000 - 1);
+    expect(s.actor.getSnapshot().context.crashes).toBe(2);
+    s.clock.increment(1);
+    expect(s.actor.getSnapshot().context.crashes).toBe(0);
+
+    await gatewayCrashes(s, "health loop crashed");
+    expect(s.log.of("announceRestart")).toEqual([{ crashes: 1 }, { crashes: 2 }, { crashes: 1 }]);
+    s.clock.increment(999);
+    expect(valueOf(s.actor)).toBe("backoff");
+    s.clock.increment(1);
+    expect(valueOf(s.actor)).toEqual({ supervising: "running" });
+  });
+
   it("stops without starting a new gateway when STOP arrives during the crash backoff", async () => {
     const s = startSupervisor();
     await gatewayReady(s);
