@@ -103,39 +103,31 @@ describe("hello-ok snapshot", () => {
   }
   const instanceIds = (presence: Array<{ instanceId?: string }>) =>
     presence.map((p) => p.instanceId).filter((id) => id !== undefined);
+  /** Waits for the presence broadcast that includes `instanceId`, and returns it. */
+  async function broadcastWith(peer: WsPeer, instanceId: string) {
+    const hasIt = (e: Frame) => instanceIds(e.payload.presence).includes(instanceId);
+    await peer.until(() => peer.events("presence").some(hasIt), 3_000, `presence with ${instanceId}`);
+    return peer.events("presence").filter(hasIt).at(-1)!;
+  }
 
   it("carries the presence clients were last sent, with its version; a later join arrives as a presence event", async () => {
     const first = await join("snap-a");
-    // Wait for the broadcast that includes snap-a: from then on it is what every client has.
-    await first.peer.until(
-      () => first.peer.events("presence").some((e) => instanceIds(e.payload.presence).includes("snap-a")),
-      3_000,
-      "presence with snap-a",
-    );
-    const broadcast = first.peer.events("presence").at(-1)!;
+    // Once snap-a has been broadcast, it is what every client has.
+    const broadcast = await broadcastWith(first.peer, "snap-a");
 
     const second = await join("snap-b");
     expect(instanceIds(second.hello.snapshot.presence)).toContain("snap-a");
     expect(second.hello.snapshot.stateVersion.presence).toBe(broadcast.stateVersion?.presence);
 
     // Its own join (a newer version) reaches it, and everyone, in the next broadcast.
-    await second.peer.until(
-      () => second.peer.events("presence").some((e) => instanceIds(e.payload.presence).includes("snap-b")),
-      3_000,
-      "presence with snap-b",
-    );
-    const next = second.peer.events("presence").at(-1)!;
+    const next = await broadcastWith(second.peer, "snap-b");
     expect(next.stateVersion?.presence).toBeGreaterThan(second.hello.snapshot.stateVersion.presence);
   });
 
   it("gives every client the same shared part and its own connId", async () => {
     // Right after a broadcast, the next one is at least 250 ms away: both joins see the same presence.
     const first = await join("same-0");
-    await first.peer.until(
-      () => first.peer.events("presence").some((e) => instanceIds(e.payload.presence).includes("same-0")),
-      3_000,
-      "presence with same-0",
-    );
+    await broadcastWith(first.peer, "same-0");
     const [a, b] = await Promise.all([join("same-a"), join("same-b")]);
     expect(a.hello.server.connId).not.toBe(b.hello.server.connId);
     const shared = (hello: Record<string, unknown>) => {
