@@ -133,7 +133,7 @@ async function main() {
     throw new Error("dist/ is missing: run `npm run build` first (or `npm run bench`)");
   }
   const ulimitN = openFileLimit();
-  const neededFds = 2 * CONFIG.idleConnections + 200;
+  const neededFds = 3 * CONFIG.idleConnections + 200;
   log(`bench: node ${process.version}, ${os.cpus().length} CPUs, ulimit -n ${ulimitN}`);
   if (Number.isFinite(ulimitN) && ulimitN < neededFds) {
     log(
