@@ -160,9 +160,13 @@ export class ConnectionRuntime {
     if (connection.session) this.deps.onLeft(connection.session);
   }
 
-  /** After the gateway closed its sockets: no keepalive timer or actor outlives it. */
+  /** After the gateway closed its sockets: no socket, keepalive timer or actor outlives it. */
   stop(): void {
-    for (const connection of this.deps.connections.values()) connection.actor.stop();
+    // A peer that never finished closing is cut off; its machine ends the normal way, in `closed`.
+    for (const connection of [...this.deps.connections.values()]) {
+      connection.socket.terminate();
+      connection.actor.send({ type: "SOCKET_CLOSED", code: 1006 });
+    }
     this.keepalive.clear();
     this.host.stop();
   }

@@ -30,6 +30,8 @@ interface InspectedRef {
   logic?: { id?: string; config?: { id?: string } };
 }
 
+const CHILD_ERROR = "xstate.error.actor.";
+
 /** Actors created outside the root's tree (the parent of all connections, one per run) hang under these logical parents. */
 const LOGICAL_PARENTS: Record<string, string> = { connections: "gateway", run: "supervisor" };
 
@@ -47,6 +49,15 @@ export class Inspection extends EventEmitter<{ transition: (change: InspectTrans
       const ref = event.actorRef as unknown as InspectedRef;
       const snapshot = event.snapshot as { value?: unknown; status?: string };
       this.onSnapshot(ref, snapshot, (event.event as { type?: string }).type);
+    } else if (
+      event.type === "@xstate.event" &&
+      event.sourceRef &&
+      event.event.type.startsWith(CHILD_ERROR)
+    ) {
+      // An actor that fails emits no snapshot; its parent is told with this event.
+      const ref = event.sourceRef as unknown as InspectedRef;
+      const node = this.actors.get(ref.sessionId);
+      if (node) this.onSnapshot(ref, { value: node.state, status: "error" }, event.event.type);
     }
   };
 

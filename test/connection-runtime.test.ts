@@ -1,0 +1,138 @@
+/**
+ * The connection runtime in-process, on a real HTTP server and real WebSocket clients: what happens to
+ * one connection when an action of its machine throws (a bug), and to every other connection.
+ */
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { WebSocketServer } from "ws";
+import { ConnectionRuntime } from "../src/actors/connection-runtime.js";
+import { HelloOk } from "../src/actors/hello-ok.js";
+import { Inspection } from "../src/actors/inspection.js";
+import { defaultConfig } from "../src/config/load.js";
+import { createLogger, type GatewayLogger } from "../src/log/logger.js";
+import { Dispatcher } from "../src/methods/dispatcher.js";
+import type { GatewayServices } from "../src/methods/services.js";
+import type { ClientConnection } from "../src/transport/client-connection.js";
+import { TEST_TOKEN } from "./helpers/gateway-process.js";
+import { WsPeer, connectParams } from "./helpers/ws-peer.js";
+
+describe("connection runtime", () => {
+  let dir: string;
+  let logger: GatewayLogger;
+  let server: http.Server;
+  let runtime: ConnectionRuntime;
+  let url: string;
+  const connections = new Map<string, ClientConnection>();
+  const inspection = new Inspection();
+  const peers: WsPeer[] = [];
+  /** The presence source breaks once, as a bug in building hello-ok would. */
+  let presenceFailures = 1;
+
+  beforeAll(async () => {
+    dir = mkdtempSync(path.join(tmpdir(), "coderclaw-runtime-"));
+    logger = createLogger({
+      file: path.join(dir, "gateway.log"),
+      level: "info",
+      verbose: false,
+      console: false,
+      maxFileBytes: 1_000_000,
+      maxFiles: 1,
+      secrets: () => [TEST_TOKEN],
+    });
+    const config = defaultConfig();
+    const helloOk = new HelloOk({
+      version: "test",
+      startedAt: Date.now(),
+      configPath: path.join(dir, "coderclaw.json"),
+      stateDir: dir,
+      authMode: "token",
+      config: () => config,
+      methods: [],
+      presence: () => {
+        if (presenceFailures-- > 0) throw new TypeError("presence table is broken");
+        return { version: 1, entries: [] };
+      },
+      health: () => ({ version: 1, summary: {} }),
+    });
+    runtime = new ConnectionRuntime({
+      config,
+      auth: { mode: "token", token: TEST_TOKEN, password: null, tokenSource: "config", passwordSource: null },
+      lifecycleState: () => "ready",
+      connections,
+      // No methods: these clients never get past the handshake in a way that reaches the dispatcher.
+      dispatcher: new Dispatcher([], {} as GatewayServices, logger.child("rpc")),
+      inspect: inspection.inspect,
+      log: logger.child("ws"),
+      helloOk,
+      onJoined: () => {},
+      onLeft: () => {},
+    });
+    const wss = new WebSocketServer({ noServer: true });
+    server = http.createServer();
+    server.on("upgrade", (request, socket, head) =>
+      wss.handleUpgrade(request, socket, head, (ws) => runtime.accept(ws, request)),
+    );
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    url = `ws://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+
+  afterAll(async () => {
+    peers.forEach((peer) => peer.close());
+    runtime.stop();
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
+    await logger.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  /** The first JSON log line with this message, once the file transport has written it. */
+  async function logged(message: string): Promise<Record<string, unknown>> {
+    const deadline = Date.now() + 3_000;
+    for (;;) {
+      const lines = readFileSync(path.join(dir, "gateway.log"), "utf8").split("\n").filter(Boolean);
+      const entry = lines
+        .map((line) => JSON.parse(line) as Record<string, unknown>)
+        .find((e) => e.message === message);
+      if (entry) return entry;
+      if (Date.now() > deadline) throw new Error(`no "${message}" in the log`);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  }
+
+  async function open(): Promise<WsPeer> {
+    const peer = await WsPeer.open(url);
+    peers.push(peer);
+    return peer;
+  }
+
+  it("ends only the connection whose action threw: its socket closes, the error is logged, others are served", async () => {
+    const broken = await open();
+    const closed = broken.waitClose();
+    await broken.challenge();
+    broken.send({
+      type: "req",
+      id: "c1",
+      method: "connect",
+      params: connectParams({ auth: { token: TEST_TOKEN } }),
+    });
+    expect((await closed).code).toBe(1006);
+    expect(connections.size).toBe(0);
+    // The failed actor is gone from the live tree too (it never reports a snapshot of its own).
+    expect(inspection.tree().map((node) => [node.id, node.children.length])).toEqual([["connections", 0]]);
+
+    const healthy = await open();
+    const res = await healthy.connect({ auth: { token: TEST_TOKEN } });
+    expect(res.ok).toBe(true);
+    expect(connections.size).toBe(1);
+
+    const failure = await logged("connection failed");
+    expect(failure).toMatchObject({
+      level: "error",
+      subsystem: "ws",
+      error: "TypeError: presence table is broken",
+    });
+  });
+});
