@@ -80,12 +80,15 @@ describe("connection runtime", () => {
   });
 
   afterAll(async () => {
-    peers.forEach((peer) => peer.close());
-    runtime.stop();
-    server.closeAllConnections();
-    await new Promise((resolve) => server.close(resolve));
-    await logger.close();
-    rmSync(dir, { recursive: true, force: true });
+    try {
+      peers.forEach((peer) => peer.close());
+      runtime?.stop();
+      server?.closeAllConnections();
+      await new Promise((resolve) => (server ? server.close(resolve) : resolve(undefined)));
+      await logger?.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   /** The first JSON log line with this message, once the file transport has written it. */

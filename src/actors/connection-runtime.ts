@@ -17,10 +17,9 @@ import { ClientConnection, peerOf } from "../transport/client-connection.js";
 import { KeepaliveSweep } from "../transport/keepalive-sweep.js";
 import { authenticateConnect } from "./handshake.js";
 import type { HelloOk } from "./hello-ok.js";
+import { CHILD_ERROR_EVENT_PREFIX } from "./inspection.js";
 
 const CONNECTION_ACTOR_PREFIX = "connection:";
-/** The event xstate sends a parent when a child actor fails. */
-const CHILD_ERROR_PREFIX = "xstate.error.actor.";
 
 /** Frames before hello-ok are capped far below maxPayload, so an unauthenticated peer cannot make us buffer much. */
 export const PRE_HELLO_MAX_PAYLOAD = 64 * 1024;
@@ -112,8 +111,8 @@ export class ConnectionRuntime {
     this.host = createActor(
       fromCallback<EventObject>(({ receive }) => {
         receive((event) => {
-          if (event.type.startsWith(CHILD_ERROR_PREFIX)) {
-            this.onConnectionFailed(event.type.slice(CHILD_ERROR_PREFIX.length), event);
+          if (event.type.startsWith(CHILD_ERROR_EVENT_PREFIX)) {
+            this.onConnectionFailed(event.type.slice(CHILD_ERROR_EVENT_PREFIX.length), event);
           }
         });
       }),

@@ -30,7 +30,8 @@ interface InspectedRef {
   logic?: { id?: string; config?: { id?: string } };
 }
 
-const CHILD_ERROR = "xstate.error.actor.";
+/** The event type prefix xstate uses to tell a parent that one of its child actors failed. */
+export const CHILD_ERROR_EVENT_PREFIX = "xstate.error.actor.";
 
 /** Actors created outside the root's tree (the parent of all connections, one per run) hang under these logical parents. */
 const LOGICAL_PARENTS: Record<string, string> = { connections: "gateway", run: "supervisor" };
@@ -52,7 +53,7 @@ export class Inspection extends EventEmitter<{ transition: (change: InspectTrans
     } else if (
       event.type === "@xstate.event" &&
       event.sourceRef &&
-      event.event.type.startsWith(CHILD_ERROR)
+      event.event.type.startsWith(CHILD_ERROR_EVENT_PREFIX)
     ) {
       // An actor that fails emits no snapshot; its parent is told with this event.
       const ref = event.sourceRef as unknown as InspectedRef;
