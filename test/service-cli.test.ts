@@ -2,17 +2,8 @@ import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import {
-  killAll,
-  localConfig,
-  makeTempHome,
-  runCli,
-  startGateway,
-  TEST_TOKEN,
-  type GatewayProcess,
-  type TempHome,
-} from "./helpers/gateway-process.js";
-import { freePort } from "./helpers/start-tools.js";
+import { localConfig, runCli, startGateway, TEST_TOKEN } from "./helpers/gateway-process.js";
+import { useCliHomes } from "./helpers/start-tools.js";
 
 jest.setTimeout(90_000);
 
@@ -22,27 +13,17 @@ const CLI_TIMEOUT_MS = 45_000;
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- parsed CLI JSON, asserted field by field
 type Json = any;
 
-const homes: TempHome[] = [];
-const gateways: GatewayProcess[] = [];
+const homes = useCliHomes();
+const gateways = homes.gateways;
 
-async function newHome(config: (port: number) => Record<string, unknown> = (port) => localConfig({ port })) {
-  const home = makeTempHome();
-  home.env.TMPDIR = os.tmpdir();
-  homes.push(home);
-  const port = await freePort();
-  home.writeConfig(config(port));
+async function newHome(config?: (port: number) => Record<string, unknown>) {
+  const { home, port } = await homes.configured(config);
   return {
     home,
     port,
     unitPath: path.join(home.home, ".config", "systemd", "user", "coderclaw-gateway.service"),
   };
 }
-
-afterEach(async () => {
-  await Promise.all(gateways.splice(0).map((gateway) => gateway.stop()));
-  await killAll();
-  homes.splice(0).forEach((home) => home.cleanup());
-});
 
 const ENVELOPE_KEYS = ["ok", "action", "result", "message", "error", "hints", "warnings", "service"];
 

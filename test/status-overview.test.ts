@@ -1,17 +1,7 @@
 import fs from "node:fs";
-import os from "node:os";
 import path from "node:path";
-import {
-  killAll,
-  localConfig,
-  makeTempHome,
-  runCli,
-  startGateway,
-  TEST_TOKEN,
-  type GatewayProcess,
-  type TempHome,
-} from "./helpers/gateway-process.js";
-import { freePort } from "./helpers/start-tools.js";
+import { localConfig, runCli, startGateway, TEST_TOKEN } from "./helpers/gateway-process.js";
+import { freePort, useCliHomes } from "./helpers/start-tools.js";
 
 jest.setTimeout(60_000);
 
@@ -21,23 +11,9 @@ const CLI_TIMEOUT_MS = 45_000;
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- parsed CLI JSON, asserted field by field
 type Json = any;
 
-const homes: TempHome[] = [];
-const gateways: GatewayProcess[] = [];
-
-async function newHome(config?: (port: number) => Record<string, unknown>) {
-  const home = makeTempHome();
-  home.env.TMPDIR = os.tmpdir();
-  homes.push(home);
-  const port = await freePort();
-  home.writeConfig((config ?? ((p: number) => localConfig({ port: p })))(port));
-  return { home, port };
-}
-
-afterEach(async () => {
-  await Promise.all(gateways.splice(0).map((gateway) => gateway.stop()));
-  await killAll();
-  homes.splice(0).forEach((home) => home.cleanup());
-});
+const homes = useCliHomes();
+const gateways = homes.gateways;
+const newHome = homes.configured;
 
 /** The value cell of an Overview row. */
 function row(stdout: string, item: string): string {
@@ -133,9 +109,7 @@ describe("coderclaw status", () => {
   });
 
   it("coderclaw --dev status talks to the dev profile's gateway", async () => {
-    const home = makeTempHome();
-    home.env.TMPDIR = os.tmpdir();
-    homes.push(home);
+    const home = homes.empty();
     // --dev fills only unset variables, so a free port can stand in for 19001.
     const port = await freePort();
     home.env.CODERCLAW_GATEWAY_PORT = String(port);

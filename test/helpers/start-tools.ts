@@ -1,6 +1,14 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import net from "node:net";
-import { CLI } from "./gateway-process.js";
+import os from "node:os";
+import {
+  CLI,
+  killAll,
+  localConfig,
+  makeTempHome,
+  type GatewayProcess,
+  type TempHome,
+} from "./gateway-process.js";
 
 /** A port that was free a moment ago: bind 127.0.0.1:0, read the port, close. */
 export function freePort(): Promise<number> {
@@ -148,4 +156,36 @@ export async function killSpawned(): Promise<void> {
         }),
     ),
   );
+}
+
+/**
+ * Temp homes for tests that run the CLI: TMPDIR is the test's own (the instance lock lives there, so
+ * CLI and test must agree). Every home, and every gateway pushed to `gateways`, is stopped and removed
+ * after each test.
+ */
+export function useCliHomes() {
+  const homes: TempHome[] = [];
+  const gateways: GatewayProcess[] = [];
+  afterEach(async () => {
+    await Promise.all(gateways.splice(0).map((gateway) => gateway.stop()));
+    await killAll();
+    homes.splice(0).forEach((home) => home.cleanup());
+  });
+  const empty = (): TempHome => {
+    const home = makeTempHome();
+    home.env.TMPDIR = os.tmpdir();
+    homes.push(home);
+    return home;
+  };
+  return {
+    gateways,
+    empty,
+    /** A home whose config is written for a free port (a local gateway with the test token by default). */
+    async configured(config: (port: number) => Record<string, unknown> = (port) => localConfig({ port })) {
+      const home = empty();
+      const port = await freePort();
+      home.writeConfig(config(port));
+      return { home, port };
+    },
+  };
 }
