@@ -61,7 +61,7 @@ describe("events, seq and keepalive", () => {
     expect(plain.events("inspect")).toHaveLength(0);
   });
 
-  it("coalesces a join storm into at most one presence broadcast per 250 ms", async () => {
+  it("publishes a join storm in one broadcast or a few, at most one per 250 ms", async () => {
     const observer = await connected({ client: { id: "cli", version: "1", platform: "linux", mode: "cli" } });
     const started = Date.now();
     await Promise.all(
@@ -84,7 +84,8 @@ describe("events, seq and keepalive", () => {
       "presence with all 20 clients",
     );
     const elapsed = Date.now() - started;
-    expect(observer.events("presence").length).toBeLessThanOrEqual(Math.ceil(elapsed / 250) + 1);
+    // Published when the joins settle (and at least once a second while they go on).
+    expect(observer.events("presence").length).toBeLessThanOrEqual(Math.ceil(elapsed / 1000) + 1);
     expect(observer.events("presence").every((e) => typeof e.stateVersion?.presence === "number")).toBe(true);
   });
 });

@@ -3,7 +3,10 @@ import type { PresenceEntry } from "../protocol/index.js";
 import type { PresenceTable } from "../state/presence.js";
 import type { EventBus } from "./event-bus.js";
 
-const PRESENCE_BROADCAST_INTERVAL_MS = 250;
+/** A burst of joins, leaves and presence events is published once it pauses this long... */
+const PRESENCE_SETTLE_MS = 250;
+/** ...or, if it goes on, once its first change has waited this long. */
+const PRESENCE_MAX_DELAY_MS = 1000;
 
 function isCli(session: ClientSession): boolean {
   return session.client.mode === "cli" || session.client.id === "cli" || session.client.mode === "probe";
@@ -14,12 +17,16 @@ function presenceKey(session: ClientSession): string {
 }
 
 /**
- * Keeps the presence table in step with connections and publishes it, at most once per 250 ms,
- * so a join storm costs one broadcast per interval instead of one per client.
+ * Keeps the presence table in step with connections and publishes it when changes settle: 250 ms
+ * after the last one, and at least once a second while they keep coming. Broadcasts are therefore at
+ * least 250 ms apart, and a reconnect storm of N clients, where every broadcast of the whole list goes
+ * to everyone already back, costs a broadcast or two instead of one per interval.
  */
 export class PresenceFeed {
   private timer: NodeJS.Timeout | null = null;
-  private lastPublished = 0;
+  /** When the first change not yet published was made. */
+  private pendingSince = 0;
+  private lastChange = 0;
   private last: { version: number; entries: PresenceEntry[] };
 
   constructor(
@@ -56,15 +63,24 @@ export class PresenceFeed {
   }
 
   changed(): void {
+    this.lastChange = Date.now();
     if (this.timer) return;
-    const wait = Math.max(0, this.lastPublished + PRESENCE_BROADCAST_INTERVAL_MS - Date.now());
-    this.timer = setTimeout(() => {
-      this.timer = null;
-      this.lastPublished = Date.now();
-      this.last = { version: this.presence.version, entries: this.presence.list() };
-      this.bus.emit("presence", { presence: this.last.entries });
-    }, wait);
+    this.pendingSince = this.lastChange;
+    this.timer = setTimeout(this.settle, PRESENCE_SETTLE_MS);
   }
+
+  /** One timer per burst: it is re-armed for the remaining time rather than reset on every change. */
+  private readonly settle = (): void => {
+    const now = Date.now();
+    const due = Math.min(this.lastChange + PRESENCE_SETTLE_MS, this.pendingSince + PRESENCE_MAX_DELAY_MS);
+    if (due > now) {
+      this.timer = setTimeout(this.settle, due - now);
+      return;
+    }
+    this.timer = null;
+    this.last = { version: this.presence.version, entries: this.presence.list() };
+    this.bus.emit("presence", { presence: this.last.entries });
+  };
 
   stop(): void {
     if (this.timer) clearTimeout(this.timer);

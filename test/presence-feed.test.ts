@@ -1,0 +1,86 @@
+import { EventBus } from "../src/actors/event-bus.js";
+import { PresenceFeed } from "../src/actors/presence-feed.js";
+import type { ClientSession } from "../src/methods/method-spec.js";
+import { PresenceTable } from "../src/state/presence.js";
+
+function uiSession(instanceId: string): ClientSession {
+  return {
+    connId: `conn-${instanceId}`,
+    client: { id: "test", version: "1", platform: "linux", mode: "ui", instanceId },
+    role: "operator",
+    scopes: ["operator.read"],
+    caps: [],
+    deviceId: null,
+    authMethod: "token",
+    remoteAddress: "127.0.0.1",
+  };
+}
+
+/** The feed on a simulated clock: what it broadcasts, and when. */
+function feedOnClock() {
+  jest.useFakeTimers({ now: 1_000_000 });
+  const bus = new EventBus();
+  const feed = new PresenceFeed(new PresenceTable({ version: "test" }), bus);
+  const broadcasts: Array<{ at: number; instanceIds: string[] }> = [];
+  bus.on("presence", ({ presence }) =>
+    broadcasts.push({
+      at: Date.now() - 1_000_000,
+      instanceIds: (presence as Array<{ instanceId?: string }>).flatMap((p) => p.instanceId ?? []),
+    }),
+  );
+  return { feed, broadcasts };
+}
+
+describe("presence feed", () => {
+  afterEach(() => jest.useRealTimers());
+
+  it("publishes a lone join 250 ms later", () => {
+    const { feed, broadcasts } = feedOnClock();
+    feed.joined(uiSession("a"));
+    jest.advanceTimersByTime(249);
+    expect(broadcasts).toEqual([]);
+    jest.advanceTimersByTime(1);
+    expect(broadcasts).toEqual([{ at: 250, instanceIds: ["a"] }]);
+    expect(feed.published().entries.map((p) => p.instanceId)).toContain("a");
+  });
+
+  it("publishes a burst once, 250 ms after it pauses", () => {
+    const { feed, broadcasts } = feedOnClock();
+    for (let i = 0; i < 10; i++) {
+      feed.joined(uiSession(`b${i}`));
+      jest.advanceTimersByTime(50);
+    }
+    jest.advanceTimersByTime(1_000);
+    expect(broadcasts).toHaveLength(1);
+    // The last join was at 450 ms.
+    expect(broadcasts[0]!.at).toBe(700);
+    expect(broadcasts[0]!.instanceIds).toHaveLength(10);
+  });
+
+  it("publishes a storm that does not pause at least once a second, never twice within 250 ms", () => {
+    const { feed, broadcasts } = feedOnClock();
+    for (let i = 0; i < 300; i++) {
+      feed.joined(uiSession(`s${i}`));
+      jest.advanceTimersByTime(10);
+    }
+    jest.advanceTimersByTime(1_000);
+    const times = broadcasts.map((b) => b.at);
+    expect(times).toEqual([1_000, 2_000, 3_000]);
+    for (let i = 1; i < times.length; i++) expect(times[i]! - times[i - 1]!).toBeGreaterThanOrEqual(250);
+    expect(broadcasts.at(-1)!.instanceIds).toHaveLength(200);
+  });
+
+  it("publishes a leave, and a stop cancels what is pending", () => {
+    const { feed, broadcasts } = feedOnClock();
+    const session = uiSession("gone");
+    feed.joined(session);
+    jest.advanceTimersByTime(250);
+    feed.left(session);
+    jest.advanceTimersByTime(250);
+    expect(broadcasts.map((b) => b.instanceIds)).toEqual([["gone"], []]);
+    feed.joined(uiSession("late"));
+    feed.stop();
+    jest.advanceTimersByTime(2_000);
+    expect(broadcasts).toHaveLength(2);
+  });
+});
