@@ -152,11 +152,24 @@ describe("slow consumers", () => {
     await Promise.all(clients.splice(0).map((client) => client.close()));
   });
 
-  /** Presence broadcasts of several MB each, until the paused peer's send buffer is past the limit. */
+  /**
+   * Presence broadcasts of several MB each, until the paused peer's send buffer is past the limit: each
+   * round waits for the driver to receive its broadcast, so every round is a broadcast of its own.
+   */
   async function flood(driver: WsPeer, rounds: number, tag: string) {
     for (let i = 0; i < rounds; i += 1) {
-      await driver.request("system-event", { text: "z".repeat(400 * 1024), instanceId: `${tag}-${i}` });
-      await new Promise((resolve) => setTimeout(resolve, 260));
+      const instanceId = `${tag}-${i}`;
+      await driver.request("system-event", { text: "z".repeat(400 * 1024), instanceId });
+      await driver.until(
+        () =>
+          driver
+            .events("presence")
+            .some((e) =>
+              (e.payload.presence as Array<{ instanceId?: string }>).some((p) => p.instanceId === instanceId),
+            ),
+        3_000,
+        `presence with ${instanceId}`,
+      );
     }
   }
 

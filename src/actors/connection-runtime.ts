@@ -14,6 +14,7 @@ import type { ClientSession } from "../methods/method-spec.js";
 import { CloseCodes, ErrorCodes, errorShape, validateRequestFrame } from "../protocol/index.js";
 import type { GatewayAuth } from "../transport/auth.js";
 import { ClientConnection, peerOf } from "../transport/client-connection.js";
+import { DeadlineQueue } from "../transport/deadline-queue.js";
 import { KeepaliveSweep } from "../transport/keepalive-sweep.js";
 import { authenticateConnect } from "./handshake.js";
 import type { HelloOk } from "./hello-ok.js";
@@ -23,6 +24,9 @@ const CONNECTION_ACTOR_PREFIX = "connection:";
 
 /** Frames before hello-ok are capped far below maxPayload, so an unauthenticated peer cannot make us buffer much. */
 export const PRE_HELLO_MAX_PAYLOAD = 64 * 1024;
+
+/** How long a peer has to answer our close frame before its socket is cut. */
+export const CLOSE_GRACE_MS = 1_000;
 
 export interface ConnectionRuntimeDeps {
   config: CoderclawConfig;
@@ -97,6 +101,8 @@ export function classifyFirstFrame(text: string): ConnectionEvent {
 export class ConnectionRuntime {
   private readonly logic;
   private readonly keepalive: KeepaliveSweep;
+  private readonly handshakeDeadlines: DeadlineQueue<ClientConnection>;
+  private readonly closeGraces: DeadlineQueue<ClientConnection>;
   /**
    * The parent of every connection actor. They share its actor system (a system per socket would
    * cost a scheduler, registries and a dozen closures each), and it hears when one of them fails.
@@ -106,6 +112,12 @@ export class ConnectionRuntime {
   constructor(private readonly deps: ConnectionRuntimeDeps) {
     this.keepalive = new KeepaliveSweep(deps.config.gateway.tickIntervalMs, (connection) =>
       connection.actor.send({ type: "PEER_UNRESPONSIVE" }),
+    );
+    this.handshakeDeadlines = new DeadlineQueue(deps.config.gateway.handshakeTimeoutMs, (connection) =>
+      connection.actor.send({ type: "HANDSHAKE_TIMEOUT" }),
+    );
+    this.closeGraces = new DeadlineQueue(CLOSE_GRACE_MS, (connection) =>
+      connection.actor.send({ type: "CLOSE_GRACE_ELAPSED" }),
     );
     this.logic = this.provideMachine();
     this.host = createActor(
@@ -147,13 +159,14 @@ export class ConnectionRuntime {
     const error = (event as { error?: unknown }).error;
     this.deps.log.error("connection failed", { connId, error: String(error) });
     const connection = this.deps.connections.get(connId);
-    if (connection) {
-      this.keepalive.remove(connection);
-      this.release(connection);
-    }
+    if (connection) this.release(connection);
   }
 
+  /** Ends what the runtime holds for a connection; a failed actor never ran its exit actions. */
   private release(connection: ClientConnection): void {
+    this.keepalive.remove(connection);
+    this.handshakeDeadlines.remove(connection);
+    this.closeGraces.remove(connection);
     this.deps.connections.delete(connection.connId);
     connection.socket.terminate();
     if (connection.session) this.deps.onLeft(connection.session);
@@ -167,6 +180,8 @@ export class ConnectionRuntime {
       connection.actor.send({ type: "SOCKET_CLOSED", code: 1006 });
     }
     this.keepalive.clear();
+    this.handshakeDeadlines.clear();
+    this.closeGraces.clear();
     this.host.stop();
   }
 
@@ -185,7 +200,6 @@ export class ConnectionRuntime {
     const gateway = config.gateway;
     const get = (connId: string) => connections.get(connId);
     return connectionMachine.provide({
-      delays: { handshakeTimeout: gateway.handshakeTimeoutMs },
       actions: {
         // The verdict is an event the actor handles after this step, like any other.
         authenticate: (_, request) => {
@@ -198,7 +212,7 @@ export class ConnectionRuntime {
               { ...request, nonce: connection.nonce, peer: connection.peer },
               { auth: this.deps.auth, allowedOrigins: gateway.controlUi.allowedOrigins },
             );
-            verdict = { type: "AUTHENTICATED", session };
+            verdict = { type: "AUTHENTICATED", requestId: request.requestId, session };
           } catch (error) {
             verdict = { type: "AUTH_FAILED", error };
           }
@@ -221,6 +235,22 @@ export class ConnectionRuntime {
           const [head, rest] = this.deps.helloOk.frame(requestId, connection.session);
           connection.sendInTwoParts(head, rest);
           this.deps.onJoined(connection.session);
+        },
+        startHandshakeDeadline: (_, { connId }) => {
+          const connection = get(connId);
+          if (connection) this.handshakeDeadlines.add(connection);
+        },
+        stopHandshakeDeadline: (_, { connId }) => {
+          const connection = get(connId);
+          if (connection) this.handshakeDeadlines.remove(connection);
+        },
+        startCloseGrace: (_, { connId }) => {
+          const connection = get(connId);
+          if (connection) this.closeGraces.add(connection);
+        },
+        stopCloseGrace: (_, { connId }) => {
+          const connection = get(connId);
+          if (connection) this.closeGraces.remove(connection);
         },
         watchPeer: (_, { connId }) => {
           const connection = get(connId);

@@ -1,4 +1,4 @@
-import { assign, setup } from "xstate";
+import { setup } from "xstate";
 
 /** How the server ends a connection: a WebSocket close code and reason. */
 export interface CloseRequest {
@@ -14,18 +14,19 @@ export interface HandshakeRejection extends CloseRequest {
 
 export interface ConnectionContext {
   connId: string;
-  /** The `connect` request being authenticated, until hello-ok is sent. */
-  connectRequest: { requestId: string; params: unknown } | null;
-  close: CloseRequest | null;
 }
 
 export type ConnectionEvent =
   | { type: "CONNECT_RECEIVED"; requestId: string; params: unknown }
-  | { type: "AUTHENTICATED"; session: AuthenticatedSession }
+  | { type: "AUTHENTICATED"; requestId: string; session: AuthenticatedSession }
   /** `error` is a HandshakeRejection; anything else (a bug) closes 1011. */
   | { type: "AUTH_FAILED"; error: unknown }
   | ({ type: "HANDSHAKE_REJECTED" } & HandshakeRejection)
   | ({ type: "CLOSE" } & CloseRequest)
+  /** The runtime's handshake deadline, started and stopped by the `handshake` state, ran out. */
+  | { type: "HANDSHAKE_TIMEOUT" }
+  /** The runtime's close grace, started and stopped by the `closing` state, ran out. */
+  | { type: "CLOSE_GRACE_ELAPSED" }
   | { type: "PEER_UNRESPONSIVE" }
   | { type: "SOCKET_CLOSED"; code: number };
 
@@ -49,16 +50,20 @@ export function asRejection(error: unknown): HandshakeRejection {
   return INTERNAL_ERROR_CLOSE;
 }
 
-const closeOf = (rejection: HandshakeRejection): CloseRequest => ({
-  code: rejection.code,
-  reason: rejection.reason,
-});
+const closeOf = (request: CloseRequest): CloseRequest => ({ code: request.code, reason: request.reason });
 
 export const HANDSHAKE_TIMEOUT_CLOSE: CloseRequest = { code: 1000, reason: "" };
 
+type Ctx = { context: ConnectionContext };
+const conn = ({ context }: Ctx) => ({ connId: context.connId });
+
 /**
  * One WebSocket client: challenge → connect → authenticate → ready → closing → closed.
- * Every timer lives in a state, so leaving the state releases it.
+ *
+ * Timers belong to states but run in the runtime: a state starts its deadline on entry and stops it on
+ * exit, and the runtime reports one that runs out as an event (HANDSHAKE_TIMEOUT, CLOSE_GRACE_ELAPSED).
+ * Every connection has the same two deadlines, so the runtime keeps each in one queue on one timer
+ * rather than a timer per socket. Every way into `closing` says how the socket is closed.
  */
 export const connectionMachine = setup({
   types: {
@@ -67,23 +72,23 @@ export const connectionMachine = setup({
     input: {} as { connId: string },
   },
   actions: {
-    authenticate: (_, _params: AuthenticateInput) => {},
     sendChallenge: (_, _params: { connId: string }) => {},
+    startHandshakeDeadline: (_, _params: { connId: string }) => {},
+    stopHandshakeDeadline: (_, _params: { connId: string }) => {},
+    authenticate: (_, _params: AuthenticateInput) => {},
     sendHelloOk: (_, _params: { connId: string; requestId: string; session: AuthenticatedSession }) => {},
     watchPeer: (_, _params: { connId: string }) => {},
     unwatchPeer: (_, _params: { connId: string }) => {},
     sendRejection: (_, _params: { connId: string; rejection: HandshakeRejection }) => {},
     closeSocket: (_, _params: { connId: string; close: CloseRequest }) => {},
+    startCloseGrace: (_, _params: { connId: string }) => {},
+    stopCloseGrace: (_, _params: { connId: string }) => {},
     terminateSocket: (_, _params: { connId: string }) => {},
     releaseConnection: (_, _params: { connId: string }) => {},
   },
-  delays: {
-    handshakeTimeout: 10_000,
-    closeGrace: 1_000,
-  },
 }).createMachine({
   id: "connection",
-  context: ({ input }) => ({ connId: input.connId, connectRequest: null, close: null }),
+  context: ({ input }) => ({ connId: input.connId }),
   initial: "handshake",
   on: {
     SOCKET_CLOSED: ".closed",
@@ -92,24 +97,38 @@ export const connectionMachine = setup({
     // One deadline for the whole handshake, counted from the challenge: a slow authentication cannot extend it.
     handshake: {
       initial: "awaiting-connect",
-      after: {
-        handshakeTimeout: { target: "closing", actions: assign({ close: () => HANDSHAKE_TIMEOUT_CLOSE }) },
-      },
+      entry: { type: "startHandshakeDeadline", params: conn },
+      exit: { type: "stopHandshakeDeadline", params: conn },
       on: {
+        HANDSHAKE_TIMEOUT: {
+          target: "closing",
+          actions: {
+            type: "closeSocket",
+            params: ({ context }) => ({ connId: context.connId, close: HANDSHAKE_TIMEOUT_CLOSE }),
+          },
+        },
         CLOSE: {
           target: "closing",
-          actions: assign({ close: ({ event }) => ({ code: event.code, reason: event.reason }) }),
+          actions: {
+            type: "closeSocket",
+            params: ({ context, event }) => ({ connId: context.connId, close: closeOf(event) }),
+          },
         },
       },
       states: {
         "awaiting-connect": {
-          entry: { type: "sendChallenge", params: ({ context }) => ({ connId: context.connId }) },
+          entry: { type: "sendChallenge", params: conn },
           on: {
             CONNECT_RECEIVED: {
               target: "challenged",
-              actions: assign({
-                connectRequest: ({ event }) => ({ requestId: event.requestId, params: event.params }),
-              }),
+              actions: {
+                type: "authenticate",
+                params: ({ context, event }) => ({
+                  connId: context.connId,
+                  requestId: event.requestId,
+                  params: event.params,
+                }),
+              },
             },
             HANDSHAKE_REJECTED: {
               target: "#connection.closing",
@@ -118,36 +137,28 @@ export const connectionMachine = setup({
                   type: "sendRejection",
                   params: ({ context, event }) => ({ connId: context.connId, rejection: event }),
                 },
-                assign({ close: ({ event }) => ({ code: event.code, reason: event.reason }) }),
+                {
+                  type: "closeSocket",
+                  params: ({ context, event }) => ({ connId: context.connId, close: closeOf(event) }),
+                },
               ],
             },
           },
         },
-        // The runtime authenticates the connect request and answers AUTHENTICATED or AUTH_FAILED;
+        // The runtime is authenticating the connect request and answers AUTHENTICATED or AUTH_FAILED;
         // a verdict that arrives after the deadline finds the connection closing and is ignored.
         challenged: {
-          entry: {
-            type: "authenticate",
-            params: ({ context }) => ({
-              connId: context.connId,
-              requestId: context.connectRequest?.requestId ?? "",
-              params: context.connectRequest?.params,
-            }),
-          },
           on: {
             AUTHENTICATED: {
               target: "#connection.ready",
-              actions: [
-                {
-                  type: "sendHelloOk",
-                  params: ({ context, event }) => ({
-                    connId: context.connId,
-                    requestId: context.connectRequest?.requestId ?? "",
-                    session: event.session,
-                  }),
-                },
-                assign({ connectRequest: null }),
-              ],
+              actions: {
+                type: "sendHelloOk",
+                params: ({ context, event }) => ({
+                  connId: context.connId,
+                  requestId: event.requestId,
+                  session: event.session,
+                }),
+              },
             },
             AUTH_FAILED: {
               target: "#connection.closing",
@@ -159,7 +170,13 @@ export const connectionMachine = setup({
                     rejection: asRejection(event.error),
                   }),
                 },
-                assign({ close: ({ event }) => closeOf(asRejection(event.error)) }),
+                {
+                  type: "closeSocket",
+                  params: ({ context, event }) => ({
+                    connId: context.connId,
+                    close: closeOf(asRejection(event.error)),
+                  }),
+                },
               ],
             },
           },
@@ -168,37 +185,36 @@ export const connectionMachine = setup({
     },
     // While ready, the peer is on the keepalive sweep, which reports PEER_UNRESPONSIVE.
     ready: {
-      entry: { type: "watchPeer", params: ({ context }) => ({ connId: context.connId }) },
-      exit: { type: "unwatchPeer", params: ({ context }) => ({ connId: context.connId }) },
+      entry: { type: "watchPeer", params: conn },
+      exit: { type: "unwatchPeer", params: conn },
       on: {
         CLOSE: {
           target: "closing",
-          actions: assign({ close: ({ event }) => ({ code: event.code, reason: event.reason }) }),
+          actions: {
+            type: "closeSocket",
+            params: ({ context, event }) => ({ connId: context.connId, close: closeOf(event) }),
+          },
         },
         PEER_UNRESPONSIVE: {
           target: "closed",
-          actions: { type: "terminateSocket", params: ({ context }) => ({ connId: context.connId }) },
+          actions: { type: "terminateSocket", params: conn },
         },
       },
     },
+    // The close frame is out; a peer that does not finish the close within the grace is cut off.
     closing: {
-      entry: {
-        type: "closeSocket",
-        params: ({ context }) => ({
-          connId: context.connId,
-          close: context.close ?? HANDSHAKE_TIMEOUT_CLOSE,
-        }),
-      },
-      after: {
-        closeGrace: {
+      entry: { type: "startCloseGrace", params: conn },
+      exit: { type: "stopCloseGrace", params: conn },
+      on: {
+        CLOSE_GRACE_ELAPSED: {
           target: "closed",
-          actions: { type: "terminateSocket", params: ({ context }) => ({ connId: context.connId }) },
+          actions: { type: "terminateSocket", params: conn },
         },
       },
     },
     closed: {
       type: "final",
-      entry: { type: "releaseConnection", params: ({ context }) => ({ connId: context.connId }) },
+      entry: { type: "releaseConnection", params: conn },
     },
   },
 });

@@ -1,12 +1,5 @@
 import { HANDSHAKE_TIMEOUT_CLOSE, type HandshakeRejection } from "../../src/machines/connection.machine.js";
-import {
-  CLOSE_GRACE_MS,
-  HANDSHAKE_TIMEOUT_MS,
-  connectionHarness,
-  flush,
-  stopAllActors,
-  valueOf,
-} from "./support.js";
+import { connectionHarness, flush, stopAllActors, valueOf } from "./support.js";
 
 afterEach(stopAllActors);
 
@@ -69,7 +62,7 @@ describe("connection machine", () => {
       expect(h.log.types()).toEqual(["sendChallenge", "sendHelloOk"]);
       expect(h.keepalive.starts).toEqual([{ connId: "conn-1" }]);
       expect(h.keepalive.running).toBe(1);
-      expect(h.actor.getSnapshot().context.connectRequest).toBeNull();
+      expect(h.deadlines.log).toEqual(["start handshake", "stop handshake"]);
     });
 
     it("sends the rejection, then closes with its code and reason, when authentication fails", async () => {
@@ -107,12 +100,11 @@ describe("connection machine", () => {
       expect(h.log.of("closeSocket")).toEqual([
         { connId: "conn-1", close: { code: 1011, reason: "internal error" } },
       ]);
-      expect(h.actor.getSnapshot().context.close).toEqual({ code: 1011, reason: "internal error" });
       expect(h.log.count("sendHelloOk")).toBe(0);
       expect(h.keepalive.starts).toHaveLength(0);
 
       // The connection still ends normally: closeGrace, terminate, release once.
-      h.clock.increment(CLOSE_GRACE_MS);
+      h.deadlines.expire("closeGrace");
       expect(valueOf(h.actor)).toBe("closed");
       expect(h.log.of("releaseConnection")).toEqual([{ connId: "conn-1" }]);
     });
@@ -139,16 +131,15 @@ describe("connection machine", () => {
       expect(h.authenticate.calls).toHaveLength(0);
     });
 
-    it("closes with 1000 and no reason when the handshake times out", () => {
+    it("starts the handshake deadline with the challenge, and closes with 1000 and no reason when it runs out", () => {
       const h = connectionHarness();
       h.actor.start();
-
-      h.clock.increment(HANDSHAKE_TIMEOUT_MS - 1);
-      expect(valueOf(h.actor)).toEqual(AWAITING_CONNECT);
+      expect(h.deadlines.runningNow()).toEqual(["handshake"]);
       expect(h.log.count("closeSocket")).toBe(0);
 
-      h.clock.increment(1);
+      h.deadlines.expire("handshake");
       expect(valueOf(h.actor)).toBe("closing");
+      expect(h.deadlines.runningNow()).toEqual(["closeGrace"]);
       expect(h.log.of("closeSocket")).toEqual([{ connId: "conn-1", close: { code: 1000, reason: "" } }]);
       expect(HANDSHAKE_TIMEOUT_CLOSE).toEqual({ code: 1000, reason: "" });
       expect(h.log.count("sendRejection")).toBe(0);
@@ -158,11 +149,9 @@ describe("connection machine", () => {
       const h = connectionHarness();
       h.actor.start();
       h.actor.send(CONNECT);
-
-      h.clock.increment(HANDSHAKE_TIMEOUT_MS - 1);
       expect(valueOf(h.actor)).toEqual(CHALLENGED);
 
-      h.clock.increment(1);
+      h.deadlines.expire("handshake");
       expect(valueOf(h.actor)).toBe("closing");
       expect(h.log.of("closeSocket")).toEqual([{ connId: "conn-1", close: { code: 1000, reason: "" } }]);
 
@@ -174,23 +163,22 @@ describe("connection machine", () => {
       expect(h.keepalive.starts).toHaveLength(0);
     });
 
-    it("counts the handshake deadline from the challenge, not from the connect request", () => {
+    it("keeps one handshake deadline from the challenge: the connect request does not restart it", () => {
       const h = connectionHarness();
       h.actor.start();
-      h.clock.increment(HANDSHAKE_TIMEOUT_MS - 1_000);
       h.actor.send(CONNECT);
 
-      h.clock.increment(1_000);
-
+      expect(h.deadlines.log).toEqual(["start handshake"]);
+      h.deadlines.expire("handshake");
       expect(valueOf(h.actor)).toBe("closing");
       expect(h.log.of("closeSocket")).toEqual([{ connId: "conn-1", close: { code: 1000, reason: "" } }]);
     });
 
-    it("never fires the handshake timer after hello-ok", async () => {
+    it("stops the handshake deadline at hello-ok", async () => {
       const h = await readyConnection();
 
-      h.clock.increment(HANDSHAKE_TIMEOUT_MS * 10);
-
+      expect(h.deadlines.runningNow()).toEqual([]);
+      expect(() => h.deadlines.expire("handshake")).toThrow(/not running/);
       expect(valueOf(h.actor)).toBe("ready");
       expect(h.log.types()).toEqual(["sendChallenge", "sendHelloOk"]);
     });
@@ -242,6 +230,7 @@ describe("connection machine", () => {
       expect(valueOf(h.actor)).toBe("closing");
       expect(h.keepalive.stops).toBe(1);
       expect(h.keepalive.running).toBe(0);
+      expect(h.deadlines.runningNow()).toEqual(["closeGrace"]);
       expect(h.log.of("closeSocket")).toEqual([
         { connId: "conn-1", close: { code: 1001, reason: "gateway shutting down" } },
       ]);
@@ -271,16 +260,16 @@ describe("connection machine", () => {
   });
 
   describe("closing", () => {
-    it("waits closeGrace after the close frame, then terminates the socket and closes", () => {
+    it("starts the close grace with the close frame, then terminates the socket and closes when it runs out", () => {
       const h = connectionHarness();
       h.actor.start();
       h.actor.send(GOING_AWAY);
 
-      h.clock.increment(CLOSE_GRACE_MS - 1);
       expect(valueOf(h.actor)).toBe("closing");
+      expect(h.deadlines.log).toEqual(["start handshake", "stop handshake", "start closeGrace"]);
       expect(h.log.count("terminateSocket")).toBe(0);
 
-      h.clock.increment(1);
+      h.deadlines.expire("closeGrace");
       expect(valueOf(h.actor)).toBe("closed");
       expect(h.log.types()).toEqual(["sendChallenge", "closeSocket", "terminateSocket", "releaseConnection"]);
       expect(h.log.of("terminateSocket")).toEqual([{ connId: "conn-1" }]);
@@ -290,11 +279,10 @@ describe("connection machine", () => {
       const h = connectionHarness();
       h.actor.start();
       h.actor.send(GOING_AWAY);
-      h.clock.increment(CLOSE_GRACE_MS / 2);
       h.actor.send({ type: "SOCKET_CLOSED", code: 1001 });
 
       expect(valueOf(h.actor)).toBe("closed");
-      h.clock.increment(CLOSE_GRACE_MS * 10);
+      expect(h.deadlines.runningNow()).toEqual([]);
       expect(h.log.types()).toEqual(["sendChallenge", "closeSocket", "releaseConnection"]);
     });
   });
@@ -342,9 +330,11 @@ describe("connection machine", () => {
         expect(h.log.of("releaseConnection")).toEqual([{ connId: "conn-1" }]);
         expect(h.keepalive.running).toBe(0);
 
-        // Nothing the connection owned survives it: no timer fires, no late event is processed.
+        // Nothing the connection owned survives it: no deadline runs, no late event is processed.
+        expect(h.deadlines.runningNow()).toEqual([]);
         const before = h.log.calls.length;
-        h.clock.increment(HANDSHAKE_TIMEOUT_MS * 10);
+        h.actor.send({ type: "HANDSHAKE_TIMEOUT" });
+        h.actor.send({ type: "CLOSE_GRACE_ELAPSED" });
         h.actor.send({ type: "SOCKET_CLOSED", code: 1006 });
         h.authenticate.calls.forEach((c) => c.deferred.resolve(SESSION));
         await flush();
@@ -359,7 +349,7 @@ describe("connection machine", () => {
       h.actor.start();
       h.actor.send(CONNECT);
       h.actor.send({ type: "SOCKET_CLOSED", code: 1006 });
-      h.actor.send({ type: "AUTHENTICATED", session: SESSION });
+      h.actor.send({ type: "AUTHENTICATED", requestId: "req-1", session: SESSION });
       await flush();
 
       expect(valueOf(h.actor)).toBe("closed");
@@ -370,8 +360,8 @@ describe("connection machine", () => {
     it("reaches the final status 'done' on every way out", async () => {
       const timedOut = connectionHarness();
       timedOut.actor.start();
-      timedOut.clock.increment(HANDSHAKE_TIMEOUT_MS);
-      timedOut.clock.increment(CLOSE_GRACE_MS);
+      timedOut.deadlines.expire("handshake");
+      timedOut.deadlines.expire("closeGrace");
       expect(timedOut.actor.getSnapshot().status).toBe("done");
       expect(timedOut.log.types()).toEqual([
         "sendChallenge",

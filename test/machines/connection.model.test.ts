@@ -1,13 +1,10 @@
 /**
  * Model-based test of the connection machine: @xstate/graph enumerates every simple path through the
  * machine (driven by a representative set of events, including the runtime's authentication verdicts
- * and the delayed transitions), and each path is replayed against a real actor with
- * fake implementations and a simulated clock, checking the state reached and the invariants on every step.
- *
- * `createTestModel` refuses machines with `after`, so paths come from `getSimplePaths` with explicit
- * events; the delayed event types are read from the machine definition.
+ * and its deadlines running out), and each path is replayed against a real actor with fake
+ * implementations, checking the state reached and the invariants on every step.
  */
-import { createTestModel, getShortestPaths, getSimplePaths, toDirectedGraph } from "@xstate/graph";
+import { getShortestPaths, getSimplePaths, toDirectedGraph } from "@xstate/graph";
 import type { DirectedGraphNode, StatePath } from "@xstate/graph";
 import type { AnyMachineSnapshot, AnyStateMachine, AnyStateNode, EventObject, StateValue } from "xstate";
 import {
@@ -17,7 +14,7 @@ import {
   type ConnectionEvent,
   type HandshakeRejection,
 } from "../../src/machines/connection.machine.js";
-import { CLOSE_GRACE_MS, HANDSHAKE_TIMEOUT_MS, connectionHarness, flush, stopAllActors } from "./support.js";
+import { connectionHarness, flush, stopAllActors, type DeadlineKind } from "./support.js";
 
 afterEach(stopAllActors);
 
@@ -37,18 +34,11 @@ const LEAF_PATHS = STATE_NODES.filter((n) => n.type === "atomic" || n.type === "
 
 const AUTH_DONE = "AUTHENTICATED";
 const AUTH_ERROR = "AUTH_FAILED";
-const DELAY_MS: Record<string, number> = {
-  handshakeTimeout: HANDSHAKE_TIMEOUT_MS,
-  closeGrace: CLOSE_GRACE_MS,
+/** The runtime's deadline events, and the deadline whose running out each one reports. */
+const DEADLINE_OF: Record<string, DeadlineKind> = {
+  HANDSHAKE_TIMEOUT: "handshake",
+  CLOSE_GRACE_ELAPSED: "closeGrace",
 };
-/**
- * Delayed-transition event type → the delay's name, from every state node that declares `after`
- * (e.g. `xstate.after.handshakeTimeout.connection.handshake` → handshakeTimeout).
- */
-const delayOf = new Map<string, string>(
-  STATE_NODES.flatMap((node) => node.after.map((t) => [t.eventType, String(t.delay)] as const)),
-);
-const HANDSHAKE_TIMEOUT_EVENT = [...delayOf].find(([, delay]) => delay === "handshakeTimeout")![0];
 
 const SESSION = { clientId: "cli", role: "operator" };
 const AUTH_REJECTION: HandshakeRejection = {
@@ -76,10 +66,10 @@ const EVENTS: Array<EventObject & Record<string, unknown>> = [
   { type: "CLOSE", code: 1001, reason: "gateway shutting down" },
   { type: "PEER_UNRESPONSIVE" },
   { type: "SOCKET_CLOSED", code: 1006 },
-  { type: AUTH_DONE, session: SESSION },
+  { type: AUTH_DONE, requestId: "req-1", session: SESSION },
   { type: AUTH_ERROR, error: AUTH_REJECTION },
   { type: AUTH_ERROR, error: AUTH_BUG },
-  ...[...delayOf.keys()].map((type) => ({ type })),
+  ...Object.keys(DEADLINE_OF).map((type) => ({ type })),
 ];
 
 const traversal = {
@@ -111,8 +101,8 @@ function label(event: EventObject): string {
     const close = asRejection((event as unknown as { error: unknown }).error);
     return `authenticate rejects ${close.code}`;
   }
-  const delay = delayOf.get(event.type);
-  return delay ? `after ${delay}` : event.type;
+  const deadline = DEADLINE_OF[event.type];
+  return deadline ? `${deadline} deadline runs out` : event.type;
 }
 
 function describePath(path: StatePath<AnyMachineSnapshot, EventObject>): string {
@@ -172,10 +162,6 @@ function coveredEdges(): Set<string> {
 }
 
 describe("connection machine model (@xstate/graph)", () => {
-  it("cannot use createTestModel (it rejects invoke/after), hence explicit-event traversal", () => {
-    expect(() => createTestModel(connectionMachine)).toThrow(/not supported/);
-  });
-
   it("covers every state node of the machine, compound and atomic", () => {
     expect([...NODE_PATHS].sort()).toEqual([
       "closed",
@@ -202,15 +188,15 @@ describe("connection machine model (@xstate/graph)", () => {
 
   it("covers every transition edge of the machine with at least one path, and no other", () => {
     // Sanity check of the definition reading: 10 declared transitions — SOCKET_CLOSED on the root;
-    // the deadline and CLOSE on handshake; 2 on awaiting-connect; done/error of authenticate on
-    // challenged; CLOSE and PEER_UNRESPONSIVE on ready; closeGrace on closing.
+    // the deadline and CLOSE on handshake; 2 on awaiting-connect; the two verdicts of authenticate on
+    // challenged; CLOSE and PEER_UNRESPONSIVE on ready; the close grace on closing.
     const declared = declaredTransitions().map(
       (t) => `${pathOf(t.source) || "(root)"} --${t.eventType}--> ${pathOf(t.target)}`,
     );
     expect(declared.sort()).toEqual(
       [
         "(root) --SOCKET_CLOSED--> closed",
-        `handshake --${HANDSHAKE_TIMEOUT_EVENT}--> closing`,
+        "handshake --HANDSHAKE_TIMEOUT--> closing",
         "handshake --CLOSE--> closing",
         "handshake.awaiting-connect --CONNECT_RECEIVED--> handshake.challenged",
         "handshake.awaiting-connect --HANDSHAKE_REJECTED--> closing",
@@ -218,10 +204,9 @@ describe("connection machine model (@xstate/graph)", () => {
         `handshake.challenged --${AUTH_ERROR}--> closing`,
         "ready --CLOSE--> closing",
         "ready --PEER_UNRESPONSIVE--> closed",
-        "closing --xstate.after.closeGrace.connection.closing--> closed",
+        "closing --CLOSE_GRACE_ELAPSED--> closed",
       ].sort(),
     );
-    expect(HANDSHAKE_TIMEOUT_EVENT).toBe("xstate.after.handshakeTimeout.connection.handshake");
 
     const defined = definedEdges();
     const covered = coveredEdges();
@@ -250,10 +235,19 @@ describe("connection machine model (@xstate/graph)", () => {
           where,
           released: value === "closed" ? [{ connId: CONN_ID }] : [],
         });
-        // The keepalive runs in `ready` and nowhere else.
+        // The keepalive runs in `ready` and nowhere else; the handshake deadline during the handshake
+        // and the close grace in `closing`, and nowhere else.
         expect({ where, keepalives: h.keepalive.running }).toEqual({
           where,
           keepalives: value === "ready" ? 1 : 0,
+        });
+        expect({ where, deadlines: h.deadlines.runningNow() }).toEqual({
+          where,
+          deadlines: value.startsWith("handshake.")
+            ? ["handshake"]
+            : value === "closing"
+              ? ["closeGrace"]
+              : [],
         });
         checkNoHandshakeTimeoutAfterHelloOk(where);
       };
@@ -276,7 +270,7 @@ describe("connection machine model (@xstate/graph)", () => {
       check(path.steps[0]!.state, "initial");
       for (let i = 1; i < path.steps.length; i++) {
         const step = path.steps[i]!;
-        if (step.event.type === HANDSHAKE_TIMEOUT_EVENT) {
+        if (step.event.type === "HANDSHAKE_TIMEOUT") {
           expect(h.log.count("sendHelloOk")).toBe(0);
         }
         await stimulate(h, step.event);
@@ -284,12 +278,11 @@ describe("connection machine model (@xstate/graph)", () => {
       }
       expect(stateKey(h.actor.getSnapshot())).toBe(stateKey(path.state));
 
-      // Let every timer the connection could still own run out: a handshake timer must never fire
-      // once hello-ok was sent, and releaseConnection can still have run at most once.
-      h.clock.increment(HANDSHAKE_TIMEOUT_MS);
-      h.clock.increment(CLOSE_GRACE_MS);
+      // Let every deadline the connection still owns run out: a handshake deadline can no longer
+      // run once hello-ok was sent, and releaseConnection can still have run at most once.
+      for (const kind of h.deadlines.runningNow()) h.deadlines.expire(kind);
       await flush();
-      checkNoHandshakeTimeoutAfterHelloOk("after all timers");
+      checkNoHandshakeTimeoutAfterHelloOk("after all deadlines");
       expect(h.log.count("releaseConnection")).toBeLessThanOrEqual(1);
     });
   });
@@ -300,23 +293,18 @@ function isHandshakeTimeoutClose(close: unknown): boolean {
   return c.code === HANDSHAKE_TIMEOUT_CLOSE.code && c.reason === HANDSHAKE_TIMEOUT_CLOSE.reason;
 }
 
-/** Produces the real-world cause of a model event: a message, a settled authentication or elapsed time. */
+/** Produces the real-world cause of a model event: a message, a settled authentication or a deadline running out. */
 async function stimulate(h: ReturnType<typeof connectionHarness>, event: EventObject): Promise<void> {
-  const delay = delayOf.get(event.type);
+  const deadline = DEADLINE_OF[event.type];
   if (event.type === AUTH_DONE) {
     h.authenticate.last.deferred.resolve((event as unknown as { session: unknown }).session);
     await flush();
   } else if (event.type === AUTH_ERROR) {
     h.authenticate.last.deferred.reject((event as unknown as { error: unknown }).error);
     await flush();
-  } else if (delay !== undefined) {
-    // No path lets time pass inside a state before its own delay, so the delay fires exactly
-    // DELAY_MS after entry (for handshakeTimeout: after entry to handshake, i.e. the challenge),
-    // and not a millisecond earlier.
-    const before = { value: h.actor.getSnapshot().value, calls: h.log.calls.length };
-    h.clock.increment(DELAY_MS[delay]! - 1);
-    expect({ value: h.actor.getSnapshot().value, calls: h.log.calls.length }).toEqual(before);
-    h.clock.increment(1);
+  } else if (deadline !== undefined) {
+    // Only a deadline the machine started, and has not stopped, can run out (expire throws otherwise).
+    h.deadlines.expire(deadline);
   } else if (event.type === "PEER_UNRESPONSIVE" && h.keepalive.running > 0) {
     h.keepalive.sendBack(event as ConnectionEvent);
   } else {

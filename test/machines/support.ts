@@ -3,7 +3,7 @@
  * for the actions a machine asks the runtime to perform, and a registry that stops every actor a test
  * created (each test file calls `afterEach(stopAllActors)`).
  */
-import { fromCallback, fromPromise, SimulatedClock, createActor } from "xstate";
+import { fromCallback, fromPromise, createActor } from "xstate";
 import type { AnyActorRef } from "xstate";
 import {
   connectionMachine,
@@ -155,7 +155,7 @@ export class AuthenticateFake {
       if (this.target?.getSnapshot().status === "active") this.target.send(event);
     };
     d.promise.then(
-      (session) => answer({ type: "AUTHENTICATED", session }),
+      (session) => answer({ type: "AUTHENTICATED", requestId: input.requestId, session }),
       (error: unknown) => answer({ type: "AUTH_FAILED", error }),
     );
   };
@@ -198,15 +198,63 @@ export class KeepaliveFake {
   }
 }
 
-export const HANDSHAKE_TIMEOUT_MS = 10_000;
-export const CLOSE_GRACE_MS = 1_000;
+export type DeadlineKind = "handshake" | "closeGrace";
 
-/** The connection machine with fake implementations, a simulated clock and an unstarted actor. */
+/**
+ * Stands in for the runtime's deadline queues: records when the machine starts and stops each
+ * deadline, and lets the test make a running one run out (the runtime's HANDSHAKE_TIMEOUT /
+ * CLOSE_GRACE_ELAPSED). When a deadline runs out is the queue's business, tested on its own.
+ */
+export class DeadlinesFake {
+  /** `start handshake`, `stop handshake`, `start closeGrace`, … in order. */
+  readonly log: string[] = [];
+  private readonly running = new Set<DeadlineKind>();
+  target: { send(event: ConnectionEvent): void } | null = null;
+
+  private start(kind: DeadlineKind): () => void {
+    return () => {
+      this.log.push(`start ${kind}`);
+      this.running.add(kind);
+    };
+  }
+
+  private stop(kind: DeadlineKind): () => void {
+    return () => {
+      this.log.push(`stop ${kind}`);
+      this.running.delete(kind);
+    };
+  }
+
+  readonly actions = {
+    startHandshakeDeadline: this.start("handshake"),
+    stopHandshakeDeadline: this.stop("handshake"),
+    startCloseGrace: this.start("closeGrace"),
+    stopCloseGrace: this.stop("closeGrace"),
+  };
+
+  isRunning(kind: DeadlineKind): boolean {
+    return this.running.has(kind);
+  }
+
+  /** The deadlines that are running, sorted. */
+  runningNow(): DeadlineKind[] {
+    return [...this.running].sort();
+  }
+
+  /** Runs the deadline out, as the queue would; only a running deadline can. */
+  expire(kind: DeadlineKind): void {
+    if (!this.running.has(kind) || !this.target) throw new Error(`the ${kind} deadline is not running`);
+    this.running.delete(kind);
+    this.target.send({ type: kind === "handshake" ? "HANDSHAKE_TIMEOUT" : "CLOSE_GRACE_ELAPSED" });
+  }
+}
+
+/** The connection machine with fake implementations and an unstarted actor. */
 export function connectionHarness(connId = "conn-1") {
-  const clock = new SimulatedClock();
   const log = new ActionLog();
   const authenticate = new AuthenticateFake();
   const keepalive = new KeepaliveFake();
+  const deadlines = new DeadlinesFake();
   const machine = connectionMachine.provide({
     actions: {
       authenticate: authenticate.action,
@@ -218,13 +266,14 @@ export function connectionHarness(connId = "conn-1") {
       closeSocket: log.record("closeSocket"),
       terminateSocket: log.record("terminateSocket"),
       releaseConnection: log.record("releaseConnection"),
+      ...deadlines.actions,
     },
-    delays: { handshakeTimeout: HANDSHAKE_TIMEOUT_MS, closeGrace: CLOSE_GRACE_MS },
   });
-  const actor = track(createActor(machine, { clock, input: { connId } }));
+  const actor = track(createActor(machine, { input: { connId } }));
   authenticate.target = actor;
   keepalive.target = actor;
-  return { connId, clock, log, authenticate, keepalive, machine, actor };
+  deadlines.target = actor;
+  return { connId, log, authenticate, keepalive, deadlines, machine, actor };
 }
 
 /** Fakes for every implementation the gateway machine needs. */
