@@ -64,7 +64,8 @@ export class Inspection extends EventEmitter<{ transition: (change: InspectTrans
 
   private onActor(ref: InspectedRef): void {
     const machine = ref.logic?.config?.id ?? ref.logic?.id ?? null;
-    const prefix = ref.id.split(":")[0] ?? "";
+    const colon = ref.id.indexOf(":");
+    const prefix = colon < 0 ? ref.id : ref.id.slice(0, colon);
     const logicalParent = LOGICAL_PARENTS[prefix];
     const parent =
       ref._parent?.sessionId ?? (logicalParent ? (this.newestByMachine.get(logicalParent) ?? null) : null);
@@ -130,8 +131,17 @@ export class Inspection extends EventEmitter<{ transition: (change: InspectTrans
   }
 }
 
+/** State values are strings or objects of state values; compared on every snapshot, so without serializing. */
 function sameValue(a: unknown, b: unknown): boolean {
   if (a === b) return true;
   if (typeof a !== "object" || typeof b !== "object" || a === null || b === null) return false;
-  return JSON.stringify(a) === JSON.stringify(b);
+  const left = a as Record<string, unknown>;
+  const right = b as Record<string, unknown>;
+  let keys = 0;
+  for (const key in left) {
+    if (!(key in right) || !sameValue(left[key], right[key])) return false;
+    keys += 1;
+  }
+  for (const _key in right) keys -= 1;
+  return keys === 0;
 }
