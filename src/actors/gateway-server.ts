@@ -331,6 +331,7 @@ export class GatewayServer {
       ),
     );
     this.httpServers.length = 0;
+    this.services.runs?.stop();
     this.services.store?.close();
   }
 

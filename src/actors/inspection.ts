@@ -33,8 +33,8 @@ interface InspectedRef {
 /** The event type prefix xstate uses to tell a parent that one of its child actors failed. */
 export const CHILD_ERROR_EVENT_PREFIX = "xstate.error.actor.";
 
-/** Actors created outside the root's tree (the parent of all connections, one per run) hang under these logical parents. */
-const LOGICAL_PARENTS: Record<string, string> = { connections: "gateway", run: "supervisor" };
+/** Actors created outside the root's tree (the parents of all connections and of all runs) hang under these logical parents. */
+const LOGICAL_PARENTS: Record<string, string> = { connections: "gateway", runs: "gateway" };
 
 /**
  * One stream that observes every actor: the xstate `inspect` option of the root actor and of

@@ -1,5 +1,13 @@
 import { randomUUID } from "node:crypto";
-import { createActor, fromPromise, type Actor, type InspectionEvent } from "xstate";
+import {
+  createActor,
+  fromCallback,
+  fromPromise,
+  type Actor,
+  type EventObject,
+  type InspectionEvent,
+} from "xstate";
+import { CHILD_ERROR_EVENT_PREFIX } from "../actors/inspection.js";
 import type { CoderclawConfig } from "../config/schema.js";
 import type { SubsystemLogger } from "../log/logger.js";
 import { runMachine, type RunOutput, type StopReason } from "../machines/run.machine.js";
@@ -60,13 +68,19 @@ export interface AgentRunsOptions {
 }
 
 const PARTIAL_SAVE_INTERVAL_MS = 1_000;
+const RUN_ACTOR_PREFIX = "run:";
 const RESET_COMMAND = /^\/(new|reset)(\s+|$)/i;
 
 function messageStateFor(output: RunOutput): MessageState {
   if (output.status === "ok") return "final";
   if (output.stopReason === "interrupted") return "interrupted";
-  if (output.stopReason === "provider") return "error";
+  // A provider failure, or a failure of the run itself (no stop reason): not something a user stopped.
+  if (output.stopReason === "provider" || output.stopReason === null) return "error";
   return "aborted";
+}
+
+function describeError(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }
 
 /**
@@ -82,6 +96,11 @@ export class AgentRuns {
   private readonly waiters = new Map<string, Set<(row: RunRow) => void>>();
   private readonly lanes: SessionLanes;
   private readonly runLogic;
+  /**
+   * The parent of every run actor: they share its actor system, and it hears when one of them fails
+   * (a bug in one of its actions), which then ends that run as an error instead of the process.
+   */
+  private readonly host;
   private accepting = true;
 
   constructor(private readonly options: AgentRunsOptions) {
@@ -124,6 +143,23 @@ export class AgentRuns {
         finishRun: (_, outcome) => this.onFinished(outcome.runId, outcome),
       },
     });
+    this.host = createActor(
+      fromCallback<EventObject>(({ receive }) => {
+        receive((event) => {
+          if (event.type.startsWith(CHILD_ERROR_EVENT_PREFIX)) {
+            this.onRunFailed(event.type.slice(CHILD_ERROR_EVENT_PREFIX.length), event);
+          }
+        });
+      }),
+      { id: "runs", inspect: options.inspect },
+    );
+    this.host.start();
+  }
+
+  /** After the last run ended (drain): the runs' parent goes too. */
+  stop(): void {
+    this.accepting = false;
+    this.host.stop();
   }
 
   /** Hot reload: runs started from now on use the new agents, providers, timeouts and lane limit. */
@@ -208,9 +244,9 @@ export class AgentRuns {
       meta: {},
       lastPartialSaveAt: now,
       actor: createActor(this.runLogic, {
-        id: `run:${runId}`,
+        id: `${RUN_ACTOR_PREFIX}${runId}`,
         input: { runId, timeoutMs },
-        inspect: this.options.inspect,
+        parent: this.host,
       }),
       done,
       resolveDone,
@@ -264,39 +300,65 @@ export class AgentRuns {
     }
   }
 
-  /** Commit the end, then tell everyone: final response, events, waiters, the session's next run. */
+  /**
+   * Commit the end, then tell everyone: final response, events, waiters, the session's next run.
+   * Whatever fails on the way (the database, a listener), the run is over for everyone waiting on it
+   * and its session lane moves on.
+   */
   private onFinished(runId: string, output: RunOutput): void {
     const run = this.active.get(runId);
     if (!run) return;
-    const endedAt = Date.now();
-    const meta = {
-      ...run.meta,
-      agentId: run.agent.id,
-      durationMs: endedAt - (run.startedAt ?? run.acceptedAt),
-    };
-    try {
-      this.options.store.finishRun(run, {
-        status: output.status,
-        startedAt: run.startedAt,
-        stopReason: output.stopReason,
-        text: run.stream.text,
-        error: output.error,
-        endedAt,
-        meta,
-        messageState: messageStateFor(output),
-      });
-    } catch (error) {
-      this.options.log.error(`could not persist the end of run ${runId}: ${String(error)}`);
-    }
     this.active.delete(runId);
     this.activeByDedupe.delete(run.dedupeKey);
-    run.stream.finished(output, run.startedAt, endedAt);
-    const row = this.options.store.getRun(runId) as RunRow;
-    run.resolveDone(row);
-    for (const wake of this.waiters.get(runId) ?? []) wake(row);
-    this.waiters.delete(runId);
-    // The lane hands the slot to the next run outside this actor's transition.
-    queueMicrotask(() => this.lanes.release(runId));
+    const endedAt = Date.now();
+    const end = {
+      status: output.status,
+      startedAt: run.startedAt,
+      stopReason: output.stopReason,
+      text: run.stream.text,
+      error: output.error,
+      endedAt,
+      meta: { ...run.meta, agentId: run.agent.id, durationMs: endedAt - (run.startedAt ?? run.acceptedAt) },
+      messageState: messageStateFor(output),
+    };
+    let row: RunRow = {
+      runId,
+      dedupeKey: run.dedupeKey,
+      kind: run.kind,
+      sessionKey: run.sessionKey,
+      sessionId: run.sessionId,
+      agentId: run.agent.id,
+      acceptedAt: run.acceptedAt,
+      ...end,
+    };
+    try {
+      this.options.store.finishRun(run, end);
+      row = this.options.store.getRun(runId) ?? row;
+    } catch (error) {
+      this.options.log.error(`could not persist the end of run ${runId}: ${describeError(error)}`);
+    }
+    try {
+      run.stream.finished(output, run.startedAt, endedAt);
+    } finally {
+      run.resolveDone(row);
+      for (const wake of this.waiters.get(runId) ?? []) wake(row);
+      this.waiters.delete(runId);
+      // The lane hands the slot to the next run outside this actor's transition.
+      queueMicrotask(() => this.lanes.release(runId));
+    }
+  }
+
+  /** A run actor stopped on an error of its own (a bug): the run ends as an error, the gateway goes on. */
+  private onRunFailed(actorId: string, event: EventObject): void {
+    const runId = actorId.slice(RUN_ACTOR_PREFIX.length);
+    const message = describeError((event as { error?: unknown }).error);
+    this.options.log.error(`run ${runId} failed: ${message}`);
+    try {
+      this.onFinished(runId, { status: "error", stopReason: null, error: `internal error: ${message}` });
+    } catch (error) {
+      // Its end is recorded and everyone waiting was told; only the events about it could not go out.
+      this.options.log.error(`run ${runId}: could not announce its end: ${describeError(error)}`);
+    }
   }
 
   // ---- queries and control -------------------------------------------------------------------------
