@@ -10,7 +10,7 @@ import path from "node:path";
 import { WebSocketServer } from "ws";
 import { ConnectionRuntime } from "../src/actors/connection-runtime.js";
 import { HelloOk } from "../src/actors/hello-ok.js";
-import { Inspection } from "../src/actors/inspection.js";
+import { Inspection, type InspectTransition } from "../src/actors/inspection.js";
 import { defaultConfig } from "../src/config/load.js";
 import { createLogger, type GatewayLogger } from "../src/log/logger.js";
 import { Dispatcher } from "../src/methods/dispatcher.js";
@@ -64,7 +64,7 @@ describe("connection runtime", () => {
       connections,
       // No methods: these clients never get past the handshake in a way that reaches the dispatcher.
       dispatcher: new Dispatcher([], {} as GatewayServices, logger.child("rpc")),
-      inspect: inspection.inspect,
+      inspection,
       log: logger.child("ws"),
       helloOk,
       onJoined: () => {},
@@ -137,5 +137,53 @@ describe("connection runtime", () => {
       subsystem: "ws",
       error: "TypeError: presence table is broken",
     });
+  });
+
+  it("lists connections on demand, and streams their transitions only while someone follows", async () => {
+    const connectionsNode = () => inspection.tree().find((node) => node.id === "connections")!;
+    const first = await open();
+    expect((await first.connect({ auth: { token: TEST_TOKEN } })).ok).toBe(true);
+    const before = connectionsNode().children;
+    expect(before.map((child) => child.state)).toContain("ready");
+    expect(
+      before.every((child) => child.id.startsWith("connection:") && child.machine === "connection"),
+    ).toBe(true);
+
+    const changes: InspectTransition[] = [];
+    const listener = (change: InspectTransition) => changes.push(change);
+    inspection.follow(listener);
+    try {
+      const second = await open();
+      expect((await second.connect({ auth: { token: TEST_TOKEN } })).ok).toBe(true);
+      const connId = (
+        second.frames.find((frame) => frame.id !== undefined)?.payload as { server: { connId: string } }
+      ).server.connId;
+      const mine = () => changes.filter((change) => change.actor.id === `connection:${connId}`);
+      expect(mine().map((change) => [change.kind, change.actor.state])).toEqual([
+        ["actor", null],
+        ["transition", { handshake: "awaiting-connect" }],
+        ["transition", { handshake: "challenged" }],
+        ["transition", "ready"],
+      ]);
+      // Followed, the tree lists the same connections.
+      expect(connectionsNode().children.length).toBe(before.length + 1);
+      const closed = second.waitClose();
+      second.close();
+      await closed;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(mine().at(-1)).toMatchObject({ kind: "stopped", actor: { state: "closed", status: "done" } });
+      expect(connectionsNode().children.length).toBe(before.length);
+    } finally {
+      inspection.unfollow(listener);
+    }
+
+    // Nobody follows: nothing is streamed, and the tree still lists every connection as it is now.
+    const seen = changes.length;
+    const third = await open();
+    expect((await third.connect({ auth: { token: TEST_TOKEN } })).ok).toBe(true);
+    expect(changes.length).toBe(seen);
+    expect(connectionsNode().children.length).toBe(before.length + 1);
+    // The connections' parent and every connection.
+    expect(inspection.count()).toBe(1 + connections.size);
   });
 });

@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type http from "node:http";
 import type { RawData, WebSocket } from "ws";
-import { createActor, fromCallback, type EventObject, type InspectionEvent } from "xstate";
+import { createActor, fromCallback, type EventObject } from "xstate";
 import type { CoderclawConfig } from "../config/schema.js";
 import type { SubsystemLogger } from "../log/logger.js";
 import {
@@ -18,7 +18,12 @@ import { DeadlineQueue } from "../transport/deadline-queue.js";
 import { KeepaliveSweep } from "../transport/keepalive-sweep.js";
 import { authenticateConnect } from "./handshake.js";
 import type { HelloOk } from "./hello-ok.js";
-import { CHILD_ERROR_EVENT_PREFIX } from "./inspection.js";
+import {
+  CHILD_ERROR_EVENT_PREFIX,
+  type ActorNode,
+  type Inspection,
+  type OnDemandActors,
+} from "./inspection.js";
 
 const CONNECTION_ACTOR_PREFIX = "connection:";
 
@@ -34,7 +39,8 @@ export interface ConnectionRuntimeDeps {
   lifecycleState(): string;
   connections: Map<string, ClientConnection>;
   dispatcher: Dispatcher;
-  inspect: (event: InspectionEvent) => void;
+  /** Connections are inspected on demand: listed for the tree, streamed only while someone follows. */
+  inspection: Inspection;
   log: SubsystemLogger;
   helloOk: HelloOk;
   onJoined(session: ClientSession): void;
@@ -128,10 +134,44 @@ export class ConnectionRuntime {
           }
         });
       }),
-      { id: "connections", inspect: deps.inspect },
+      { id: "connections" },
     );
     this.host.start();
+    deps.inspection.addGroup(this.inspected);
   }
+
+  private readonly inspected: OnDemandActors = {
+    nodes: () => {
+      const host = this.host;
+      const nodes: ActorNode[] = [
+        {
+          id: host.id,
+          sessionId: host.sessionId,
+          machine: null,
+          parent: null,
+          state: null,
+          status: "active",
+        },
+      ];
+      for (const { actor } of this.deps.connections.values()) {
+        const snapshot = actor.getSnapshot();
+        nodes.push({
+          id: actor.id,
+          sessionId: actor.sessionId,
+          machine: connectionMachine.id,
+          parent: host.sessionId,
+          state: snapshot.value,
+          status: snapshot.status,
+        });
+      }
+      return nodes;
+    },
+    size: () => 1 + this.deps.connections.size,
+    observe: (observer) => {
+      const subscription = this.host.system.inspect(observer);
+      return () => subscription.unsubscribe();
+    },
+  };
 
   accept(socket: WebSocket, request: http.IncomingMessage): void {
     const connId = newConnId();
@@ -182,6 +222,7 @@ export class ConnectionRuntime {
     this.keepalive.clear();
     this.handshakeDeadlines.clear();
     this.closeGraces.clear();
+    this.deps.inspection.removeGroup(this.inspected);
     this.host.stop();
   }
 

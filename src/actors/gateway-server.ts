@@ -143,7 +143,7 @@ export class GatewayServer {
       lifecycleState: options.lifecycleState,
       connections: this.connections,
       dispatcher,
-      inspect: options.inspection.inspect,
+      inspection: options.inspection,
       log: logger.child("ws"),
       helloOk,
       onJoined: (session) => {
@@ -163,9 +163,9 @@ export class GatewayServer {
   private inspectSubscribers(delta: number): void {
     this.inspectSubscriberCount += delta;
     if (delta > 0 && this.inspectSubscriberCount === 1)
-      this.options.inspection.on("transition", this.onInspectTransition);
+      this.options.inspection.follow(this.onInspectTransition);
     if (delta < 0 && this.inspectSubscriberCount === 0)
-      this.options.inspection.off("transition", this.onInspectTransition);
+      this.options.inspection.unfollow(this.onInspectTransition);
   }
 
   /** How each fact reaches clients: who may see it, and whether a slow client may miss it. */
@@ -303,7 +303,7 @@ export class GatewayServer {
   /** `shutdown` to every ready client, then close every socket (1012), then the listeners. */
   async close(request: DrainRequest): Promise<void> {
     this.presenceFeed.stop();
-    this.options.inspection.off("transition", this.onInspectTransition);
+    this.options.inspection.unfollow(this.onInspectTransition);
     this.bus.emit("shutdown", { reason: request.reason, restartExpectedMs: request.restartExpectedMs });
     const closed = [...this.connections.values()].map(
       (connection) =>

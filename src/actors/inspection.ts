@@ -9,7 +9,8 @@ export interface ActorNode {
   parent: string | null;
   state: unknown;
   status: string;
-  since: number;
+  /** When the actor entered its current state; absent for an on-demand actor nobody has followed since. */
+  since?: number;
 }
 
 export interface InspectTransition {
@@ -37,12 +38,90 @@ export const CHILD_ERROR_EVENT_PREFIX = "xstate.error.actor.";
 const LOGICAL_PARENTS: Record<string, string> = { connections: "gateway", runs: "gateway" };
 
 /**
- * One stream that observes every actor: the xstate `inspect` option of the root actor and of
- * every standalone connection/run actor points here.
+ * Actors inspected only while someone follows transitions: there can be thousands (connections), and
+ * an inspected actor costs a dozen inspection events per state change. The group lists its actors
+ * when the tree is asked for, and streams their inspection events only while followed.
+ */
+export interface OnDemandActors {
+  /** The group's actors as they are now, its own root first. */
+  nodes(): ActorNode[];
+  /** How many there are. */
+  size(): number;
+  /** Streams the group's inspection events to `observer` until the returned function is called. */
+  observe(observer: (event: InspectionEvent) => void): () => void;
+}
+
+interface FollowedGroup {
+  stop: () => void;
+  /** The group's actors now in `actors`, to take out again when nobody follows. */
+  sessionIds: Set<string>;
+}
+
+/**
+ * One stream that observes every actor: the xstate `inspect` option of the root actor and of the
+ * runs' parent points here, and on-demand groups (the connections) stream here while followed.
  */
 export class Inspection extends EventEmitter<{ transition: (change: InspectTransition) => void }> {
   private readonly actors = new Map<string, ActorNode>();
   private readonly newestByMachine = new Map<string, string>();
+  private readonly groups = new Map<OnDemandActors, FollowedGroup | null>();
+
+  addGroup(group: OnDemandActors): void {
+    this.groups.set(group, null);
+    if (this.listenerCount("transition") > 0) this.startFollowing(group);
+  }
+
+  removeGroup(group: OnDemandActors): void {
+    this.stopFollowing(group);
+    this.groups.delete(group);
+  }
+
+  /** Streams every transition to `listener`; on-demand groups stream while anyone follows. */
+  follow(listener: (change: InspectTransition) => void): void {
+    this.on("transition", listener);
+    if (this.listenerCount("transition") === 1)
+      for (const group of this.groups.keys()) this.startFollowing(group);
+  }
+
+  unfollow(listener: (change: InspectTransition) => void): void {
+    this.off("transition", listener);
+    if (this.listenerCount("transition") === 0)
+      for (const group of this.groups.keys()) this.stopFollowing(group);
+  }
+
+  private startFollowing(group: OnDemandActors): void {
+    if (this.groups.get(group)) return;
+    const sessionIds = new Set<string>();
+    for (const node of group.nodes()) {
+      this.actors.set(node.sessionId, this.withParent({ ...node }));
+      sessionIds.add(node.sessionId);
+    }
+    const stop = group.observe((event) => {
+      this.inspect(event);
+      // Every event of the group's system is about one of its actors: keep the set to those in the tree now.
+      const sessionId = event.actorRef.sessionId;
+      if (this.actors.has(sessionId)) sessionIds.add(sessionId);
+      else sessionIds.delete(sessionId);
+    });
+    this.groups.set(group, { stop, sessionIds });
+  }
+
+  private stopFollowing(group: OnDemandActors): void {
+    const followed = this.groups.get(group);
+    if (!followed) return;
+    followed.stop();
+    for (const sessionId of followed.sessionIds) this.actors.delete(sessionId);
+    this.groups.set(group, null);
+  }
+
+  /** An actor outside the root's tree hangs under its logical parent, the newest actor of that machine. */
+  private withParent(node: ActorNode): ActorNode {
+    if (node.parent !== null) return node;
+    const colon = node.id.indexOf(":");
+    const logicalParent = LOGICAL_PARENTS[colon < 0 ? node.id : node.id.slice(0, colon)];
+    node.parent = logicalParent ? (this.newestByMachine.get(logicalParent) ?? null) : null;
+    return node;
+  }
 
   readonly inspect = (event: InspectionEvent): void => {
     if (event.type === "@xstate.actor") this.onActor(event.actorRef as unknown as InspectedRef);
@@ -64,24 +143,19 @@ export class Inspection extends EventEmitter<{ transition: (change: InspectTrans
 
   private onActor(ref: InspectedRef): void {
     const machine = ref.logic?.config?.id ?? ref.logic?.id ?? null;
-    const colon = ref.id.indexOf(":");
-    const prefix = colon < 0 ? ref.id : ref.id.slice(0, colon);
-    const logicalParent = LOGICAL_PARENTS[prefix];
-    const parent =
-      ref._parent?.sessionId ?? (logicalParent ? (this.newestByMachine.get(logicalParent) ?? null) : null);
-    const node: ActorNode = {
+    const node = this.withParent({
       id: ref.id,
       sessionId: ref.sessionId,
       machine,
-      parent,
+      parent: ref._parent?.sessionId ?? null,
       state: null,
       status: "active",
       since: Date.now(),
-    };
+    });
     this.actors.set(ref.sessionId, node);
     if (machine) this.newestByMachine.set(machine, ref.sessionId);
     if (this.listenerCount("transition") > 0)
-      this.emit("transition", { kind: "actor", actor: node, ts: node.since });
+      this.emit("transition", { kind: "actor", actor: { ...node }, ts: node.since ?? Date.now() });
   }
 
   private onSnapshot(
@@ -104,20 +178,30 @@ export class Inspection extends EventEmitter<{ transition: (change: InspectTrans
         kind: status === "active" ? "transition" : "stopped",
         actor: { ...node },
         event: eventType,
-        ts: node.since,
+        ts: node.since ?? Date.now(),
       });
     }
   }
 
+  /** The actors followed now, and those of groups nobody follows, as they are now. */
+  private allActors(): ActorNode[] {
+    const all = [...this.actors.values()];
+    for (const [group, followed] of this.groups) {
+      if (!followed) for (const node of group.nodes()) all.push(this.withParent(node));
+    }
+    return all;
+  }
+
   /** The live actor tree, roots first. */
   tree(): ActorTreeNode[] {
+    const actors = this.allActors();
     const nodes = new Map<string, ActorTreeNode>();
-    for (const actor of this.actors.values()) {
+    for (const actor of actors) {
       const { parent: _parent, ...rest } = actor;
       nodes.set(actor.sessionId, { ...rest, children: [] });
     }
     const roots: ActorTreeNode[] = [];
-    for (const actor of this.actors.values()) {
+    for (const actor of actors) {
       const node = nodes.get(actor.sessionId) as ActorTreeNode;
       const parent = actor.parent ? nodes.get(actor.parent) : undefined;
       if (parent) parent.children.push(node);
@@ -127,7 +211,9 @@ export class Inspection extends EventEmitter<{ transition: (change: InspectTrans
   }
 
   count(): number {
-    return this.actors.size;
+    let count = this.actors.size;
+    for (const [group, followed] of this.groups) if (!followed) count += group.size();
+    return count;
   }
 }
 
