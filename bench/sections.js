@@ -111,6 +111,13 @@ const memorySection = {
       digits: 0,
       check: ratioAtMost(2),
     },
+    {
+      key: "open_warm_ms",
+      label: "open + auth 1000 more (2000 → 3000 held)",
+      unit: "ms",
+      better: "lower",
+      digits: 0,
+    },
   ],
   async run(ctx) {
     const n = ctx.config.idleConnections;
@@ -131,7 +138,9 @@ const memorySection = {
       await openMore();
       await setTimeout(1000);
       const second = readRss(server.rssPid);
+      const warmStart = performance.now();
       await openMore();
+      const openWarmMs = performance.now() - warmStart;
       await setTimeout(1000);
       const third = readRss(server.rssPid);
       return {
@@ -139,6 +148,7 @@ const memorySection = {
         conn_kb: (third - second) / n / 1024,
         conn_cold_kb: (first - idle) / n / 1024,
         open_ms: openMs,
+        open_warm_ms: openWarmMs,
       };
     } finally {
       for (const conn of conns) conn.terminate();
