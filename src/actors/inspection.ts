@@ -9,7 +9,7 @@ export interface ActorNode {
   parent: string | null;
   state: unknown;
   status: string;
-  /** When the actor entered its current state; absent for an on-demand actor nobody has followed since. */
+  /** When the actor entered its current state; absent for an on-demand actor nobody followed into it. */
   since?: number;
 }
 
