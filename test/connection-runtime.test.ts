@@ -161,8 +161,8 @@ describe("connection runtime", () => {
       const mine = () => changes.filter((change) => change.actor.id === `connection:${connId}`);
       expect(mine().map((change) => [change.kind, change.actor.state])).toEqual([
         ["actor", null],
-        ["transition", { handshake: "awaiting-connect" }],
-        ["transition", { handshake: "challenged" }],
+        ["transition", "awaiting-connect"],
+        ["transition", "challenged"],
         ["transition", "ready"],
       ]);
       // Followed, the tree lists the same connections.

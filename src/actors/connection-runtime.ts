@@ -232,7 +232,7 @@ export class ConnectionRuntime {
       this.deps.dispatcher.handle(connection.session, text, connection.sendFrame);
       return;
     }
-    if (!connection.actor.getSnapshot().matches({ handshake: "awaiting-connect" })) return;
+    if (!connection.actor.getSnapshot().matches("awaiting-connect")) return;
     connection.actor.send(classifyFirstFrame(text));
   }
 

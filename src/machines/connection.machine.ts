@@ -57,13 +57,22 @@ export const HANDSHAKE_TIMEOUT_CLOSE: CloseRequest = { code: 1000, reason: "" };
 type Ctx = { context: ConnectionContext };
 const conn = ({ context }: Ctx) => ({ connId: context.connId });
 
+/** Closes the socket with the code and reason a CLOSE event asks for. */
+const closeAsRequested = ({ context, event }: { context: ConnectionContext; event: CloseRequest }) => ({
+  connId: context.connId,
+  close: closeOf(event),
+});
+
+const closeOnTimeout = ({ context }: Ctx) => ({ connId: context.connId, close: HANDSHAKE_TIMEOUT_CLOSE });
+
 /**
- * One WebSocket client: challenge → connect → authenticate → ready → closing → closed.
+ * One WebSocket client: awaiting-connect → challenged → ready → closing → closed.
  *
- * Timers belong to states but run in the runtime: a state starts its deadline on entry and stops it on
- * exit, and the runtime reports one that runs out as an event (HANDSHAKE_TIMEOUT, CLOSE_GRACE_ELAPSED).
- * Every connection has the same two deadlines, so the runtime keeps each in one queue on one timer
- * rather than a timer per socket. Every way into `closing` says how the socket is closed.
+ * Timers belong to states but run in the runtime, which reports one that runs out as an event
+ * (HANDSHAKE_TIMEOUT, CLOSE_GRACE_ELAPSED). Every connection has the same two deadlines, so the runtime
+ * keeps each in one queue on one timer rather than a timer per socket. The handshake deadline is started
+ * with the challenge and covers `awaiting-connect` and `challenged` together (a slow authentication cannot
+ * extend it); every state after them stops it on entry. Every way into `closing` says how the socket closes.
  */
 export const connectionMachine = setup({
   types: {
@@ -89,112 +98,89 @@ export const connectionMachine = setup({
 }).createMachine({
   id: "connection",
   context: ({ input }) => ({ connId: input.connId }),
-  initial: "handshake",
+  initial: "awaiting-connect",
   on: {
     SOCKET_CLOSED: ".closed",
   },
   states: {
-    // One deadline for the whole handshake, counted from the challenge: a slow authentication cannot extend it.
-    handshake: {
-      initial: "awaiting-connect",
-      entry: { type: "startHandshakeDeadline", params: conn },
-      exit: { type: "stopHandshakeDeadline", params: conn },
+    "awaiting-connect": {
+      entry: [
+        { type: "sendChallenge", params: conn },
+        { type: "startHandshakeDeadline", params: conn },
+      ],
       on: {
-        HANDSHAKE_TIMEOUT: {
-          target: "closing",
+        CONNECT_RECEIVED: {
+          target: "challenged",
           actions: {
-            type: "closeSocket",
-            params: ({ context }) => ({ connId: context.connId, close: HANDSHAKE_TIMEOUT_CLOSE }),
+            type: "authenticate",
+            params: ({ context, event }) => ({
+              connId: context.connId,
+              requestId: event.requestId,
+              params: event.params,
+            }),
           },
         },
-        CLOSE: {
+        HANDSHAKE_REJECTED: {
           target: "closing",
-          actions: {
-            type: "closeSocket",
-            params: ({ context, event }) => ({ connId: context.connId, close: closeOf(event) }),
-          },
+          actions: [
+            {
+              type: "sendRejection",
+              params: ({ context, event }) => ({ connId: context.connId, rejection: event }),
+            },
+            { type: "closeSocket", params: closeAsRequested },
+          ],
         },
+        HANDSHAKE_TIMEOUT: { target: "closing", actions: { type: "closeSocket", params: closeOnTimeout } },
+        CLOSE: { target: "closing", actions: { type: "closeSocket", params: closeAsRequested } },
       },
-      states: {
-        "awaiting-connect": {
-          entry: { type: "sendChallenge", params: conn },
-          on: {
-            CONNECT_RECEIVED: {
-              target: "challenged",
-              actions: {
-                type: "authenticate",
-                params: ({ context, event }) => ({
-                  connId: context.connId,
-                  requestId: event.requestId,
-                  params: event.params,
-                }),
-              },
-            },
-            HANDSHAKE_REJECTED: {
-              target: "#connection.closing",
-              actions: [
-                {
-                  type: "sendRejection",
-                  params: ({ context, event }) => ({ connId: context.connId, rejection: event }),
-                },
-                {
-                  type: "closeSocket",
-                  params: ({ context, event }) => ({ connId: context.connId, close: closeOf(event) }),
-                },
-              ],
-            },
+    },
+    // The runtime is authenticating the connect request and answers AUTHENTICATED or AUTH_FAILED;
+    // a verdict that arrives after the deadline finds the connection closing and is ignored.
+    challenged: {
+      on: {
+        AUTHENTICATED: {
+          target: "ready",
+          actions: {
+            type: "sendHelloOk",
+            params: ({ context, event }) => ({
+              connId: context.connId,
+              requestId: event.requestId,
+              session: event.session,
+            }),
           },
         },
-        // The runtime is authenticating the connect request and answers AUTHENTICATED or AUTH_FAILED;
-        // a verdict that arrives after the deadline finds the connection closing and is ignored.
-        challenged: {
-          on: {
-            AUTHENTICATED: {
-              target: "#connection.ready",
-              actions: {
-                type: "sendHelloOk",
-                params: ({ context, event }) => ({
-                  connId: context.connId,
-                  requestId: event.requestId,
-                  session: event.session,
-                }),
-              },
+        AUTH_FAILED: {
+          target: "closing",
+          actions: [
+            {
+              type: "sendRejection",
+              params: ({ context, event }) => ({
+                connId: context.connId,
+                rejection: asRejection(event.error),
+              }),
             },
-            AUTH_FAILED: {
-              target: "#connection.closing",
-              actions: [
-                {
-                  type: "sendRejection",
-                  params: ({ context, event }) => ({
-                    connId: context.connId,
-                    rejection: asRejection(event.error),
-                  }),
-                },
-                {
-                  type: "closeSocket",
-                  params: ({ context, event }) => ({
-                    connId: context.connId,
-                    close: closeOf(asRejection(event.error)),
-                  }),
-                },
-              ],
+            {
+              type: "closeSocket",
+              params: ({ context, event }) => ({
+                connId: context.connId,
+                close: closeOf(asRejection(event.error)),
+              }),
             },
-          },
+          ],
         },
+        HANDSHAKE_TIMEOUT: { target: "closing", actions: { type: "closeSocket", params: closeOnTimeout } },
+        CLOSE: { target: "closing", actions: { type: "closeSocket", params: closeAsRequested } },
       },
     },
     // While ready, the peer is on the keepalive sweep, which reports PEER_UNRESPONSIVE.
     ready: {
-      entry: { type: "watchPeer", params: conn },
+      entry: [
+        { type: "stopHandshakeDeadline", params: conn },
+        { type: "watchPeer", params: conn },
+      ],
       exit: { type: "unwatchPeer", params: conn },
       on: {
-        CLOSE: {
-          target: "closing",
-          actions: {
-            type: "closeSocket",
-            params: ({ context, event }) => ({ connId: context.connId, close: closeOf(event) }),
-          },
-        },
+        CLOSE: { target: "closing", actions: { type: "closeSocket", params: closeAsRequested } },
         PEER_UNRESPONSIVE: {
           target: "closed",
           actions: { type: "terminateSocket", params: conn },
@@ -203,7 +189,10 @@ export const connectionMachine = setup({
     },
     // The close frame is out; a peer that does not finish the close within the grace is cut off.
     closing: {
-      entry: { type: "startCloseGrace", params: conn },
+      entry: [
+        { type: "stopHandshakeDeadline", params: conn },
+        { type: "startCloseGrace", params: conn },
+      ],
       exit: { type: "stopCloseGrace", params: conn },
       on: {
         CLOSE_GRACE_ELAPSED: {
@@ -214,7 +203,10 @@ export const connectionMachine = setup({
     },
     closed: {
       type: "final",
-      entry: { type: "releaseConnection", params: conn },
+      entry: [
+        { type: "stopHandshakeDeadline", params: conn },
+        { type: "releaseConnection", params: conn },
+      ],
     },
   },
 });

@@ -17,9 +17,9 @@ const REJECTION: HandshakeRejection = {
 };
 const GOING_AWAY = { type: "CLOSE", code: 1001, reason: "gateway shutting down" } as const;
 
-// The handshake is one compound state; its children are the two steps before hello-ok.
-const AWAITING_CONNECT = { handshake: "awaiting-connect" };
-const CHALLENGED = { handshake: "challenged" };
+// The two steps before hello-ok.
+const AWAITING_CONNECT = "awaiting-connect";
+const CHALLENGED = "challenged";
 
 /** A started connection driven to `ready` (hello-ok sent). */
 async function readyConnection() {
@@ -292,8 +292,8 @@ describe("connection machine", () => {
       string,
       { value: unknown; drive: (h: ReturnType<typeof connectionHarness>) => Promise<void> }
     > = {
-      "handshake.awaiting-connect": { value: AWAITING_CONNECT, drive: async () => {} },
-      "handshake.challenged": {
+      "awaiting-connect": { value: AWAITING_CONNECT, drive: async () => {} },
+      challenged: {
         value: CHALLENGED,
         drive: async (h) => {
           h.actor.send(CONNECT);

@@ -27,11 +27,13 @@ function descendants(node: AnyStateNode): AnyStateNode[] {
 }
 const pathOf = (node: AnyStateNode) => node.path.join(".");
 const STATE_NODES = descendants(root);
-/** Every state node by its dotted path: `handshake`, `handshake.awaiting-connect`, …, `closed`. */
+/** Every state node by its dotted path: `awaiting-connect`, `challenged`, …, `closed`. */
 const NODE_PATHS = STATE_NODES.map(pathOf);
 /** The atomic and final nodes: what a snapshot of this machine (no parallel states) is "in". */
 const LEAF_PATHS = STATE_NODES.filter((n) => n.type === "atomic" || n.type === "final").map(pathOf);
 
+/** The states the handshake deadline covers, from the challenge to hello-ok. */
+const HANDSHAKE_STATES = ["awaiting-connect", "challenged"];
 const AUTH_DONE = "AUTHENTICATED";
 const AUTH_ERROR = "AUTH_FAILED";
 /** The runtime's deadline events, and the deadline whose running out each one reports. */
@@ -79,7 +81,7 @@ const traversal = {
 const model = connectionMachine as unknown as AnyStateMachine;
 const paths: Array<StatePath<AnyMachineSnapshot, EventObject>> = getSimplePaths(model, traversal);
 
-/** Dotted paths of every active state node of a state value, e.g. `handshake`, `handshake.challenged`. */
+/** Dotted paths of every active state node of a state value, e.g. `challenged` (a compound node and its child: `a`, `a.b`). */
 function activePaths(value: StateValue, prefix: string[] = []): string[] {
   if (typeof value === "string") return [[...prefix, value].join(".")];
   return Object.entries(value).flatMap(([key, child]) => [
@@ -87,7 +89,7 @@ function activePaths(value: StateValue, prefix: string[] = []): string[] {
     ...(child === undefined ? [] : activePaths(child, [...prefix, key])),
   ]);
 }
-/** The leaf a snapshot is in, as a dotted path: `handshake.challenged`, `ready`, … */
+/** The leaf a snapshot is in, as a dotted path: `challenged`, `ready`, … */
 const stateKey = (snapshot: AnyMachineSnapshot) =>
   activePaths(snapshot.value)
     .filter((p) => LEAF_PATHS.includes(p))
@@ -138,7 +140,7 @@ function declaredTransitions(): Array<{ source: AnyStateNode; eventType: string;
 
 /**
  * Every transition edge of the machine between the leaves a connection can be in: a transition declared
- * on a compound node (the root's SOCKET_CLOSED, the handshake's deadline and CLOSE) is one edge from
+ * on a compound node (the root's SOCKET_CLOSED) is one edge from
  * each non-final leaf below it.
  */
 function definedEdges(): Set<string> {
@@ -163,21 +165,8 @@ function coveredEdges(): Set<string> {
 
 describe("connection machine model (@xstate/graph)", () => {
   it("covers every state node of the machine, compound and atomic", () => {
-    expect([...NODE_PATHS].sort()).toEqual([
-      "closed",
-      "closing",
-      "handshake",
-      "handshake.awaiting-connect",
-      "handshake.challenged",
-      "ready",
-    ]);
-    expect([...LEAF_PATHS].sort()).toEqual([
-      "closed",
-      "closing",
-      "handshake.awaiting-connect",
-      "handshake.challenged",
-      "ready",
-    ]);
+    expect([...NODE_PATHS].sort()).toEqual(["awaiting-connect", "challenged", "closed", "closing", "ready"]);
+    expect([...LEAF_PATHS].sort()).toEqual(["awaiting-connect", "challenged", "closed", "closing", "ready"]);
 
     const visited = new Set(paths.flatMap((p) => p.steps.flatMap((s) => activePaths(s.state.value))));
     expect([...visited].sort()).toEqual([...NODE_PATHS].sort());
@@ -187,21 +176,23 @@ describe("connection machine model (@xstate/graph)", () => {
   });
 
   it("covers every transition edge of the machine with at least one path, and no other", () => {
-    // Sanity check of the definition reading: 10 declared transitions — SOCKET_CLOSED on the root;
-    // the deadline and CLOSE on handshake; 2 on awaiting-connect; the two verdicts of authenticate on
-    // challenged; CLOSE and PEER_UNRESPONSIVE on ready; the close grace on closing.
+    // Sanity check of the definition reading: 12 declared transitions — SOCKET_CLOSED on the root;
+    // connect, rejection, the deadline and CLOSE on awaiting-connect; the two verdicts of authenticate,
+    // the deadline and CLOSE on challenged; CLOSE and PEER_UNRESPONSIVE on ready; the close grace on closing.
     const declared = declaredTransitions().map(
       (t) => `${pathOf(t.source) || "(root)"} --${t.eventType}--> ${pathOf(t.target)}`,
     );
     expect(declared.sort()).toEqual(
       [
         "(root) --SOCKET_CLOSED--> closed",
-        "handshake --HANDSHAKE_TIMEOUT--> closing",
-        "handshake --CLOSE--> closing",
-        "handshake.awaiting-connect --CONNECT_RECEIVED--> handshake.challenged",
-        "handshake.awaiting-connect --HANDSHAKE_REJECTED--> closing",
-        `handshake.challenged --${AUTH_DONE}--> ready`,
-        `handshake.challenged --${AUTH_ERROR}--> closing`,
+        "awaiting-connect --CONNECT_RECEIVED--> challenged",
+        "awaiting-connect --HANDSHAKE_REJECTED--> closing",
+        "awaiting-connect --HANDSHAKE_TIMEOUT--> closing",
+        "awaiting-connect --CLOSE--> closing",
+        `challenged --${AUTH_DONE}--> ready`,
+        `challenged --${AUTH_ERROR}--> closing`,
+        "challenged --HANDSHAKE_TIMEOUT--> closing",
+        "challenged --CLOSE--> closing",
         "ready --CLOSE--> closing",
         "ready --PEER_UNRESPONSIVE--> closed",
         "closing --CLOSE_GRACE_ELAPSED--> closed",
@@ -211,7 +202,7 @@ describe("connection machine model (@xstate/graph)", () => {
     const defined = definedEdges();
     const covered = coveredEdges();
     expect([...covered].sort()).toEqual([...defined].sort());
-    // 5 from awaiting-connect (incl. the handshake's deadline and CLOSE, and SOCKET_CLOSED),
+    // 5 from awaiting-connect (incl. the deadline, CLOSE and the root's SOCKET_CLOSED),
     // 5 from challenged, 3 from ready, 2 from closing.
     expect(defined.size).toBe(15);
   });
@@ -243,7 +234,7 @@ describe("connection machine model (@xstate/graph)", () => {
         });
         expect({ where, deadlines: h.deadlines.runningNow() }).toEqual({
           where,
-          deadlines: value.startsWith("handshake.")
+          deadlines: HANDSHAKE_STATES.includes(value)
             ? ["handshake"]
             : value === "closing"
               ? ["closeGrace"]
