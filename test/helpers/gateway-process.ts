@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { lockPathFor } from "../../src/host/instance-lock.js";
 
 export const REPO_ROOT = path.resolve(__dirname, "..", "..");
 export const CLI = path.join(REPO_ROOT, "bin", "run.js");
@@ -31,6 +32,14 @@ export function makeTempHome(): TempHome {
       fs.writeFileSync(configPath, JSON.stringify(config, null, 2));
     },
     cleanup() {
+      // A gateway a test killed outright leaves its instance lock behind (the next start would reclaim it):
+      // take the locks of every profile's config in this home too.
+      const entries = fs.existsSync(home) ? fs.readdirSync(home, { withFileTypes: true }) : [];
+      for (const entry of entries) {
+        if (entry.isDirectory() && entry.name.startsWith(".coderclaw")) {
+          fs.rmSync(lockPathFor(path.join(home, entry.name, "coderclaw.json")), { force: true });
+        }
+      }
       fs.rmSync(home, { recursive: true, force: true });
     },
   };
