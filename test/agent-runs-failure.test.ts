@@ -4,15 +4,16 @@
  * goes away under a running run. The run must end for everyone waiting on it, its session must move
  * on, and the process must not see an unhandled error.
  */
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { Inspection } from "../src/actors/inspection.js";
 import { AgentRuns } from "../src/agents/agent-runs.js";
 import type { AgentEventPayload, RunEventSink } from "../src/agents/run-events.js";
 import { defaultConfig } from "../src/config/load.js";
-import { createLogger, type GatewayLogger } from "../src/log/logger.js";
+import type { GatewayLogger } from "../src/log/logger.js";
 import { StateStore } from "../src/store/state-store.js";
+import { fileLogger, loggedLine } from "./helpers/in-process.js";
 
 describe("agent runs when something breaks", () => {
   let dir: string;
@@ -28,15 +29,7 @@ describe("agent runs when something breaks", () => {
 
   beforeEach(() => {
     dir = mkdtempSync(path.join(tmpdir(), "coderclaw-runs-"));
-    logger = createLogger({
-      file: path.join(dir, "gateway.log"),
-      level: "info",
-      verbose: false,
-      console: false,
-      maxFileBytes: 1_000_000,
-      maxFiles: 1,
-      secrets: () => [],
-    });
+    logger = fileLogger(dir);
     store = StateStore.open(path.join(dir, "state.db"));
     const sink: RunEventSink = {
       agent: (payload) => {
@@ -76,14 +69,8 @@ describe("agent runs when something breaks", () => {
     }
   });
 
-  /** Waits until the file transport has written a log line that contains `text`. */
-  async function logged(text: string): Promise<void> {
-    const deadline = Date.now() + 3_000;
-    while (!readFileSync(path.join(dir, "gateway.log"), "utf8").includes(text)) {
-      if (Date.now() > deadline) throw new Error(`no "${text}" in the log`);
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
-  }
+  /** Waits until the file transport has written a log line whose message contains `text`. */
+  const logged = (text: string) => loggedLine(dir, (entry) => String(entry.message).includes(text));
 
   const start = (idempotencyKey: string, message = "hello there") =>
     runs.start({ kind: "agent", idempotencyKey, message, sessionKey: "agent:main:main" });

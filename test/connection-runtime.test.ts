@@ -2,7 +2,7 @@
  * The connection runtime in-process, on a real HTTP server and real WebSocket clients: what happens to
  * one connection when an action of its machine throws (a bug), and to every other connection.
  */
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
@@ -12,11 +12,12 @@ import { ConnectionRuntime } from "../src/actors/connection-runtime.js";
 import { HelloOk } from "../src/actors/hello-ok.js";
 import { Inspection, type InspectTransition } from "../src/actors/inspection.js";
 import { defaultConfig } from "../src/config/load.js";
-import { createLogger, type GatewayLogger } from "../src/log/logger.js";
+import type { GatewayLogger } from "../src/log/logger.js";
 import { Dispatcher } from "../src/methods/dispatcher.js";
 import type { GatewayServices } from "../src/methods/services.js";
 import type { ClientConnection } from "../src/transport/client-connection.js";
 import { TEST_TOKEN } from "./helpers/gateway-process.js";
+import { fileLogger, loggedLine } from "./helpers/in-process.js";
 import { WsPeer, connectParams } from "./helpers/ws-peer.js";
 
 describe("connection runtime", () => {
@@ -33,15 +34,7 @@ describe("connection runtime", () => {
 
   beforeAll(async () => {
     dir = mkdtempSync(path.join(tmpdir(), "coderclaw-runtime-"));
-    logger = createLogger({
-      file: path.join(dir, "gateway.log"),
-      level: "info",
-      verbose: false,
-      console: false,
-      maxFileBytes: 1_000_000,
-      maxFiles: 1,
-      secrets: () => [TEST_TOKEN],
-    });
+    logger = fileLogger(dir, [TEST_TOKEN]);
     const config = defaultConfig();
     const helloOk = new HelloOk({
       version: "test",
@@ -92,18 +85,7 @@ describe("connection runtime", () => {
   });
 
   /** The first JSON log line with this message, once the file transport has written it. */
-  async function logged(message: string): Promise<Record<string, unknown>> {
-    const deadline = Date.now() + 3_000;
-    for (;;) {
-      const lines = readFileSync(path.join(dir, "gateway.log"), "utf8").split("\n").filter(Boolean);
-      const entry = lines
-        .map((line) => JSON.parse(line) as Record<string, unknown>)
-        .find((e) => e.message === message);
-      if (entry) return entry;
-      if (Date.now() > deadline) throw new Error(`no "${message}" in the log`);
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
-  }
+  const logged = (message: string) => loggedLine(dir, (entry) => entry.message === message);
 
   async function open(): Promise<WsPeer> {
     const peer = await WsPeer.open(url);

@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type http from "node:http";
 import type { RawData, WebSocket } from "ws";
-import { createActor, fromCallback, type EventObject } from "xstate";
+import { createActor } from "xstate";
 import type { CoderclawConfig } from "../config/schema.js";
 import type { SubsystemLogger } from "../log/logger.js";
 import {
@@ -18,12 +18,8 @@ import { DeadlineQueue } from "../transport/deadline-queue.js";
 import { KeepaliveSweep } from "../transport/keepalive-sweep.js";
 import { authenticateConnect } from "./handshake.js";
 import type { HelloOk } from "./hello-ok.js";
-import {
-  CHILD_ERROR_EVENT_PREFIX,
-  type ActorNode,
-  type Inspection,
-  type OnDemandActors,
-} from "./inspection.js";
+import { createFailureParent } from "./failure-parent.js";
+import type { ActorNode, Inspection, OnDemandActors } from "./inspection.js";
 
 const CONNECTION_ACTOR_PREFIX = "connection:";
 
@@ -109,10 +105,7 @@ export class ConnectionRuntime {
   private readonly keepalive: KeepaliveSweep;
   private readonly handshakeDeadlines: DeadlineQueue<ClientConnection>;
   private readonly closeGraces: DeadlineQueue<ClientConnection>;
-  /**
-   * The parent of every connection actor. They share its actor system (a system per socket would
-   * cost a scheduler, registries and a dozen closures each), and it hears when one of them fails.
-   */
+  /** The parent of every connection actor; it hears when one of them fails. */
   private readonly host;
 
   constructor(private readonly deps: ConnectionRuntimeDeps) {
@@ -126,17 +119,9 @@ export class ConnectionRuntime {
       connection.actor.send({ type: "CLOSE_GRACE_ELAPSED" }),
     );
     this.logic = this.provideMachine();
-    this.host = createActor(
-      fromCallback<EventObject>(({ receive }) => {
-        receive((event) => {
-          if (event.type.startsWith(CHILD_ERROR_EVENT_PREFIX)) {
-            this.onConnectionFailed(event.type.slice(CHILD_ERROR_EVENT_PREFIX.length), event);
-          }
-        });
-      }),
-      { id: "connections" },
+    this.host = createFailureParent("connections", (actorId, error) =>
+      this.onConnectionFailed(actorId, error),
     );
-    this.host.start();
     deps.inspection.addGroup(this.inspected);
   }
 
@@ -194,9 +179,8 @@ export class ConnectionRuntime {
   }
 
   /** A bug in a connection's action stops its actor: the socket goes with it, the gateway stays up. */
-  private onConnectionFailed(actorId: string, event: EventObject): void {
+  private onConnectionFailed(actorId: string, error: unknown): void {
     const connId = actorId.slice(CONNECTION_ACTOR_PREFIX.length);
-    const error = (event as { error?: unknown }).error;
     this.deps.log.error("connection failed", { connId, error: String(error) });
     const connection = this.deps.connections.get(connId);
     if (connection) this.release(connection);
@@ -240,6 +224,13 @@ export class ConnectionRuntime {
     const { config, connections, log } = this.deps;
     const gateway = config.gateway;
     const get = (connId: string) => connections.get(connId);
+    /** An action on the connection, if it is still there. */
+    const onConnection =
+      (act: (connection: ClientConnection) => void) =>
+      (_: unknown, { connId }: { connId: string }) => {
+        const connection = get(connId);
+        if (connection) act(connection);
+      };
     return connectionMachine.provide({
       actions: {
         // The verdict is an event the actor handles after this step, like any other.
@@ -277,30 +268,12 @@ export class ConnectionRuntime {
           connection.sendInTwoParts(head, rest);
           this.deps.onJoined(connection.session);
         },
-        startHandshakeDeadline: (_, { connId }) => {
-          const connection = get(connId);
-          if (connection) this.handshakeDeadlines.add(connection);
-        },
-        stopHandshakeDeadline: (_, { connId }) => {
-          const connection = get(connId);
-          if (connection) this.handshakeDeadlines.remove(connection);
-        },
-        startCloseGrace: (_, { connId }) => {
-          const connection = get(connId);
-          if (connection) this.closeGraces.add(connection);
-        },
-        stopCloseGrace: (_, { connId }) => {
-          const connection = get(connId);
-          if (connection) this.closeGraces.remove(connection);
-        },
-        watchPeer: (_, { connId }) => {
-          const connection = get(connId);
-          if (connection) this.keepalive.add(connection);
-        },
-        unwatchPeer: (_, { connId }) => {
-          const connection = get(connId);
-          if (connection) this.keepalive.remove(connection);
-        },
+        startHandshakeDeadline: onConnection((connection) => this.handshakeDeadlines.add(connection)),
+        stopHandshakeDeadline: onConnection((connection) => this.handshakeDeadlines.remove(connection)),
+        startCloseGrace: onConnection((connection) => this.closeGraces.add(connection)),
+        stopCloseGrace: onConnection((connection) => this.closeGraces.remove(connection)),
+        watchPeer: onConnection((connection) => this.keepalive.add(connection)),
+        unwatchPeer: onConnection((connection) => this.keepalive.remove(connection)),
         sendRejection: (_, { connId, rejection }) => {
           const connection = get(connId);
           if (!connection || !rejection.requestId || !rejection.error) return;
@@ -316,11 +289,8 @@ export class ConnectionRuntime {
           const socket = get(connId)?.socket;
           if (socket && socket.readyState < socket.CLOSING) socket.close(close.code, close.reason);
         },
-        terminateSocket: (_, { connId }) => get(connId)?.socket.terminate(),
-        releaseConnection: (_, { connId }) => {
-          const connection = get(connId);
-          if (connection) this.release(connection);
-        },
+        terminateSocket: onConnection((connection) => connection.socket.terminate()),
+        releaseConnection: onConnection((connection) => this.release(connection)),
       },
     });
   }

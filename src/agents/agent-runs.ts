@@ -1,13 +1,6 @@
 import { randomUUID } from "node:crypto";
-import {
-  createActor,
-  fromCallback,
-  fromPromise,
-  type Actor,
-  type EventObject,
-  type InspectionEvent,
-} from "xstate";
-import { CHILD_ERROR_EVENT_PREFIX } from "../actors/inspection.js";
+import { createActor, fromPromise, type Actor, type InspectionEvent } from "xstate";
+import { createFailureParent } from "../actors/failure-parent.js";
 import type { CoderclawConfig } from "../config/schema.js";
 import type { SubsystemLogger } from "../log/logger.js";
 import { runMachine, type RunOutput, type StopReason } from "../machines/run.machine.js";
@@ -143,17 +136,11 @@ export class AgentRuns {
         finishRun: (_, outcome) => this.onFinished(outcome.runId, outcome),
       },
     });
-    this.host = createActor(
-      fromCallback<EventObject>(({ receive }) => {
-        receive((event) => {
-          if (event.type.startsWith(CHILD_ERROR_EVENT_PREFIX)) {
-            this.onRunFailed(event.type.slice(CHILD_ERROR_EVENT_PREFIX.length), event);
-          }
-        });
-      }),
-      { id: "runs", inspect: options.inspect },
+    this.host = createFailureParent(
+      "runs",
+      (actorId, error) => this.onRunFailed(actorId, error),
+      options.inspect,
     );
-    this.host.start();
   }
 
   /** After the last run ended (drain): the runs' parent goes too. */
@@ -349,9 +336,9 @@ export class AgentRuns {
   }
 
   /** A run actor stopped on an error of its own (a bug): the run ends as an error, the gateway goes on. */
-  private onRunFailed(actorId: string, event: EventObject): void {
+  private onRunFailed(actorId: string, error: unknown): void {
     const runId = actorId.slice(RUN_ACTOR_PREFIX.length);
-    const message = describeError((event as { error?: unknown }).error);
+    const message = describeError(error);
     this.options.log.error(`run ${runId} failed: ${message}`);
     try {
       this.onFinished(runId, { status: "error", stopReason: null, error: `internal error: ${message}` });
