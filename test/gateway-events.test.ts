@@ -142,6 +142,18 @@ describe("hello-ok snapshot", () => {
     };
     expect(shared(a.hello)).toEqual(shared(b.hello));
   });
+
+  it("arrives whole when the presence makes it large (sent as two WebSocket fragments)", async () => {
+    const first = await join("large-0");
+    const text = "p".repeat(16 * 1024);
+    await first.peer.request("system-event", { text, instanceId: "large-text" });
+    await broadcastWith(first.peer, "large-text");
+
+    const second = await join("large-1");
+    const presence = second.hello.snapshot.presence as Array<{ instanceId?: string; text?: string }>;
+    expect(presence.find((p) => p.instanceId === "large-text")?.text).toBe(text);
+    expect(second.hello.server.connId).toEqual(expect.any(String));
+  });
 });
 
 describe("slow consumers", () => {

@@ -39,14 +39,14 @@ export class HelloOk {
   constructor(private readonly source: HelloOkSource) {}
 
   /** The hello-ok response frame in two parts that together are one JSON text: a small head, then the shared rest. */
-  frame(requestId: string, session: ClientSession): [head: string, rest: Buffer] {
+  frame(requestId: string, session: ClientSession): [head: Buffer, rest: Buffer] {
     const { source } = this;
     const server = { version: source.version, host: HOST, connId: session.connId };
     const head =
       `{"type":"res","id":${JSON.stringify(requestId)},"ok":true,"payload":{"type":"hello-ok",` +
       `"protocol":${PROTOCOL_VERSION},"server":${JSON.stringify(server)},` +
       `"snapshot":{"uptimeMs":${Date.now() - source.startedAt},`;
-    return [head, this.sharedPart()];
+    return [Buffer.from(head), this.sharedPart()];
   }
 
   private sharedPart(): Buffer {

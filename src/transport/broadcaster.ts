@@ -1,9 +1,6 @@
 import type { ClientSession } from "../methods/method-spec.js";
 import type { ClientConnection } from "./client-connection.js";
 
-/** Above this, the payload is shared between connections instead of copied for each (see sendInTwoParts). */
-const SHARED_HEAD_BYTES = 8 * 1024;
-
 export interface BroadcastOptions {
   /** Skipped (but counted in seq) for a connection whose send buffer is over the limit. */
   dropIfSlow?: boolean;
@@ -40,9 +37,7 @@ export class Broadcaster {
         if (!options.dropIfSlow) this.onSlowConsumer(connection);
         continue;
       }
-      const tail = Buffer.from(`${connection.seq}}`);
-      if (head.length >= SHARED_HEAD_BYTES) connection.sendInTwoParts(head, tail);
-      else connection.send(Buffer.concat([head, tail]));
+      connection.sendInTwoParts(head, Buffer.from(`${connection.seq}}`));
     }
   }
 }

@@ -10,6 +10,12 @@ const TEXT_FRAME = { binary: false } as const;
 const FIRST_FRAGMENT = { binary: false, fin: false } as const;
 const LAST_FRAGMENT = { binary: false, fin: true } as const;
 
+/**
+ * A message this large is sent as two fragments rather than copied into one frame. Below it, the
+ * copy is cheaper than a second frame, for us and for the client, who has to join fragments.
+ */
+const FRAGMENT_MIN_BYTES = 8 * 1024;
+
 /** What the handshake needs to know about the HTTP upgrade request (kept instead of the request itself). */
 export interface PeerInfo {
   remoteAddress: string;
@@ -66,11 +72,15 @@ export class ClientConnection {
   }
 
   /**
-   * Sends one text message as two fragments, so that a large part shared by many connections (the
-   * head of a broadcast, the rest of hello-ok) is not copied for each. Nothing can interleave: both
-   * go out in the same synchronous call.
+   * Sends one text message given in two parts, one of them shared by many connections (the head of a
+   * broadcast, the rest of hello-ok). A large message goes out as two fragments, so the shared part
+   * is not copied for each connection; nothing can interleave, both are sent in one synchronous call.
    */
-  sendInTwoParts(head: string | Buffer, tail: string | Buffer): void {
+  sendInTwoParts(head: Buffer, tail: Buffer): void {
+    if (head.length + tail.length < FRAGMENT_MIN_BYTES) {
+      this.send(Buffer.concat([head, tail]));
+      return;
+    }
     this.send(head, false);
     this.socket.send(tail, LAST_FRAGMENT);
   }
