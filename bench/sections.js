@@ -78,6 +78,13 @@ const spawnSection = {
  * (32 MB), in one or two steps somewhere in the first 2000; charged to 1000 connections that one-time
  * growth reads as 16–30 KB "per connection". It is reported on its own row (the first 1000, cold heap)
  * and not charged to every connection.
+ *
+ * Time to open 1000 is checked the same way, on the third 1000 (2000 → 3000 held), like every other
+ * throughput figure here, which is measured after a warm-up. The first 1000 on a fresh process also pay
+ * V8's one-time compilation of the code they run (for the gateway, mostly xstate's interpreter: about
+ * 0.3 s of compiler-thread CPU on this path); that figure is reported on its own row, unchecked. At 2000
+ * held, the gateway's hello-ok carries 200 presence entries (~50 KB), so the checked figure is, if
+ * anything, the harder one for it.
  */
 const memorySection = {
   id: "memory",
@@ -105,15 +112,15 @@ const memorySection = {
     },
     {
       key: "open_ms",
-      label: "open + auth 1000 conns (50 conc.)",
+      label: "open + auth 1000 conns (50 conc., 2000 → 3000 held)",
       unit: "ms",
       better: "lower",
       digits: 0,
       check: ratioAtMost(2),
     },
     {
-      key: "open_warm_ms",
-      label: "open + auth 1000 more (2000 → 3000 held)",
+      key: "open_cold_ms",
+      label: "open + auth first 1000 conns (fresh process, cold JIT)",
       unit: "ms",
       better: "lower",
       digits: 0,
@@ -130,17 +137,17 @@ const memorySection = {
     try {
       await setTimeout(1000);
       const idle = readRss(server.rssPid);
-      const start = performance.now();
+      const coldStart = performance.now();
       await openMore();
-      const openMs = performance.now() - start;
+      const openColdMs = performance.now() - coldStart;
       await setTimeout(1000);
       const first = readRss(server.rssPid);
       await openMore();
       await setTimeout(1000);
       const second = readRss(server.rssPid);
-      const warmStart = performance.now();
+      const start = performance.now();
       await openMore();
-      const openWarmMs = performance.now() - warmStart;
+      const openMs = performance.now() - start;
       await setTimeout(1000);
       const third = readRss(server.rssPid);
       return {
@@ -148,7 +155,7 @@ const memorySection = {
         conn_kb: (third - second) / n / 1024,
         conn_cold_kb: (first - idle) / n / 1024,
         open_ms: openMs,
-        open_warm_ms: openWarmMs,
+        open_cold_ms: openColdMs,
       };
     } finally {
       for (const conn of conns) conn.terminate();
