@@ -154,6 +154,10 @@ describe("core methods and HTTP probes", () => {
     const connections = host.children.filter((c: { id: string }) => c.id.startsWith("connection:"));
     expect(connections.length).toBeGreaterThanOrEqual(1);
     expect(connections.every((c: { state: string }) => c.state === "ready")).toBe(true);
+    // Invoked actors are named for what they do, not by xstate's generated ids.
+    expect(gatewayNode.children.map((c: { id: string }) => c.id)).toContain("services");
+    const reload = supervisor.children.find((c: { machine: string }) => c.machine === "reload");
+    expect(reload.children.map((c: { id: string }) => c.id)).toEqual(["watchConfig"]);
   });
 
   it("`coderclaw gateway inspect` prints the live tree", async () => {

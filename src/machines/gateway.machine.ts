@@ -53,6 +53,7 @@ export const gatewayMachine = setup({
   states: {
     starting: {
       invoke: {
+        id: "startServer",
         src: "startServer",
         onDone: "ready",
         onError: {
@@ -72,7 +73,7 @@ export const gatewayMachine = setup({
     ready: {
       entry: "announceReady",
       always: { guard: "drainRequested", target: "draining" },
-      invoke: { src: "services" },
+      invoke: { id: "services", src: "services" },
       on: {
         DRAIN: {
           target: "draining",
@@ -96,6 +97,7 @@ export const gatewayMachine = setup({
         params: ({ context }) => context.shutdown ?? { reason: "gateway stopping", restartExpectedMs: null },
       },
       invoke: {
+        id: "drainRuns",
         src: "drainRuns",
         input: ({ context }) => context.shutdown ?? { reason: "gateway stopping", restartExpectedMs: null },
         onDone: "closing",
@@ -104,6 +106,7 @@ export const gatewayMachine = setup({
     },
     closing: {
       invoke: {
+        id: "closeServer",
         src: "closeServer",
         input: ({ context }) => context.shutdown ?? { reason: "gateway stopping", restartExpectedMs: null },
         onDone: [{ guard: ({ context }) => context.error !== null, target: "failed" }, { target: "stopped" }],

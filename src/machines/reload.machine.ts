@@ -62,7 +62,7 @@ export const reloadMachine = setup({
 }).createMachine({
   id: "reload",
   context: { changedAgain: false, assessment: null },
-  invoke: { src: "watchConfig" },
+  invoke: { id: "watchConfig", src: "watchConfig" },
   initial: "watching",
   states: {
     watching: {
@@ -75,6 +75,7 @@ export const reloadMachine = setup({
     planning: {
       entry: assign({ changedAgain: false }),
       invoke: {
+        id: "planReload",
         src: "planReload",
         onDone: [
           {
@@ -118,6 +119,7 @@ export const reloadMachine = setup({
     },
     applying: {
       invoke: {
+        id: "applyHot",
         src: "applyHot",
         input: assessment,
         onDone: { target: "settled", actions: { type: "reportApplied", params: assessment } },

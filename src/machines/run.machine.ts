@@ -66,6 +66,7 @@ export const runMachine = setup({
     streaming: {
       entry: { type: "announceStreaming", params: ({ context }) => ({ runId: context.runId }) },
       invoke: {
+        id: "provider",
         src: "provider",
         input: ({ context }) => ({ runId: context.runId }),
         onDone: "ok",
