@@ -13,6 +13,9 @@ export interface AgentProfile {
 
 const DEFAULT_MODEL = "echo";
 
+/** The agent and session a run goes to, or why the request names none that exists. */
+export type RunTarget = { agent: AgentProfile; sessionKey: string } | { invalid: string };
+
 /** The configured agents (or a single `main` agent), with defaults applied. */
 export class AgentDirectory {
   readonly agents: AgentProfile[];
@@ -36,5 +39,27 @@ export class AgentDirectory {
 
   get(id: string): AgentProfile | undefined {
     return this.agents.find((agent) => agent.id === id);
+  }
+
+  /**
+   * Where a run goes: the session key, when it names an agent (`agent:<id>:<rest>`), decides the agent
+   * and must agree with an explicit `agentId`; without a key, the agent's main session.
+   */
+  target(agentId: string | undefined, sessionKey: string | undefined, mainKey: string): RunTarget {
+    const requested = agentId ? this.get(agentId) : undefined;
+    if (agentId && !requested) return { invalid: `unknown agent id "${agentId}"` };
+    if (!sessionKey) {
+      const agent = requested ?? this.defaultAgent;
+      return { agent, sessionKey: `agent:${agent.id}:${mainKey}` };
+    }
+    if (!sessionKey.startsWith("agent:")) return { agent: requested ?? this.defaultAgent, sessionKey };
+    const [, keyAgentId, rest] = /^agent:([^:]+):(.+)$/.exec(sessionKey) ?? [];
+    if (!keyAgentId || !rest) return { invalid: `malformed session key "${sessionKey}"` };
+    const keyAgent = this.get(keyAgentId);
+    if (!keyAgent) return { invalid: `unknown agent id "${keyAgentId}"` };
+    if (requested && requested.id !== keyAgent.id) {
+      return { invalid: `agent "${requested.id}" does not match session key agent "${keyAgent.id}"` };
+    }
+    return { agent: keyAgent, sessionKey };
   }
 }

@@ -11,6 +11,7 @@ import { AgentDirectory, type AgentProfile } from "./agent-directory.js";
 import { ProviderRegistry } from "./providers/registry.js";
 import type { RunEventSink } from "./run-events.js";
 import { RunStream } from "./run-stream.js";
+import { RunWaiters } from "./run-waiters.js";
 import { SessionLanes } from "./session-lanes.js";
 
 export type RunKind = "agent" | "chat";
@@ -86,7 +87,7 @@ export class AgentRuns {
   providers: ProviderRegistry;
   private readonly active = new Map<string, ActiveRun>();
   private readonly activeByDedupe = new Map<string, ActiveRun>();
-  private readonly waiters = new Map<string, Set<(row: RunRow) => void>>();
+  private readonly waiters = new RunWaiters();
   private readonly lanes: SessionLanes;
   private readonly runLogic;
   /**
@@ -180,8 +181,16 @@ export class AgentRuns {
         retryAfterMs: 1_500,
       });
     }
-    const method = request.kind === "agent" ? "agent" : "chat.send";
-    const { agent, sessionKey } = this.resolveTarget(request, method);
+    const target = this.agents.target(
+      request.agentId,
+      request.sessionKey,
+      this.options.config.session.mainKey,
+    );
+    if ("invalid" in target) {
+      const method = request.kind === "agent" ? "agent" : "chat.send";
+      throw new GatewayError(ErrorCodes.INVALID_REQUEST, `invalid ${method} params: ${target.invalid}`);
+    }
+    const { agent, sessionKey } = target;
     const now = Date.now();
     const store = this.options.store;
     let message = request.message;
@@ -246,28 +255,6 @@ export class AgentRuns {
     return { run, done };
   }
 
-  private resolveTarget(request: RunRequest, method: string): { agent: AgentProfile; sessionKey: string } {
-    const invalid = (detail: string) =>
-      new GatewayError(ErrorCodes.INVALID_REQUEST, `invalid ${method} params: ${detail}`);
-    const requested = request.agentId ? this.agents.get(request.agentId) : undefined;
-    if (request.agentId && !requested) throw invalid(`unknown agent id "${request.agentId}"`);
-    const mainKey = this.options.config.session.mainKey;
-    if (!request.sessionKey) {
-      const agent = requested ?? this.agents.defaultAgent;
-      return { agent, sessionKey: `agent:${agent.id}:${mainKey}` };
-    }
-    const sessionKey = request.sessionKey;
-    if (!sessionKey.startsWith("agent:")) return { agent: requested ?? this.agents.defaultAgent, sessionKey };
-    const [, keyAgentId, rest] = /^agent:([^:]+):(.+)$/.exec(sessionKey) ?? [];
-    if (!keyAgentId || !rest) throw invalid(`malformed session key "${sessionKey}"`);
-    const keyAgent = this.agents.get(keyAgentId);
-    if (!keyAgent) throw invalid(`unknown agent id "${keyAgentId}"`);
-    if (requested && requested.id !== keyAgent.id) {
-      throw invalid(`agent "${requested.id}" does not match session key agent "${keyAgent.id}"`);
-    }
-    return { agent: keyAgent, sessionKey };
-  }
-
   // ---- run lifecycle (called by the run machine) ---------------------------------------------------
 
   private onStreaming(runId: string): void {
@@ -328,8 +315,7 @@ export class AgentRuns {
       run.stream.finished(output, run.startedAt, endedAt);
     } finally {
       run.resolveDone(row);
-      for (const wake of this.waiters.get(runId) ?? []) wake(row);
-      this.waiters.delete(runId);
+      this.waiters.wake(runId, row);
       // The lane hands the slot to the next run outside this actor's transition.
       queueMicrotask(() => this.lanes.release(runId));
     }
@@ -354,19 +340,7 @@ export class AgentRuns {
   wait(runId: string, timeoutMs: number): Promise<RunRow | null> {
     const row = this.options.store.getRun(runId);
     if (row && (row.status === "ok" || row.status === "error")) return Promise.resolve(row);
-    return new Promise((resolve) => {
-      const wake = (finished: RunRow) => {
-        clearTimeout(timer);
-        resolve(finished);
-      };
-      const timer = setTimeout(() => {
-        this.waiters.get(runId)?.delete(wake);
-        resolve(null);
-      }, timeoutMs);
-      let set = this.waiters.get(runId);
-      if (!set) this.waiters.set(runId, (set = new Set()));
-      set.add(wake);
-    });
+    return this.waiters.wait(runId, timeoutMs);
   }
 
   runIdsOfSession(sessionKey: string): string[] {
