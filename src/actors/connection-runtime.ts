@@ -12,7 +12,9 @@ import {
 import type { Dispatcher } from "../methods/dispatcher.js";
 import type { ClientSession } from "../methods/method-spec.js";
 import { CloseCodes, ErrorCodes, errorShape, validateRequestFrame } from "../protocol/index.js";
+import { authRateLimitSettings } from "../config/auth-rate-limit.js";
 import type { GatewayAuth } from "../transport/auth.js";
+import { AuthRateLimiter } from "../transport/auth-rate-limiter.js";
 import { ClientConnection, peerOf } from "../transport/client-connection.js";
 import { DeadlineQueue } from "../transport/deadline-queue.js";
 import { KeepaliveSweep } from "../transport/keepalive-sweep.js";
@@ -105,6 +107,7 @@ export class ConnectionRuntime {
   private readonly keepalive: KeepaliveSweep;
   private readonly handshakeDeadlines: DeadlineQueue<ClientConnection>;
   private readonly closeGraces: DeadlineQueue<ClientConnection>;
+  private readonly rateLimiter: AuthRateLimiter | null;
   /** The parent of every connection actor; it hears when one of them fails. */
   private readonly host;
 
@@ -118,6 +121,13 @@ export class ConnectionRuntime {
     this.closeGraces = new DeadlineQueue(CLOSE_GRACE_MS, (connection) =>
       connection.actor.send({ type: "CLOSE_GRACE_ELAPSED" }),
     );
+    const rateLimit = authRateLimitSettings(deps.config.gateway.auth.rateLimit);
+    this.rateLimiter =
+      rateLimit &&
+      new AuthRateLimiter(rateLimit, {
+        onLockout: (ip, scope, lockoutMs) =>
+          deps.log.warn(`auth: ${ip} locked out for ${lockoutMs} ms after failed ${scope} attempts`),
+      });
     this.logic = this.provideMachine();
     this.host = createFailureParent("connections", (actorId, error) =>
       this.onConnectionFailed(actorId, error),
@@ -242,7 +252,11 @@ export class ConnectionRuntime {
             if (this.deps.lifecycleState() === "starting") throw startingRejection(request.requestId);
             const session = authenticateConnect(
               { ...request, nonce: connection.nonce, peer: connection.peer },
-              { auth: this.deps.auth, allowedOrigins: gateway.controlUi.allowedOrigins },
+              {
+                auth: this.deps.auth,
+                allowedOrigins: gateway.controlUi.allowedOrigins,
+                rateLimiter: this.rateLimiter,
+              },
             );
             verdict = { type: "AUTHENTICATED", requestId: request.requestId, session };
           } catch (error) {

@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import fs from "node:fs";
 import convict from "convict";
 import JSON5 from "json5";
+import { authRateLimitIssues } from "./auth-rate-limit.js";
 import { providersIssues } from "./providers.js";
 import { configSchema, type CoderclawConfig } from "./schema.js";
 
@@ -56,6 +57,12 @@ export function hashConfigText(raw: string): string {
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+function nested(value: Record<string, unknown>, ...keys: string[]): unknown {
+  let node: unknown = value;
+  for (const key of keys) node = isPlainObject(node) ? node[key] : undefined;
+  return node;
 }
 
 /** Unknown keys and objects replaced by scalars; convict reports these ambiguously, so we walk first. */
@@ -122,7 +129,12 @@ export function validateConfigObject(parsed: unknown): { issues: ConfigIssue[]; 
   }
   const structural = structuralIssues(parsed, configSchema, "");
   const values = valueIssues(knownKeysOnly(parsed, configSchema));
-  const issues = [...structural, ...values.issues, ...providersIssues(parsed.providers)];
+  const issues = [
+    ...structural,
+    ...values.issues,
+    ...providersIssues(parsed.providers),
+    ...authRateLimitIssues(nested(parsed, "gateway", "auth", "rateLimit")),
+  ];
   return issues.length > 0 ? { issues, config: defaultConfig() } : values;
 }
 

@@ -1,4 +1,5 @@
 import type convict from "convict";
+import type { AuthRateLimitConfig } from "./auth-rate-limit.js";
 import type { ProvidersConfig } from "./providers.js";
 
 export type GatewayMode = "local" | "remote";
@@ -23,7 +24,12 @@ export interface CoderclawConfig {
     mode: GatewayMode | null;
     bind: BindMode;
     customBindHost: string | null;
-    auth: { mode: AuthMode | null; token: string | null; password: string | null };
+    auth: {
+      mode: AuthMode | null;
+      token: string | null;
+      password: string | null;
+      rateLimit: AuthRateLimitConfig | null;
+    };
     controlUi: {
       enabled: boolean;
       basePath: string;
@@ -123,6 +129,13 @@ export const configSchema: convict.Schema<CoderclawConfig> = {
       },
       token: { doc: "Shared token.", format: String, default: null, nullable: true, sensitive: true },
       password: { doc: "Shared password.", format: String, default: null, nullable: true, sensitive: true },
+      rateLimit: {
+        doc: "Lock out a client IP after failed auth attempts: {maxAttempts, windowMs, lockoutMs, exemptLoopback}; off when absent.",
+        // An object leaf (its fields are checked in load.ts): present or not is the on/off switch.
+        format: "object",
+        default: null,
+        nullable: true,
+      },
     },
     controlUi: {
       enabled: { doc: "Serve the Control UI.", format: Boolean, default: true },

@@ -53,6 +53,7 @@ export type AuthFailureReason =
   | "password_missing"
   | "password_mismatch"
   | "password_missing_config"
+  | "rate_limited"
   | "unauthorized";
 
 export type AuthResult =
@@ -109,6 +110,8 @@ export function unauthorizedMessage(reason: AuthFailureReason, client: { id: str
       return `unauthorized: gateway password mismatch (${hintFor(client.id, client.mode, "password")})`;
     case "password_missing_config":
       return "unauthorized: gateway password not configured on gateway (set gateway.auth.password)";
+    case "rate_limited":
+      return "unauthorized: too many failed authentication attempts (retry later)";
     case "unauthorized":
       return "unauthorized";
   }
