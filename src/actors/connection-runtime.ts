@@ -18,6 +18,8 @@ import { AuthRateLimiter } from "../transport/auth-rate-limiter.js";
 import { ClientConnection, peerOf } from "../transport/client-connection.js";
 import { DeadlineQueue } from "../transport/deadline-queue.js";
 import { KeepaliveSweep } from "../transport/keepalive-sweep.js";
+import { isLoopbackHost } from "../transport/net.js";
+import { TrustedProxies } from "../transport/trusted-proxies.js";
 import { authenticateConnect } from "./handshake.js";
 import type { HelloOk } from "./hello-ok.js";
 import { createFailureParent } from "./failure-parent.js";
@@ -108,6 +110,9 @@ export class ConnectionRuntime {
   private readonly handshakeDeadlines: DeadlineQueue<ClientConnection>;
   private readonly closeGraces: DeadlineQueue<ClientConnection>;
   private readonly rateLimiter: AuthRateLimiter | null;
+  private readonly trustedProxies: TrustedProxies;
+  /** Loopback addresses already warned about for sending proxy headers without being a trusted proxy. */
+  private readonly untrustedProxyWarned = new Set<string>();
   /** The parent of every connection actor; it hears when one of them fails. */
   private readonly host;
 
@@ -121,6 +126,7 @@ export class ConnectionRuntime {
     this.closeGraces = new DeadlineQueue(CLOSE_GRACE_MS, (connection) =>
       connection.actor.send({ type: "CLOSE_GRACE_ELAPSED" }),
     );
+    this.trustedProxies = new TrustedProxies(deps.config.gateway.trustedProxies);
     const rateLimit = authRateLimitSettings(deps.config.gateway.auth.rateLimit);
     this.rateLimiter =
       rateLimit &&
@@ -170,7 +176,9 @@ export class ConnectionRuntime {
 
   accept(socket: WebSocket, request: http.IncomingMessage): void {
     const connId = newConnId();
-    const connection = new ClientConnection(connId, socket, peerOf(request));
+    const peer = peerOf(request, this.trustedProxies);
+    if (peer.forwarded && !peer.viaTrustedProxy) this.warnUntrustedProxy(peer.remoteAddress);
+    const connection = new ClientConnection(connId, socket, peer);
     setReceiveLimit(socket, PRE_HELLO_MAX_PAYLOAD);
     // Without an error listener, a frame over maxPayload would crash the process.
     socket.on("error", (error) => this.deps.log.debug("socket error", { connId, error: error.message }));
@@ -186,6 +194,16 @@ export class ConnectionRuntime {
       parent: this.host,
     });
     connection.actor.start();
+  }
+
+  /** Proxy headers only matter from loopback, where they make a connection non-local: say so once per address. */
+  private warnUntrustedProxy(remoteAddress: string): void {
+    if (!isLoopbackHost(remoteAddress) || this.untrustedProxyWarned.has(remoteAddress)) return;
+    this.untrustedProxyWarned.add(remoteAddress);
+    this.deps.log.warn(
+      `proxy headers from ${remoteAddress}, which is not in gateway.trustedProxies: ` +
+        "its connections are not treated as local",
+    );
   }
 
   /** A bug in a connection's action stops its actor: the socket goes with it, the gateway stays up. */
@@ -293,7 +311,7 @@ export class ConnectionRuntime {
           if (!connection || !rejection.requestId || !rejection.error) return;
           log.info(`connect rejected: ${rejection.error.message}`, {
             connId,
-            remote: connection.remoteAddress,
+            remote: connection.clientIp,
           });
           connection.socket.send(
             JSON.stringify({ type: "res", id: rejection.requestId, ok: false, error: rejection.error }),

@@ -58,11 +58,16 @@ function hostOf(value: string): string {
   return host.toLowerCase();
 }
 
-/** "Local direct": a loopback peer that addressed us by a loopback name, with no proxy headers. */
+/**
+ * "Local direct": a loopback client that addressed us by a loopback (or tailnet) name, with no proxy
+ * headers unless they came from a trusted proxy.
+ */
 export function isLocalDirect(peer: PeerInfo): boolean {
   const host = hostOf(peer.host);
   return (
-    isLoopbackHost(peer.remoteAddress) && (host === "localhost" || isLoopbackHost(host)) && !peer.forwarded
+    isLoopbackHost(peer.clientIp) &&
+    (host === "localhost" || isLoopbackHost(host) || host.endsWith(".ts.net")) &&
+    (!peer.forwarded || peer.viaTrustedProxy)
   );
 }
 
@@ -127,7 +132,7 @@ export function authenticateConnect(input: HandshakeInput, deps: HandshakeDeps):
     );
   }
   const given = { token: params.auth?.token, password: params.auth?.password };
-  const shared = authorizeShared(deps, given, input.peer.remoteAddress);
+  const shared = authorizeShared(deps, given, input.peer.clientIp);
   const scopes = params.scopes ?? (role === "operator" ? DEFAULT_OPERATOR_SCOPES : []);
   let deviceId: string | null = null;
   if (params.device) {
@@ -155,6 +160,6 @@ export function authenticateConnect(input: HandshakeInput, deps: HandshakeDeps):
     caps: params.caps ?? [],
     deviceId,
     authMethod: shared.method,
-    remoteAddress: input.peer.remoteAddress,
+    remoteAddress: input.peer.clientIp,
   };
 }

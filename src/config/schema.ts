@@ -1,3 +1,4 @@
+import net from "node:net";
 import type convict from "convict";
 import type { AuthRateLimitConfig } from "./auth-rate-limit.js";
 import type { ProvidersConfig } from "./providers.js";
@@ -24,6 +25,7 @@ export interface CoderclawConfig {
     mode: GatewayMode | null;
     bind: BindMode;
     customBindHost: string | null;
+    trustedProxies: string[];
     auth: {
       mode: AuthMode | null;
       token: string | null;
@@ -98,6 +100,23 @@ const stringList = (value: unknown) => {
   }
 };
 
+/** A trusted proxy is an IPv4 or IPv6 address, or an IPv4 CIDR block. */
+function trustedProxyProblem(entry: string): string | null {
+  if (net.isIP(entry)) return null;
+  const [address, bits, extra] = entry.split("/");
+  const prefix = Number(bits);
+  const cidr = extra === undefined && address !== undefined && net.isIPv4(address) && bits !== "";
+  return cidr && Number.isInteger(prefix) && prefix >= 0 && prefix <= 32
+    ? null
+    : `"${entry}" is not an IP address or IPv4 CIDR`;
+}
+
+const proxyList = (value: unknown) => {
+  stringList(value);
+  const problems = (value as string[]).map(trustedProxyProblem).filter((problem) => problem !== null);
+  if (problems.length > 0) throw new Error(problems.join("; "));
+};
+
 const MiB = 1024 * 1024;
 
 export const configSchema: convict.Schema<CoderclawConfig> = {
@@ -119,6 +138,11 @@ export const configSchema: convict.Schema<CoderclawConfig> = {
       format: String,
       default: null,
       nullable: true,
+    },
+    trustedProxies: {
+      doc: "Reverse proxies (IPs or IPv4 CIDRs) whose X-Forwarded-For / X-Real-IP name the client.",
+      format: proxyList,
+      default: [],
     },
     auth: {
       mode: {

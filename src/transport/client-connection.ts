@@ -3,6 +3,7 @@ import type { WebSocket } from "ws";
 import type { Actor } from "xstate";
 import type { connectionMachine } from "../machines/connection.machine.js";
 import type { ClientSession } from "../methods/method-spec.js";
+import { clientIpOf, type TrustedProxies } from "./trusted-proxies.js";
 
 export type ConnectionActor = Actor<typeof connectionMachine>;
 
@@ -18,19 +19,29 @@ const FRAGMENT_MIN_BYTES = 8 * 1024;
 
 /** What the handshake needs to know about the HTTP upgrade request (kept instead of the request itself). */
 export interface PeerInfo {
+  /** The socket's peer. */
   remoteAddress: string;
+  /** The client: the socket's peer, or, behind a trusted proxy, the address the proxy names. */
+  clientIp: string;
   host: string;
   origin: string | undefined;
   /** Proxy headers were present (X-Forwarded-For / X-Real-IP). */
   forwarded: boolean;
+  /** The socket's peer is one of `gateway.trustedProxies`. */
+  viaTrustedProxy: boolean;
 }
 
-export function peerOf(request: IncomingMessage): PeerInfo {
+export function peerOf(request: IncomingMessage, proxies: TrustedProxies): PeerInfo {
+  const remoteAddress = request.socket.remoteAddress ?? "";
+  const headers = request.headers;
+  const viaTrustedProxy = proxies.configured && proxies.includes(remoteAddress);
   return {
-    remoteAddress: request.socket.remoteAddress ?? "",
-    host: request.headers.host ?? "",
-    origin: request.headers.origin,
-    forwarded: request.headers["x-forwarded-for"] !== undefined || request.headers["x-real-ip"] !== undefined,
+    remoteAddress,
+    clientIp: viaTrustedProxy ? clientIpOf(remoteAddress, headers, proxies) : remoteAddress,
+    host: headers.host ?? "",
+    origin: headers.origin,
+    forwarded: headers["x-forwarded-for"] !== undefined || headers["x-real-ip"] !== undefined,
+    viaTrustedProxy,
   };
 }
 
@@ -92,7 +103,7 @@ export class ClientConnection {
     return this.actor.getSnapshot().value === "ready";
   }
 
-  get remoteAddress(): string {
-    return this.peer.remoteAddress;
+  get clientIp(): string {
+    return this.peer.clientIp;
   }
 }

@@ -1,0 +1,59 @@
+import net from "node:net";
+
+/** An IPv4 address written as IPv4-mapped IPv6 (how a dual-stack socket reports it) is the IPv4 address. */
+function normalize(ip: string): string {
+  return ip.startsWith("::ffff:") && net.isIPv4(ip.slice(7)) ? ip.slice(7) : ip.toLowerCase();
+}
+
+function ipv4ToInt(ip: string): number {
+  return ip.split(".").reduce((value, octet) => value * 256 + Number(octet), 0);
+}
+
+/** Answers whether a socket peer is one of the configured proxies. */
+export class TrustedProxies {
+  private readonly exact = new Set<string>();
+  private readonly blocks: Array<{ base: number; size: number }> = [];
+
+  constructor(entries: readonly string[]) {
+    for (const entry of entries) {
+      const [address = "", bits] = entry.split("/");
+      if (bits === undefined) {
+        this.exact.add(normalize(address));
+        continue;
+      }
+      const size = 2 ** (32 - Number(bits));
+      this.blocks.push({ base: Math.floor(ipv4ToInt(address) / size) * size, size });
+    }
+  }
+
+  get configured(): boolean {
+    return this.exact.size > 0 || this.blocks.length > 0;
+  }
+
+  includes(ip: string): boolean {
+    const address = normalize(ip);
+    if (this.exact.has(address)) return true;
+    if (!net.isIPv4(address)) return false;
+    const value = ipv4ToInt(address);
+    return this.blocks.some((block) => value >= block.base && value < block.base + block.size);
+  }
+}
+
+function headerValue(value: string | string[] | undefined): string | undefined {
+  return (Array.isArray(value) ? value[0] : value)?.trim() || undefined;
+}
+
+/**
+ * REFERENCE §5.3: the client is the socket's peer; when that peer is a trusted proxy, the first
+ * `X-Forwarded-For` entry, else `X-Real-IP`, names it.
+ */
+export function clientIpOf(
+  remoteAddress: string,
+  headers: Record<string, string | string[] | undefined>,
+  proxies: TrustedProxies,
+): string {
+  if (!proxies.includes(remoteAddress)) return remoteAddress;
+  const forwardedFor = headerValue(headers["x-forwarded-for"])?.split(",")[0]?.trim();
+  const named = forwardedFor || headerValue(headers["x-real-ip"]);
+  return named && net.isIP(named) ? named : remoteAddress;
+}
