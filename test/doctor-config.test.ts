@@ -136,6 +136,21 @@ describe("coderclaw doctor: config, gateway.mode and auth token", () => {
       expect(readConfig().gateway.auth.token).toMatch(/^[0-9a-f]{48}$/);
     });
 
+    it("trusted-proxy mode needs no token, but does need its proxy settings", async () => {
+      const proxied = { mode: "trusted-proxy", trustedProxy: { userHeader: "x-forwarded-user" } };
+      home.writeConfig({ gateway: { mode: "local", port, bind: "lan", auth: proxied } });
+      const missing = await runDoctorCli(["--repair", "--yes"], home.env);
+      expect(missing.lines).toContain(
+        "✗ Gateway auth is set to trusted-proxy, but the proxy is not configured.",
+      );
+      expect(readConfig().gateway.auth.token).toBeUndefined();
+
+      home.writeConfig({
+        gateway: { mode: "local", port, bind: "lan", trustedProxies: ["10.0.0.2"], auth: proxied },
+      });
+      expect((await runDoctorCli([], home.env)).lines).toContain("✓ Gateway auth: trusted-proxy (10.0.0.2)");
+    });
+
     it("a token in CODERCLAW_GATEWAY_TOKEN counts as configured", async () => {
       home.writeConfig({ gateway: { mode: "local", port } });
       const run = await runDoctorCli([], { ...home.env, CODERCLAW_GATEWAY_TOKEN: TEST_TOKEN });

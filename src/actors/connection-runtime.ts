@@ -13,6 +13,7 @@ import type { Dispatcher } from "../methods/dispatcher.js";
 import type { ClientSession } from "../methods/method-spec.js";
 import { CloseCodes, ErrorCodes, errorShape, validateRequestFrame } from "../protocol/index.js";
 import { authRateLimitSettings } from "../config/auth-rate-limit.js";
+import type { TrustedProxyAuthConfig } from "../config/trusted-proxy-auth.js";
 import type { GatewayAuth } from "../transport/auth.js";
 import { AuthRateLimiter } from "../transport/auth-rate-limiter.js";
 import { ClientConnection, peerOf } from "../transport/client-connection.js";
@@ -111,6 +112,8 @@ export class ConnectionRuntime {
   private readonly closeGraces: DeadlineQueue<ClientConnection>;
   private readonly rateLimiter: AuthRateLimiter | null;
   private readonly trustedProxies: TrustedProxies;
+  /** Set in auth mode "trusted-proxy" only. */
+  private readonly proxyAuth: TrustedProxyAuthConfig | null;
   /** Loopback addresses already warned about for sending proxy headers without being a trusted proxy. */
   private readonly untrustedProxyWarned = new Set<string>();
   /** The parent of every connection actor; it hears when one of them fails. */
@@ -127,6 +130,7 @@ export class ConnectionRuntime {
       connection.actor.send({ type: "CLOSE_GRACE_ELAPSED" }),
     );
     this.trustedProxies = new TrustedProxies(deps.config.gateway.trustedProxies);
+    this.proxyAuth = deps.auth.mode === "trusted-proxy" ? deps.config.gateway.auth.trustedProxy : null;
     const rateLimit = authRateLimitSettings(deps.config.gateway.auth.rateLimit);
     this.rateLimiter =
       rateLimit &&
@@ -176,7 +180,7 @@ export class ConnectionRuntime {
 
   accept(socket: WebSocket, request: http.IncomingMessage): void {
     const connId = newConnId();
-    const peer = peerOf(request, this.trustedProxies);
+    const peer = peerOf(request, this.trustedProxies, this.proxyAuth);
     if (peer.forwarded && !peer.viaTrustedProxy) this.warnUntrustedProxy(peer.remoteAddress);
     const connection = new ClientConnection(connId, socket, peer);
     setReceiveLimit(socket, PRE_HELLO_MAX_PAYLOAD);

@@ -87,16 +87,23 @@ function originAllowed(peer: PeerInfo, allowedOrigins: readonly string[]): boole
 }
 
 /**
- * The shared token/password, behind the rate limiter when there is one: a locked-out client is refused
+ * In auth mode "trusted-proxy", the user the proxy vouched for when the socket opened. Otherwise the
+ * shared token/password, behind the rate limiter when there is one: a locked-out client is refused
  * even with the right secret; a wrong secret counts as a failure (a missing one is not a guess), and a
  * success forgets the client's failures.
  */
 function authorizeShared(
   deps: HandshakeDeps,
   given: { token?: string; password?: string },
-  ip: string,
+  peer: PeerInfo,
 ): AuthResult {
+  if (deps.auth.mode === "trusted-proxy") {
+    return peer.proxyIdentity?.ok
+      ? { ok: true, method: "trusted-proxy" }
+      : { ok: false, reason: "unauthorized" };
+  }
   const limiter = deps.rateLimiter;
+  const ip = peer.clientIp;
   if (limiter && !limiter.check(ip, "shared-secret").allowed) return { ok: false, reason: "rate_limited" };
   const result = authorizeSecret(deps.auth, given);
   if (!limiter) return result;
@@ -132,7 +139,7 @@ export function authenticateConnect(input: HandshakeInput, deps: HandshakeDeps):
     );
   }
   const given = { token: params.auth?.token, password: params.auth?.password };
-  const shared = authorizeShared(deps, given, input.peer.clientIp);
+  const shared = authorizeShared(deps, given, input.peer);
   const scopes = params.scopes ?? (role === "operator" ? DEFAULT_OPERATOR_SCOPES : []);
   let deviceId: string | null = null;
   if (params.device) {

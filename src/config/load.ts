@@ -4,6 +4,7 @@ import convict from "convict";
 import JSON5 from "json5";
 import { authRateLimitIssues } from "./auth-rate-limit.js";
 import { providersIssues } from "./providers.js";
+import { trustedProxyAuthIssues } from "./trusted-proxy-auth.js";
 import { configSchema, type CoderclawConfig } from "./schema.js";
 
 // convict keeps an object-valued leaf whole only when its format is literally named "object".
@@ -134,6 +135,7 @@ export function validateConfigObject(parsed: unknown): { issues: ConfigIssue[]; 
     ...values.issues,
     ...providersIssues(parsed.providers),
     ...authRateLimitIssues(nested(parsed, "gateway", "auth", "rateLimit")),
+    ...trustedProxyAuthIssues(nested(parsed, "gateway", "auth", "trustedProxy")),
   ];
   return issues.length > 0 ? { issues, config: defaultConfig() } : values;
 }

@@ -2,6 +2,7 @@ import net from "node:net";
 import type convict from "convict";
 import type { AuthRateLimitConfig } from "./auth-rate-limit.js";
 import type { ProvidersConfig } from "./providers.js";
+import type { TrustedProxyAuthConfig } from "./trusted-proxy-auth.js";
 
 export type GatewayMode = "local" | "remote";
 export type BindMode = "loopback" | "lan" | "tailnet" | "auto" | "custom";
@@ -31,6 +32,7 @@ export interface CoderclawConfig {
       token: string | null;
       password: string | null;
       rateLimit: AuthRateLimitConfig | null;
+      trustedProxy: TrustedProxyAuthConfig | null;
     };
     controlUi: {
       enabled: boolean;
@@ -156,6 +158,12 @@ export const configSchema: convict.Schema<CoderclawConfig> = {
       rateLimit: {
         doc: "Lock out a client IP after failed auth attempts: {maxAttempts, windowMs, lockoutMs, exemptLoopback}; off when absent.",
         // An object leaf (its fields are checked in load.ts): present or not is the on/off switch.
+        format: "object",
+        default: null,
+        nullable: true,
+      },
+      trustedProxy: {
+        doc: 'For mode "trusted-proxy": {userHeader, requiredHeaders?, allowUsers?} of the identity-aware proxy.',
         format: "object",
         default: null,
         nullable: true,

@@ -12,7 +12,7 @@ import {
   resolveStateDir,
   type Env,
 } from "../config/paths.js";
-import type { BindMode } from "../config/schema.js";
+import type { BindMode, CoderclawConfig } from "../config/schema.js";
 import { setAtPath, writeConfigFile } from "../config/write.js";
 import { resolveGatewayAuth, type GatewayAuth } from "../transport/auth.js";
 import { isLoopbackHost, resolveListenPlan, type ListenPlan } from "../transport/net.js";
@@ -167,7 +167,9 @@ export async function prepareLaunch(
       "Set gateway.auth.password (or CODERCLAW_GATEWAY_PASSWORD), or pass --password.",
     ]);
   }
-  const hasSecret = Boolean(auth.token || auth.password);
+  if (auth.mode === "trusted-proxy") checkTrustedProxyMode(config, listenPlan);
+  // In trusted-proxy mode the proxy authenticates; a token would be a second, unused way in.
+  const hasSecret = auth.mode === "trusted-proxy" || Boolean(auth.token || auth.password);
   if (!hasSecret && !isLoopbackHost(listenPlan.host)) {
     throw new LaunchError([
       `refusing to bind gateway to ${listenPlan.host}:${port} without auth (set gateway.auth.token/password, or set CODERCLAW_GATEWAY_TOKEN/CODERCLAW_GATEWAY_PASSWORD)`,
@@ -188,4 +190,23 @@ export async function prepareLaunch(
   }
   const logFile = snapshot.config.logging.file ?? path.join(resolveLogDir(stateDir), "gateway.log");
   return { configPath, stateDir, snapshot, port, bind, listenPlan, auth, logFile, generatedToken };
+}
+
+/** REFERENCE §2.6: auth mode "trusted-proxy" needs a non-loopback listener, the proxies, and the user header. */
+function checkTrustedProxyMode(config: CoderclawConfig, listenPlan: ListenPlan): void {
+  if (isLoopbackHost(listenPlan.host)) {
+    throw new LaunchError([
+      "gateway auth mode=trusted-proxy makes no sense with bind=loopback; use bind=lan or bind=custom with gateway.trustedProxies configured",
+    ]);
+  }
+  if (config.gateway.trustedProxies.length === 0) {
+    throw new LaunchError([
+      "gateway auth mode=trusted-proxy requires gateway.trustedProxies to be configured with at least one proxy IP",
+    ]);
+  }
+  if (!config.gateway.auth.trustedProxy) {
+    throw new LaunchError([
+      "gateway auth mode=trusted-proxy requires gateway.auth.trustedProxy.userHeader (the header that names the user)",
+    ]);
+  }
 }

@@ -20,7 +20,7 @@ export interface ClientSession {
   };
   caps: string[];
   deviceId: string | null;
-  authMethod: "token" | "password";
+  authMethod: "token" | "password" | "trusted-proxy";
   remoteAddress: string;
 }
 

@@ -57,7 +57,7 @@ export type AuthFailureReason =
   | "unauthorized";
 
 export type AuthResult =
-  { ok: true; method: "token" | "password" } | { ok: false; reason: AuthFailureReason };
+  { ok: true; method: "token" | "password" | "trusted-proxy" } | { ok: false; reason: AuthFailureReason };
 
 function safeEqual(given: string, expected: string): boolean {
   const a = Buffer.from(given);

@@ -3,7 +3,8 @@ import type { WebSocket } from "ws";
 import type { Actor } from "xstate";
 import type { connectionMachine } from "../machines/connection.machine.js";
 import type { ClientSession } from "../methods/method-spec.js";
-import { clientIpOf, type TrustedProxies } from "./trusted-proxies.js";
+import type { TrustedProxyAuthConfig } from "../config/trusted-proxy-auth.js";
+import { clientIpOf, proxyIdentityOf, type ProxyIdentity, type TrustedProxies } from "./trusted-proxies.js";
 
 export type ConnectionActor = Actor<typeof connectionMachine>;
 
@@ -29,9 +30,15 @@ export interface PeerInfo {
   forwarded: boolean;
   /** The socket's peer is one of `gateway.trustedProxies`. */
   viaTrustedProxy: boolean;
+  /** In auth mode "trusted-proxy": the user the proxy vouches for, or why there is none; else null. */
+  proxyIdentity: ProxyIdentity | null;
 }
 
-export function peerOf(request: IncomingMessage, proxies: TrustedProxies): PeerInfo {
+export function peerOf(
+  request: IncomingMessage,
+  proxies: TrustedProxies,
+  proxyAuth: TrustedProxyAuthConfig | null,
+): PeerInfo {
   const remoteAddress = request.socket.remoteAddress ?? "";
   const headers = request.headers;
   const viaTrustedProxy = proxies.configured && proxies.includes(remoteAddress);
@@ -42,6 +49,7 @@ export function peerOf(request: IncomingMessage, proxies: TrustedProxies): PeerI
     origin: headers.origin,
     forwarded: headers["x-forwarded-for"] !== undefined || headers["x-real-ip"] !== undefined,
     viaTrustedProxy,
+    proxyIdentity: proxyAuth ? proxyIdentityOf(viaTrustedProxy, headers, proxyAuth) : null,
   };
 }
 

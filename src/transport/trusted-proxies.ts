@@ -1,4 +1,5 @@
 import net from "node:net";
+import type { TrustedProxyAuthConfig } from "../config/trusted-proxy-auth.js";
 
 /** An IPv4 address written as IPv4-mapped IPv6 (how a dual-stack socket reports it) is the IPv4 address. */
 function normalize(ip: string): string {
@@ -56,4 +57,35 @@ export function clientIpOf(
   const forwardedFor = headerValue(headers["x-forwarded-for"])?.split(",")[0]?.trim();
   const named = forwardedFor || headerValue(headers["x-real-ip"]);
   return named && net.isIP(named) ? named : remoteAddress;
+}
+
+/** Why auth mode "trusted-proxy" did not accept a request (all reported to the client as `unauthorized`). */
+export type ProxyIdentityFailure =
+  | "trusted_proxy_untrusted_source"
+  | "trusted_proxy_missing_header"
+  | "trusted_proxy_user_missing"
+  | "trusted_proxy_user_not_allowed";
+
+export type ProxyIdentity = { ok: true; user: string } | { ok: false; reason: ProxyIdentityFailure };
+
+/**
+ * Auth mode "trusted-proxy" (REFERENCE §5.3): the request came from a trusted proxy, carries every
+ * header that proxy always sets, and names a user (one of `allowUsers`, when that is set).
+ */
+export function proxyIdentityOf(
+  viaTrustedProxy: boolean,
+  headers: Record<string, string | string[] | undefined>,
+  settings: TrustedProxyAuthConfig,
+): ProxyIdentity {
+  if (!viaTrustedProxy) return { ok: false, reason: "trusted_proxy_untrusted_source" };
+  const required = settings.requiredHeaders ?? [];
+  if (required.some((name) => !headerValue(headers[name.toLowerCase()]))) {
+    return { ok: false, reason: "trusted_proxy_missing_header" };
+  }
+  const user = headerValue(headers[settings.userHeader.toLowerCase()]);
+  if (!user) return { ok: false, reason: "trusted_proxy_user_missing" };
+  const allowed = settings.allowUsers ?? [];
+  if (allowed.length > 0 && !allowed.includes(user))
+    return { ok: false, reason: "trusted_proxy_user_not_allowed" };
+  return { ok: true, user };
 }

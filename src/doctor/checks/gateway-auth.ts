@@ -33,6 +33,24 @@ export const gatewayAuthCheck: DoctorCheck = {
     if (!snapshot.valid) return [];
     if (snapshot.config.gateway.mode === "remote" && snapshot.config.gateway.remote.url) return [];
     const auth = resolveGatewayAuth(snapshot.config, {}, context.env);
+    if (auth.mode === "trusted-proxy") {
+      const gateway = snapshot.config.gateway;
+      const ready = gateway.trustedProxies.length > 0 && gateway.auth.trustedProxy !== null;
+      return [
+        ready
+          ? {
+              id: ID,
+              level: "ok",
+              message: `Gateway auth: trusted-proxy (${gateway.trustedProxies.join(", ")})`,
+            }
+          : {
+              id: ID,
+              level: "error",
+              message: "Gateway auth is set to trusted-proxy, but the proxy is not configured.",
+              detail: ["Set gateway.trustedProxies and gateway.auth.trustedProxy.userHeader."],
+            },
+      ];
+    }
     if (auth.mode === "password") {
       if (auth.password) {
         return [
