@@ -19,6 +19,7 @@ import type { ClientConnection } from "../src/transport/client-connection.js";
 import { TEST_TOKEN } from "./helpers/gateway-process.js";
 import { fileLogger, loggedLine } from "./helpers/in-process.js";
 import { WsPeer, connectParams } from "./helpers/ws-peer.js";
+import { GatewayAccess } from "../src/transport/access.js";
 
 describe("connection runtime", () => {
   let dir: string;
@@ -52,7 +53,11 @@ describe("connection runtime", () => {
     });
     runtime = new ConnectionRuntime({
       config,
-      auth: { mode: "token", token: TEST_TOKEN, password: null, tokenSource: "config", passwordSource: null },
+      access: new GatewayAccess(
+        { mode: "token", token: TEST_TOKEN, password: null, tokenSource: "config", passwordSource: null },
+        config,
+        logger.child("ws"),
+      ),
       lifecycleState: () => "ready",
       connections,
       // No methods: these clients never get past the handshake in a way that reaches the dispatcher.

@@ -12,15 +12,10 @@ import {
 import type { Dispatcher } from "../methods/dispatcher.js";
 import type { ClientSession } from "../methods/method-spec.js";
 import { CloseCodes, ErrorCodes, errorShape, validateRequestFrame } from "../protocol/index.js";
-import { authRateLimitSettings } from "../config/auth-rate-limit.js";
-import type { TrustedProxyAuthConfig } from "../config/trusted-proxy-auth.js";
-import type { GatewayAuth } from "../transport/auth.js";
-import { AuthRateLimiter } from "../transport/auth-rate-limiter.js";
-import { ClientConnection, peerOf } from "../transport/client-connection.js";
+import type { GatewayAccess } from "../transport/access.js";
+import { ClientConnection } from "../transport/client-connection.js";
 import { DeadlineQueue } from "../transport/deadline-queue.js";
 import { KeepaliveSweep } from "../transport/keepalive-sweep.js";
-import { isLoopbackHost } from "../transport/net.js";
-import { TrustedProxies } from "../transport/trusted-proxies.js";
 import { authenticateConnect } from "./handshake.js";
 import type { HelloOk } from "./hello-ok.js";
 import { createFailureParent } from "./failure-parent.js";
@@ -36,7 +31,8 @@ export const CLOSE_GRACE_MS = 1_000;
 
 export interface ConnectionRuntimeDeps {
   config: CoderclawConfig;
-  auth: GatewayAuth;
+  /** The shared secret or proxy identity, the rate limiter and the trusted proxies. */
+  access: GatewayAccess;
   lifecycleState(): string;
   connections: Map<string, ClientConnection>;
   dispatcher: Dispatcher;
@@ -110,12 +106,6 @@ export class ConnectionRuntime {
   private readonly keepalive: KeepaliveSweep;
   private readonly handshakeDeadlines: DeadlineQueue<ClientConnection>;
   private readonly closeGraces: DeadlineQueue<ClientConnection>;
-  private readonly rateLimiter: AuthRateLimiter | null;
-  private readonly trustedProxies: TrustedProxies;
-  /** Set in auth mode "trusted-proxy" only. */
-  private readonly proxyAuth: TrustedProxyAuthConfig | null;
-  /** Loopback addresses already warned about for sending proxy headers without being a trusted proxy. */
-  private readonly untrustedProxyWarned = new Set<string>();
   /** The parent of every connection actor; it hears when one of them fails. */
   private readonly host;
 
@@ -129,15 +119,6 @@ export class ConnectionRuntime {
     this.closeGraces = new DeadlineQueue(CLOSE_GRACE_MS, (connection) =>
       connection.actor.send({ type: "CLOSE_GRACE_ELAPSED" }),
     );
-    this.trustedProxies = new TrustedProxies(deps.config.gateway.trustedProxies);
-    this.proxyAuth = deps.auth.mode === "trusted-proxy" ? deps.config.gateway.auth.trustedProxy : null;
-    const rateLimit = authRateLimitSettings(deps.config.gateway.auth.rateLimit);
-    this.rateLimiter =
-      rateLimit &&
-      new AuthRateLimiter(rateLimit, {
-        onLockout: (ip, scope, lockoutMs) =>
-          deps.log.warn(`auth: ${ip} locked out for ${lockoutMs} ms after failed ${scope} attempts`),
-      });
     this.logic = this.provideMachine();
     this.host = createFailureParent("connections", (actorId, error) =>
       this.onConnectionFailed(actorId, error),
@@ -180,9 +161,7 @@ export class ConnectionRuntime {
 
   accept(socket: WebSocket, request: http.IncomingMessage): void {
     const connId = newConnId();
-    const peer = peerOf(request, this.trustedProxies, this.proxyAuth);
-    if (peer.forwarded && !peer.viaTrustedProxy) this.warnUntrustedProxy(peer.remoteAddress);
-    const connection = new ClientConnection(connId, socket, peer);
+    const connection = new ClientConnection(connId, socket, this.deps.access.peer(request));
     setReceiveLimit(socket, PRE_HELLO_MAX_PAYLOAD);
     // Without an error listener, a frame over maxPayload would crash the process.
     socket.on("error", (error) => this.deps.log.debug("socket error", { connId, error: error.message }));
@@ -198,16 +177,6 @@ export class ConnectionRuntime {
       parent: this.host,
     });
     connection.actor.start();
-  }
-
-  /** Proxy headers only matter from loopback, where they make a connection non-local: say so once per address. */
-  private warnUntrustedProxy(remoteAddress: string): void {
-    if (!isLoopbackHost(remoteAddress) || this.untrustedProxyWarned.has(remoteAddress)) return;
-    this.untrustedProxyWarned.add(remoteAddress);
-    this.deps.log.warn(
-      `proxy headers from ${remoteAddress}, which is not in gateway.trustedProxies: ` +
-        "its connections are not treated as local",
-    );
   }
 
   /** A bug in a connection's action stops its actor: the socket goes with it, the gateway stays up. */
@@ -274,11 +243,7 @@ export class ConnectionRuntime {
             if (this.deps.lifecycleState() === "starting") throw startingRejection(request.requestId);
             const session = authenticateConnect(
               { ...request, nonce: connection.nonce, peer: connection.peer },
-              {
-                auth: this.deps.auth,
-                allowedOrigins: gateway.controlUi.allowedOrigins,
-                rateLimiter: this.rateLimiter,
-              },
+              { access: this.deps.access, allowedOrigins: gateway.controlUi.allowedOrigins },
             );
             verdict = { type: "AUTHENTICATED", requestId: request.requestId, session };
           } catch (error) {

@@ -23,6 +23,7 @@ import { formatHostPort, type ListenPlan } from "../transport/net.js";
 import { ConnectionRuntime } from "./connection-runtime.js";
 import { EventBus, type BroadcastFacts } from "./event-bus.js";
 import { computeHealthSummary } from "./health-summary.js";
+import { GatewayAccess } from "../transport/access.js";
 import { HelloOk } from "./hello-ok.js";
 import type { Inspection, InspectTransition } from "./inspection.js";
 import { PresenceFeed } from "./presence-feed.js";
@@ -75,6 +76,7 @@ export class GatewayServer {
   private readonly wss: WebSocketServer;
   private readonly broadcaster: Broadcaster;
   private readonly connectionRuntime: ConnectionRuntime;
+  private readonly access: GatewayAccess;
   private pendingInspect: InspectTransition[] = [];
   private inspectSubscriberCount = 0;
   private readonly config;
@@ -137,9 +139,10 @@ export class GatewayServer {
       presence: () => this.presenceFeed.published(),
       health: () => ({ version: this.health.version, summary: this.health.current() }),
     });
+    this.access = new GatewayAccess(options.auth, this.config, logger.child("auth"));
     this.connectionRuntime = new ConnectionRuntime({
       config: this.config,
-      auth: options.auth,
+      access: this.access,
       lifecycleState: options.lifecycleState,
       connections: this.connections,
       dispatcher,

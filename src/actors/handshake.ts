@@ -9,22 +9,15 @@ import {
 } from "../protocol/index.js";
 import type { HandshakeRejection } from "../machines/connection.machine.js";
 import type { ClientSession } from "../methods/method-spec.js";
-import {
-  authorizeSecret,
-  unauthorizedMessage,
-  type AuthResult,
-  type GatewayAuth,
-} from "../transport/auth.js";
-import type { AuthRateLimiter } from "../transport/auth-rate-limiter.js";
+import type { GatewayAccess } from "../transport/access.js";
+import { unauthorizedMessage } from "../transport/auth.js";
 import { verifyDevice } from "../transport/device-identity.js";
 import type { PeerInfo } from "../transport/client-connection.js";
 import { isLoopbackHost } from "../transport/net.js";
 
 export interface HandshakeDeps {
-  auth: GatewayAuth;
+  access: GatewayAccess;
   allowedOrigins: readonly string[];
-  /** Present only when `gateway.auth.rateLimit` is configured. */
-  rateLimiter: AuthRateLimiter | null;
 }
 
 export interface HandshakeInput {
@@ -86,34 +79,6 @@ function originAllowed(peer: PeerInfo, allowedOrigins: readonly string[]): boole
   return isLocalDirect(peer) && (hostOf(originHost) === "localhost" || isLoopbackHost(hostOf(originHost)));
 }
 
-/**
- * In auth mode "trusted-proxy", the user the proxy vouched for when the socket opened. Otherwise the
- * shared token/password, behind the rate limiter when there is one: a locked-out client is refused
- * even with the right secret; a wrong secret counts as a failure (a missing one is not a guess), and a
- * success forgets the client's failures.
- */
-function authorizeShared(
-  deps: HandshakeDeps,
-  given: { token?: string; password?: string },
-  peer: PeerInfo,
-): AuthResult {
-  if (deps.auth.mode === "trusted-proxy") {
-    return peer.proxyIdentity?.ok
-      ? { ok: true, method: "trusted-proxy" }
-      : { ok: false, reason: "unauthorized" };
-  }
-  const limiter = deps.rateLimiter;
-  const ip = peer.clientIp;
-  if (limiter && !limiter.check(ip, "shared-secret").allowed) return { ok: false, reason: "rate_limited" };
-  const result = authorizeSecret(deps.auth, given);
-  if (!limiter) return result;
-  if (result.ok) limiter.reset(ip, "shared-secret");
-  else if (result.reason === "token_mismatch" || result.reason === "password_mismatch") {
-    limiter.recordFailure(ip, "shared-secret");
-  }
-  return result;
-}
-
 /** REFERENCE §5.2 item 5, in order. Resolves to the session, or rejects with a HandshakeRejection. */
 export function authenticateConnect(input: HandshakeInput, deps: HandshakeDeps): ClientSession {
   const { requestId } = input;
@@ -139,7 +104,7 @@ export function authenticateConnect(input: HandshakeInput, deps: HandshakeDeps):
     );
   }
   const given = { token: params.auth?.token, password: params.auth?.password };
-  const shared = authorizeShared(deps, given, input.peer);
+  const shared = deps.access.authorize(input.peer, given);
   const scopes = params.scopes ?? (role === "operator" ? DEFAULT_OPERATOR_SCOPES : []);
   let deviceId: string | null = null;
   if (params.device) {
