@@ -18,11 +18,12 @@ import { StateStore, StoreError } from "../store/state-store.js";
 import type { GatewayAuth } from "../transport/auth.js";
 import { Broadcaster, type BroadcastOptions } from "../transport/broadcaster.js";
 import type { ClientConnection } from "../transport/client-connection.js";
-import { createHttpRouter } from "../transport/http-router.js";
+import { createHttpRouter, type HttpRoute } from "../transport/http-router.js";
 import { formatHostPort, type ListenPlan } from "../transport/net.js";
 import { ConnectionRuntime } from "./connection-runtime.js";
 import { EventBus, type BroadcastFacts } from "./event-bus.js";
 import { computeHealthSummary } from "./health-summary.js";
+import { chatCompletionsRoute } from "../http/chat-completions.js";
 import { GatewayAccess } from "../transport/access.js";
 import { HelloOk } from "./hello-ok.js";
 import type { Inspection, InspectTransition } from "./inspection.js";
@@ -77,6 +78,8 @@ export class GatewayServer {
   private readonly broadcaster: Broadcaster;
   private readonly connectionRuntime: ConnectionRuntime;
   private readonly access: GatewayAccess;
+  /** The HTTP API endpoints the config enables. */
+  private readonly httpRoutes: HttpRoute[] = [];
   private pendingInspect: InspectTransition[] = [];
   private inspectSubscriberCount = 0;
   private readonly config;
@@ -158,6 +161,15 @@ export class GatewayServer {
         if (inspectSubscriber(session)) this.inspectSubscribers(-1);
       },
     });
+    if (this.config.gateway.http.endpoints.chatCompletions.enabled) {
+      this.httpRoutes.push(
+        chatCompletionsRoute({
+          access: this.access,
+          runs: () => this.services.runs,
+          bus: this.bus,
+        }),
+      );
+    }
     this.wss = new WebSocketServer({ noServer: true, maxPayload: this.config.gateway.maxPayloadBytes });
     this.deliverBusFacts();
   }
@@ -217,7 +229,12 @@ export class GatewayServer {
 
   private listenOn(host: string, port: number, primary: boolean): Promise<number> {
     const server = http.createServer(
-      createHttpRouter({ lifecycleState: this.options.lifecycleState, startedAt: this.services.startedAt }),
+      createHttpRouter({
+        lifecycleState: this.options.lifecycleState,
+        startedAt: this.services.startedAt,
+        routes: this.httpRoutes,
+        onError: (error) => this.log.error(`http handler failed: ${String(error)}`),
+      }),
     );
     server.on("upgrade", (request: http.IncomingMessage, socket: Duplex, head: Buffer) => {
       socket.on("error", destroySocket);

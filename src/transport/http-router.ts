@@ -1,22 +1,22 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
+import { sendJson, sendText } from "./http-response.js";
+
+/** An HTTP endpoint on the gateway port, claimed by its exact path. */
+export interface HttpRoute {
+  path: string;
+  handle(req: IncomingMessage, res: ServerResponse): void;
+}
 
 export interface HttpRouterDeps {
   lifecycleState(): string;
   /** When this gateway instance started (changes on every in-process restart). */
   startedAt: number;
+  /** The enabled API endpoints, tried in order after the probes. */
+  routes: readonly HttpRoute[];
+  onError(error: unknown): void;
 }
 
-function sendJson(res: ServerResponse, status: number, body: unknown): void {
-  const text = JSON.stringify(body);
-  res.writeHead(status, {
-    "content-type": "application/json; charset=utf-8",
-    "content-length": Buffer.byteLength(text),
-    "cache-control": "no-store",
-  });
-  res.end(text);
-}
-
-/** Plain HTTP on the gateway port: liveness and readiness probes; anything else is 404. */
+/** Plain HTTP on the gateway port: liveness and readiness probes, then the enabled endpoints; anything else is 404. */
 export function createHttpRouter(deps: HttpRouterDeps) {
   return (req: IncomingMessage, res: ServerResponse): void => {
     const pathname = (req.url ?? "/").split("?")[0];
@@ -32,6 +32,17 @@ export function createHttpRouter(deps: HttpRouterDeps) {
         state,
         startedAt: deps.startedAt,
       });
+      return;
+    }
+    const route = deps.routes.find((candidate) => candidate.path === pathname);
+    if (route) {
+      try {
+        route.handle(req, res);
+      } catch (error) {
+        deps.onError(error);
+        if (!res.headersSent) sendText(res, 500, "Internal Server Error");
+        else res.destroy();
+      }
       return;
     }
     sendJson(res, 404, { error: { code: "NOT_FOUND", message: `no route for ${method} ${pathname}` } });
