@@ -24,6 +24,7 @@ import { ConnectionRuntime } from "./connection-runtime.js";
 import { EventBus, type BroadcastFacts } from "./event-bus.js";
 import { computeHealthSummary } from "./health-summary.js";
 import { chatCompletionsRoute } from "../http/chat-completions.js";
+import { responsesRoute } from "../http/responses.js";
 import { GatewayAccess } from "../transport/access.js";
 import { HelloOk } from "./hello-ok.js";
 import type { Inspection, InspectTransition } from "./inspection.js";
@@ -161,14 +162,11 @@ export class GatewayServer {
         if (inspectSubscriber(session)) this.inspectSubscribers(-1);
       },
     });
-    if (this.config.gateway.http.endpoints.chatCompletions.enabled) {
-      this.httpRoutes.push(
-        chatCompletionsRoute({
-          access: this.access,
-          runs: () => this.services.runs,
-          bus: this.bus,
-        }),
-      );
+    const endpoints = this.config.gateway.http.endpoints;
+    const agentHttp = { access: this.access, runs: () => this.services.runs, bus: this.bus };
+    if (endpoints.chatCompletions.enabled) this.httpRoutes.push(chatCompletionsRoute(agentHttp));
+    if (endpoints.responses.enabled) {
+      this.httpRoutes.push(responsesRoute(agentHttp, endpoints.responses.maxBodyBytes));
     }
     this.wss = new WebSocketServer({ noServer: true, maxPayload: this.config.gateway.maxPayloadBytes });
     this.deliverBusFacts();
