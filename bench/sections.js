@@ -15,6 +15,8 @@
 // baseline so that load drift on the machine hits both alike, and reports the median of each key. Keys that
 // are not metrics (e.g. an exit code) are kept in the JSON runs. run() may return null when the section does
 // not apply to a target.
+import { Buffer } from "node:buffer";
+import http from "node:http";
 import { performance } from "node:perf_hooks";
 import { setTimeout } from "node:timers/promises";
 import { handshakeCycle, openAuthed, pollUntilHello, runPool } from "./client.js";
@@ -372,6 +374,89 @@ const agentSection = {
   },
 };
 
+const HTTP_REQUESTS = 2000;
+const HTTP_IDLE_REQUESTS = 300;
+
+/** One non-streamed POST /v1/chat/completions on a keep-alive agent; resolves with its latency in ms. */
+function chatCompletion(agent, port, token, sessionKey) {
+  const body = JSON.stringify({ model: "coderclaw", messages: [{ role: "user", content: "ping" }] });
+  const started = performance.now();
+  return new Promise((resolve, reject) => {
+    const req = http.request(
+      {
+        agent,
+        host: "127.0.0.1",
+        port,
+        path: "/v1/chat/completions",
+        method: "POST",
+        headers: {
+          authorization: `Bearer ${token}`,
+          "content-type": "application/json",
+          "content-length": Buffer.byteLength(body),
+          "x-coderclaw-session-key": sessionKey,
+        },
+      },
+      (res) => {
+        res.resume();
+        res.on("end", () =>
+          res.statusCode === 200
+            ? resolve(performance.now() - started)
+            : reject(new Error(`chat completion answered ${res.statusCode}`)),
+        );
+      },
+    );
+    req.on("error", reject);
+    req.end(body);
+  });
+}
+
+/** The OpenAI-compatible endpoint on the echo provider: every request is a whole agent run. */
+const httpSection = {
+  id: "http",
+  title: "HTTP chat completions (echo, no delay)",
+  metrics: [
+    {
+      key: "http_rps",
+      label: "POST /v1/chat/completions req/s, 50 clients",
+      unit: "/s",
+      better: "higher",
+      digits: 0,
+    },
+    {
+      key: "http_p50_ms",
+      label: "POST /v1/chat/completions p50, 1 client",
+      unit: "ms",
+      better: "lower",
+      digits: 2,
+    },
+  ],
+  async run(ctx) {
+    if (ctx.target.id !== "gateway") return null;
+    const { port, token } = await ctx.shared();
+    const agent = new http.Agent({ keepAlive: true, maxSockets: AGENT_SESSIONS });
+    try {
+      let issued = 0;
+      const started = performance.now();
+      await Promise.all(
+        Array.from({ length: AGENT_SESSIONS }, async (_, lane) => {
+          while (issued < HTTP_REQUESTS) {
+            issued += 1;
+            await chatCompletion(agent, port, token, `agent:main:bench-http-${lane}`);
+          }
+        }),
+      );
+      const rps = perSecond(HTTP_REQUESTS, started);
+      const latencies = [];
+      for (let n = 0; n < HTTP_IDLE_REQUESTS; n += 1) {
+        latencies.push(await chatCompletion(agent, port, token, "agent:main:bench-http-idle"));
+      }
+      return { http_rps: rps, http_p50_ms: percentile(latencies, 50) };
+    } finally {
+      agent.destroy();
+    }
+  },
+};
+
 export const SECTIONS = [
   spawnSection,
   memorySection,
@@ -379,4 +464,5 @@ export const SECTIONS = [
   latencySection,
   throughputSection,
   agentSection,
+  httpSection,
 ];

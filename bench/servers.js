@@ -190,7 +190,11 @@ function spawnGateway() {
     path.join(home, ".coderclaw", "coderclaw.json"),
     // echo with no delay: the agent section measures the gateway's run machinery, not a model.
     JSON.stringify({
-      gateway: { mode: "local", auth: { token } },
+      gateway: {
+        mode: "local",
+        auth: { token },
+        http: { endpoints: { chatCompletions: { enabled: true } } },
+      },
       providers: { echo: { type: "echo", delayMs: 0 } },
     }),
   );
