@@ -151,6 +151,16 @@ describe("coderclaw doctor: config, gateway.mode and auth token", () => {
       expect((await runDoctorCli([], home.env)).lines).toContain("✓ Gateway auth: trusted-proxy (10.0.0.2)");
     });
 
+    it("a gateway bound beyond loopback without a rate limit is warned about; --repair turns the limiter on", async () => {
+      home.writeConfig({ gateway: { mode: "local", port, bind: "lan", auth: { token: TEST_TOKEN } } });
+      const warning =
+        "! The gateway listens beyond loopback (bind=lan) with no gateway.auth.rateLimit: nothing stops guessing at its secret.";
+      expect((await runDoctorCli([], home.env)).lines).toContain(warning);
+      await runDoctorCli(["--repair", "--yes"], home.env);
+      expect(readConfig().gateway.auth).toEqual({ token: TEST_TOKEN, rateLimit: {} });
+      expect((await runDoctorCli([], home.env)).lines).not.toContain(warning);
+    });
+
     it("a token in CODERCLAW_GATEWAY_TOKEN counts as configured", async () => {
       home.writeConfig({ gateway: { mode: "local", port } });
       const run = await runDoctorCli([], { ...home.env, CODERCLAW_GATEWAY_TOKEN: TEST_TOKEN });

@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { setAtPath } from "../../config/write.js";
 import { resolveGatewayAuth } from "../../transport/auth.js";
+import { isLoopbackHost, resolveListenPlan } from "../../transport/net.js";
 import type { DoctorContext } from "../doctor-context.js";
 import type { DoctorCheck, DoctorFix, Finding } from "../finding.js";
 
@@ -20,6 +21,27 @@ function generateToken(context: DoctorContext): DoctorFix {
       return ["Wrote gateway.auth.token (48 hex characters)", `Backup: ${context.configPath}.bak`];
     },
   };
+}
+
+/** A gateway other hosts can reach should lock out whoever guesses at its secret. */
+function rateLimitFindings(context: DoctorContext): Finding[] {
+  const gateway = context.snapshot.config.gateway;
+  const host = resolveListenPlan(gateway.bind, gateway.customBindHost).host;
+  if (isLoopbackHost(host) || gateway.auth.rateLimit !== null) return [];
+  return [
+    {
+      id: `${ID}.rateLimit`,
+      level: "warn",
+      message: `The gateway listens beyond loopback (bind=${gateway.bind}) with no gateway.auth.rateLimit: nothing stops guessing at its secret.`,
+      fix: {
+        description: `Set gateway.auth.rateLimit to {} (10 failures in 60 s lock a client out for 5 min) in ${context.configPath}`,
+        apply: () => {
+          context.writeConfig(setAtPath(context.snapshot.parsed, "gateway.auth.rateLimit", {}));
+          return ["Wrote gateway.auth.rateLimit: {}", `Backup: ${context.configPath}.bak`];
+        },
+      },
+    },
+  ];
 }
 
 const SOURCE_TEXT = { config: "config", env: "env", cli: "cli", generated: "generated" } as const;
@@ -73,7 +95,10 @@ export const gatewayAuthCheck: DoctorCheck = {
     if (auth.token || auth.password) {
       const source = auth.token ? auth.tokenSource : auth.passwordSource;
       const kind = auth.token ? "token" : "password";
-      return [{ id: ID, level: "ok", message: `Gateway auth: ${kind} (${SOURCE_TEXT[source ?? "config"]})` }];
+      return [
+        { id: ID, level: "ok", message: `Gateway auth: ${kind} (${SOURCE_TEXT[source ?? "config"]})` },
+        ...rateLimitFindings(context),
+      ];
     }
     return [
       {
