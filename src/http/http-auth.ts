@@ -19,7 +19,7 @@ export function authorizeHttp(access: GatewayAccess, req: IncomingMessage, res: 
   const result = access.authorize(peer, { token: secret, password: secret });
   if (result.ok) return true;
   if (result.reason === "rate_limited") {
-    const retryAfter = Math.max(1, Math.ceil(access.retryAfterMs(peer) / 1000));
+    const retryAfter = Math.max(1, Math.ceil((result.retryAfterMs ?? 0) / 1000));
     sendJson(
       res,
       429,

@@ -15,7 +15,7 @@ import { TrustedProxies } from "./trusted-proxies.js";
  * reverse proxies whose headers name the client.
  */
 export class GatewayAccess {
-  readonly rateLimiter: AuthRateLimiter | null;
+  private readonly rateLimiter: AuthRateLimiter | null;
   private readonly trustedProxies: TrustedProxies;
   /** Set in auth mode "trusted-proxy" only. */
   private readonly proxyAuth: TrustedProxyAuthConfig | null;
@@ -59,7 +59,9 @@ export class GatewayAccess {
     }
     const limiter = this.rateLimiter;
     const ip = peer.clientIp;
-    if (limiter && !limiter.check(ip, "shared-secret").allowed) return { ok: false, reason: "rate_limited" };
+    const check = limiter?.check(ip, "shared-secret");
+    if (check && !check.allowed)
+      return { ok: false, reason: "rate_limited", retryAfterMs: check.retryAfterMs };
     const result = authorizeSecret(this.auth, given);
     if (!limiter) return result;
     if (result.ok) limiter.reset(ip, "shared-secret");
@@ -67,12 +69,6 @@ export class GatewayAccess {
       limiter.recordFailure(ip, "shared-secret");
     }
     return result;
-  }
-
-  /** How long a locked-out client still has to wait, in ms (0 when it is not locked out). */
-  retryAfterMs(peer: PeerInfo): number {
-    const check = this.rateLimiter?.check(peer.clientIp, "shared-secret");
-    return check && !check.allowed ? check.retryAfterMs : 0;
   }
 
   /** Proxy headers only matter from loopback, where they make a connection non-local: say so once per address. */

@@ -57,7 +57,9 @@ export type AuthFailureReason =
   | "unauthorized";
 
 export type AuthResult =
-  { ok: true; method: "token" | "password" | "trusted-proxy" } | { ok: false; reason: AuthFailureReason };
+  | { ok: true; method: "token" | "password" | "trusted-proxy" }
+  /** `retryAfterMs`: with reason `rate_limited`, how long the lockout still lasts. */
+  | { ok: false; reason: AuthFailureReason; retryAfterMs?: number };
 
 function safeEqual(given: string, expected: string): boolean {
   const a = Buffer.from(given);

@@ -4,7 +4,12 @@ import type { Actor } from "xstate";
 import type { connectionMachine } from "../machines/connection.machine.js";
 import type { ClientSession } from "../methods/method-spec.js";
 import type { TrustedProxyAuthConfig } from "../config/trusted-proxy-auth.js";
-import { clientIpOf, proxyIdentityOf, type ProxyIdentity, type TrustedProxies } from "./trusted-proxies.js";
+import {
+  forwardedClientIp,
+  proxyIdentityOf,
+  type ProxyIdentity,
+  type TrustedProxies,
+} from "./trusted-proxies.js";
 
 export type ConnectionActor = Actor<typeof connectionMachine>;
 
@@ -44,7 +49,7 @@ export function peerOf(
   const viaTrustedProxy = proxies.configured && proxies.includes(remoteAddress);
   return {
     remoteAddress,
-    clientIp: viaTrustedProxy ? clientIpOf(remoteAddress, headers, proxies) : remoteAddress,
+    clientIp: (viaTrustedProxy && forwardedClientIp(headers)) || remoteAddress,
     host: headers.host ?? "",
     origin: headers.origin,
     forwarded: headers["x-forwarded-for"] !== undefined || headers["x-real-ip"] !== undefined,

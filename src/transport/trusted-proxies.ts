@@ -44,6 +44,15 @@ function headerValue(value: string | string[] | undefined): string | undefined {
   return (Array.isArray(value) ? value[0] : value)?.trim() || undefined;
 }
 
+/** The client a trusted proxy names: the first `X-Forwarded-For` entry, else `X-Real-IP` (an IP, or undefined). */
+export function forwardedClientIp(
+  headers: Record<string, string | string[] | undefined>,
+): string | undefined {
+  const forwardedFor = headerValue(headers["x-forwarded-for"])?.split(",")[0]?.trim();
+  const named = forwardedFor || headerValue(headers["x-real-ip"]);
+  return named && net.isIP(named) ? named : undefined;
+}
+
 /**
  * REFERENCE §5.3: the client is the socket's peer; when that peer is a trusted proxy, the first
  * `X-Forwarded-For` entry, else `X-Real-IP`, names it.
@@ -53,10 +62,7 @@ export function clientIpOf(
   headers: Record<string, string | string[] | undefined>,
   proxies: TrustedProxies,
 ): string {
-  if (!proxies.includes(remoteAddress)) return remoteAddress;
-  const forwardedFor = headerValue(headers["x-forwarded-for"])?.split(",")[0]?.trim();
-  const named = forwardedFor || headerValue(headers["x-real-ip"]);
-  return named && net.isIP(named) ? named : remoteAddress;
+  return (proxies.includes(remoteAddress) && forwardedClientIp(headers)) || remoteAddress;
 }
 
 /** Why auth mode "trusted-proxy" did not accept a request (all reported to the client as `unauthorized`). */
