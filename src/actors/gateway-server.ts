@@ -5,6 +5,7 @@ import { WebSocketServer } from "ws";
 import { AgentRuns } from "../agents/agent-runs.js";
 import type { ConfigSnapshot } from "../config/load.js";
 import { chatCompletionsRoute } from "../http/chat-completions.js";
+import { gatewayHooksRoute } from "../http/hooks.js";
 import { responsesRoute } from "../http/responses.js";
 import type { GatewayLogger, SubsystemLogger } from "../log/logger.js";
 import type { DrainRequest } from "../machines/gateway.machine.js";
@@ -162,6 +163,17 @@ export class GatewayServer {
         if (inspectSubscriber(session)) this.inspectSubscribers(-1);
       },
     });
+    // First, as upstream; always present, it claims `hooks.path` only while hooks are enabled (hot reload).
+    this.httpRoutes.push(
+      gatewayHooksRoute({
+        config: () => this.snapshot.config,
+        gateway: this.services,
+        auth: options.auth,
+        access: this.access,
+        log: logger.child("hooks"),
+        deliver: () => null,
+      }),
+    );
     const endpoints = this.config.gateway.http.endpoints;
     const agentHttp = { access: this.access, runs: () => this.services.runs, bus: this.bus };
     if (endpoints.chatCompletions.enabled) this.httpRoutes.push(chatCompletionsRoute(agentHttp));

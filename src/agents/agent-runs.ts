@@ -24,6 +24,10 @@ export interface RunRequest {
   sessionKey?: string;
   /** Seconds (agent) — 0 means no timeout; undefined means the configured default. */
   timeoutMs?: number;
+  /** A model ref (`<provider>/<model>`) for this run instead of the agent's. */
+  model?: string;
+  /** How the message enters the transcript: said by the user (default), or a system event. */
+  messageRole?: "user" | "system";
 }
 
 interface ActiveRun {
@@ -190,7 +194,9 @@ export class AgentRuns {
       const method = request.kind === "agent" ? "agent" : "chat.send";
       throw new GatewayError(ErrorCodes.INVALID_REQUEST, `invalid ${method} params: ${target.invalid}`);
     }
-    const { agent, sessionKey } = target;
+    const { sessionKey } = target;
+    const agent = request.model ? { ...target.agent, model: request.model } : target.agent;
+    if (request.model) this.checkModel(request.kind, request.model);
     const now = Date.now();
     const store = this.options.store;
     let message = request.message;
@@ -213,6 +219,7 @@ export class AgentRuns {
         agentId: agent.id,
         acceptedAt: now,
         userText: request.message,
+        userRole: request.messageRole,
       });
     } catch (error) {
       if (String(error).includes("UNIQUE constraint failed: runs.run_id")) {
@@ -253,6 +260,16 @@ export class AgentRuns {
     // The caller acks before the run may stream: enter the lane after the current turn.
     queueMicrotask(() => this.lanes.enqueue(runId, sessionKey));
     return { run, done };
+  }
+
+  /** A model ref whose provider is not configured is refused before the run exists. */
+  private checkModel(kind: RunKind, model: string): void {
+    try {
+      this.providers.resolve(model);
+    } catch (error) {
+      const method = kind === "agent" ? "agent" : "chat.send";
+      throw new GatewayError(ErrorCodes.INVALID_REQUEST, `invalid ${method} params: ${describeError(error)}`);
+    }
   }
 
   // ---- run lifecycle (called by the run machine) ---------------------------------------------------

@@ -15,7 +15,8 @@ export interface AgentEventPayload {
 }
 
 export interface ChatMessage {
-  role: "user" | "assistant";
+  /** `system`: an event the gateway recorded in the session (a webhook wake, a hook run's summary). */
+  role: "user" | "assistant" | "system";
   content: Array<{ type: "text"; text: string }>;
   timestamp: number;
 }

@@ -27,6 +27,11 @@ export const RELOAD_RULES: readonly ReloadRule[] = [
   { prefix: "providers", kind: "hot", effect: "new runs use the new providers" },
   { prefix: "session", kind: "hot", effect: "new connections and runs use the new session defaults" },
   { prefix: "commands", kind: "hot", effect: "read when a SIGUSR1 arrives" },
+  {
+    prefix: "hooks",
+    kind: "hot",
+    effect: "the webhook endpoints read the new path, token, limits, policies and mappings on the next request",
+  },
   { prefix: "logging.level", kind: "hot", effect: "the log file level changes at once" },
   { prefix: "logging", kind: "restart", effect: "the log file is reopened by a restart" },
 ];

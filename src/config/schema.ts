@@ -1,6 +1,12 @@
 import net from "node:net";
 import type convict from "convict";
 import type { AuthRateLimitConfig } from "./auth-rate-limit.js";
+import {
+  DEFAULT_HOOKS_MAX_BODY_BYTES,
+  DEFAULT_HOOKS_PATH,
+  hookMappingList,
+  type HooksConfig,
+} from "./hooks-config.js";
 import type { ProvidersConfig } from "./providers.js";
 import type { TrustedProxyAuthConfig } from "./trusted-proxy-auth.js";
 
@@ -76,6 +82,7 @@ export interface CoderclawConfig {
   providers: ProvidersConfig;
   session: { mainKey: string; scope: "per-sender" | "global" };
   commands: { restart: boolean };
+  hooks: HooksConfig;
   logging: { level: LogLevel; file: string | null; maxFileBytes: number; maxFiles: number };
 }
 
@@ -258,6 +265,53 @@ export const configSchema: convict.Schema<CoderclawConfig> = {
   },
   commands: {
     restart: { doc: "Allow SIGUSR1 restarts from outside.", format: Boolean, default: false },
+  },
+  hooks: {
+    enabled: {
+      doc: "Serve the webhook endpoints under hooks.path (needs hooks.token).",
+      format: Boolean,
+      default: false,
+    },
+    path: { doc: "Base path of the webhook endpoints.", format: String, default: DEFAULT_HOOKS_PATH },
+    token: {
+      doc: "The webhooks' own secret (never the gateway token): Authorization: Bearer or x-coderclaw-token.",
+      format: String,
+      default: null,
+      nullable: true,
+      sensitive: true,
+    },
+    maxBodyBytes: {
+      doc: "Request body cap of the webhook endpoints.",
+      format: positiveInt("maxBodyBytes"),
+      default: DEFAULT_HOOKS_MAX_BODY_BYTES,
+    },
+    allowedAgentIds: {
+      doc: 'Agents a hook may name with agentId; unset allows any ("*" too).',
+      format: stringList,
+      default: null,
+      nullable: true,
+    },
+    allowRequestSessionKey: {
+      doc: "Let POST <path>/agent choose its sessionKey.",
+      format: Boolean,
+      default: false,
+    },
+    allowedSessionKeyPrefixes: {
+      doc: "Prefixes every hook session key must start with; empty allows any.",
+      format: stringList,
+      default: [],
+    },
+    defaultSessionKey: {
+      doc: "Session of hook agent runs that name none (else a fresh hook:<uuid>).",
+      format: String,
+      default: null,
+      nullable: true,
+    },
+    mappings: {
+      doc: "POST <path>/<name> → a wake or agent action rendered from {{body.*}} / {{headers.*}} templates.",
+      format: hookMappingList,
+      default: [],
+    },
   },
   logging: {
     level: { doc: "File log level.", format: ["error", "warn", "info", "debug", "trace"], default: "info" },

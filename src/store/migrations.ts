@@ -36,4 +36,22 @@ export const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX runs_unfinished ON runs (status) WHERE status IN ('accepted', 'streaming');
   `,
+  // System events (webhook wakes, hook run summaries) join the transcript: SQLite cannot widen a CHECK in
+  // place, so the table is rebuilt with its rows and ids.
+  `
+  CREATE TABLE messages_v2 (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    session_id TEXT NOT NULL,
+    run_id TEXT,
+    role TEXT NOT NULL CHECK (role IN ('user', 'assistant', 'system')),
+    text TEXT NOT NULL,
+    state TEXT NOT NULL,
+    ts INTEGER NOT NULL
+  );
+  INSERT INTO messages_v2 (id, session_id, run_id, role, text, state, ts)
+    SELECT id, session_id, run_id, role, text, state, ts FROM messages;
+  DROP TABLE messages;
+  ALTER TABLE messages_v2 RENAME TO messages;
+  CREATE INDEX messages_by_session ON messages (session_id, id);
+  `,
 ];

@@ -19,11 +19,13 @@ export interface SessionSummary extends SessionRow {
   lastMessage: { role: string; text: string; ts: number } | null;
 }
 
+export type MessageRole = "user" | "assistant" | "system";
+
 export interface MessageRow {
   id: number;
   sessionId: string;
   runId: string | null;
-  role: "user" | "assistant";
+  role: MessageRole;
   text: string;
   state: MessageState;
   ts: number;
@@ -55,6 +57,8 @@ export interface NewRun {
   agentId: string;
   acceptedAt: number;
   userText: string;
+  /** Who said the message that started the run: a user, or the gateway (a system event). Default user. */
+  userRole?: "user" | "system";
 }
 
 export interface RunOutcome {
@@ -252,6 +256,18 @@ export class StateStore {
     return (this.statements.history.all(sessionId, limit) as MessageRow[]).reverse();
   }
 
+  /**
+   * A system event (a webhook wake, a hook run's summary) in the session's transcript, the session
+   * created for `agentId` when it does not exist yet.
+   */
+  appendSystemEvent(sessionKey: string, agentId: string, newSessionId: string, text: string, now: number): void {
+    this.db.transaction(() => {
+      const session = this.ensureSession(sessionKey, agentId, newSessionId, now);
+      this.statements.insertMessage.run(session.sessionId, null, "system", text, "final", now);
+      this.statements.touchSession.run(now, sessionKey);
+    })();
+  }
+
   // ---- runs --------------------------------------------------------------------------------------
 
   /** Records the run and its user message in one transaction (before the client is acked). */
@@ -269,7 +285,7 @@ export class StateStore {
       this.statements.insertMessage.run(
         run.sessionId,
         run.runId,
-        "user",
+        run.userRole ?? "user",
         run.userText,
         "final",
         run.acceptedAt,

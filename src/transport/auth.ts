@@ -61,7 +61,8 @@ export type AuthResult =
   /** `retryAfterMs`: with reason `rate_limited`, how long the lockout still lasts. */
   | { ok: false; reason: AuthFailureReason; retryAfterMs?: number };
 
-function safeEqual(given: string, expected: string): boolean {
+/** Compares two secrets in constant time. */
+export function safeEqual(given: string, expected: string): boolean {
   const a = Buffer.from(given);
   const b = Buffer.from(expected);
   // Compare against itself on length mismatch so the timing does not reveal the length.

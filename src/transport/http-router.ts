@@ -1,11 +1,13 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { sendJson, sendText } from "./http-response.js";
 
-/** An HTTP endpoint on the gateway port, claimed by its exact path. */
-export interface HttpRoute {
-  path: string;
-  handle(req: IncomingMessage, res: ServerResponse): void;
-}
+/** An HTTP endpoint on the gateway port, claimed by its exact path or, with `matches`, by a test of the path. */
+export type HttpRoute = { handle(req: IncomingMessage, res: ServerResponse): void } & (
+  { path: string } | { matches(pathname: string): boolean }
+);
+
+const claims = (route: HttpRoute, pathname: string) =>
+  "matches" in route ? route.matches(pathname) : route.path === pathname;
 
 export interface HttpRouterDeps {
   lifecycleState(): string;
@@ -19,7 +21,7 @@ export interface HttpRouterDeps {
 /** Plain HTTP on the gateway port: liveness and readiness probes, then the enabled endpoints; anything else is 404. */
 export function createHttpRouter(deps: HttpRouterDeps) {
   return (req: IncomingMessage, res: ServerResponse): void => {
-    const pathname = (req.url ?? "/").split("?")[0];
+    const pathname = (req.url ?? "/").split("?")[0] ?? "/";
     const method = req.method ?? "GET";
     if ((method === "GET" || method === "HEAD") && pathname === "/healthz") {
       sendJson(res, 200, { ok: true, state: deps.lifecycleState() });
@@ -34,7 +36,7 @@ export function createHttpRouter(deps: HttpRouterDeps) {
       });
       return;
     }
-    const route = deps.routes.find((candidate) => candidate.path === pathname);
+    const route = deps.routes.find((candidate) => claims(candidate, pathname));
     if (route) {
       try {
         route.handle(req, res);

@@ -1,7 +1,7 @@
 import type { SubsystemLogger } from "../../log/logger.js";
 
 export interface TranscriptTurn {
-  role: "user" | "assistant";
+  role: "user" | "assistant" | "system";
   text: string;
 }
 
