@@ -30,7 +30,8 @@ export const RELOAD_RULES: readonly ReloadRule[] = [
   {
     prefix: "hooks",
     kind: "hot",
-    effect: "the webhook endpoints read the new path, token, limits, policies and mappings on the next request",
+    effect:
+      "the webhook endpoints read the new path, token, limits, policies and mappings on the next request",
   },
   { prefix: "logging.level", kind: "hot", effect: "the log file level changes at once" },
   { prefix: "logging", kind: "restart", effect: "the log file is reopened by a restart" },

@@ -66,6 +66,9 @@ export function hooksRoute(deps: HooksRouteDeps): HttpRoute {
     return hooks;
   }
 
+  // Said at start, not at the first request: a refused token shows in the startup log.
+  activeHooks();
+
   function dispatch(action: HookAction, hooks: HooksConfig, source: "request" | "mapping"): Reply {
     if (action.kind === "wake") {
       deps.dispatcher.wake(action.text, action.mode);

@@ -260,7 +260,13 @@ export class StateStore {
    * A system event (a webhook wake, a hook run's summary) in the session's transcript, the session
    * created for `agentId` when it does not exist yet.
    */
-  appendSystemEvent(sessionKey: string, agentId: string, newSessionId: string, text: string, now: number): void {
+  appendSystemEvent(
+    sessionKey: string,
+    agentId: string,
+    newSessionId: string,
+    text: string,
+    now: number,
+  ): void {
     this.db.transaction(() => {
       const session = this.ensureSession(sessionKey, agentId, newSessionId, now);
       this.statements.insertMessage.run(session.sessionId, null, "system", text, "final", now);
