@@ -174,7 +174,7 @@ describe("hooks under hot reload", () => {
       });
     const accepted = await agent("hook:ci:build-7");
     expect(accepted.status).toBe(202);
-    const { runId } = await accepted.json();
+    const { runId } = (await accepted.json()) as { runId: string };
     expect((await admin.request("agent.wait", { runId, timeoutMs: 5_000 })).payload.status).toBe("ok");
     const history = (await admin.request("chat.history", { sessionKey: "hook:ci:build-7" })).payload;
     expect(history.messages.map((m: { role: string }) => m.role)).toEqual(["user", "assistant"]);
@@ -187,7 +187,7 @@ describe("hooks under hot reload", () => {
     await edit((c) => (c.hooks.enabled = false));
     const res = await wake("/ingest/wake", SECOND_TOKEN);
     expect(res.status).toBe(404);
-    expect((await res.json()).error.code).toBe("NOT_FOUND");
+    expect(((await res.json()) as { error: { code: string } }).error.code).toBe("NOT_FOUND");
   });
 });
 

@@ -132,7 +132,7 @@ describe("POST /hooks/agent", () => {
       deliver: false,
     });
     expect(res.status).toBe(202);
-    const body = await res.json();
+    const body = (await res.json()) as { runId: string };
     expect(body).toEqual({ ok: true, runId: expect.stringMatching(/^[0-9a-f-]{36}$/) });
     const peer = await fixture.connected();
     const wait = await peer.request("agent.wait", { runId: body.runId, timeoutMs: 5_000 });
@@ -156,7 +156,7 @@ describe("POST /hooks/agent", () => {
       wakeMode: "next-heartbeat",
     });
     expect(res.status).toBe(202);
-    const { runId } = await res.json();
+    const { runId } = (await res.json()) as { runId: string };
     const deadline = Date.now() + 5_000;
     const line = `hook run ${runId}: delivery via last skipped: no channel available`;
     while (!fixture.gateway.output().stdout.includes(line) && Date.now() < deadline) {
@@ -173,7 +173,7 @@ describe("POST /hooks/agent", () => {
       wakeMode: "next-heartbeat",
     });
     expect(res.status).toBe(202);
-    const { runId } = await res.json();
+    const { runId } = (await res.json()) as { runId: string };
     const peer = await fixture.connected();
     expect((await peer.request("agent.wait", { runId, timeoutMs: 5_000 })).payload.status).toBe("ok");
     await historyUntil(peer, "agent:ops:main", (all) => all.some((m) => m.text === "Hook: ops task"));
@@ -188,7 +188,9 @@ describe("POST /hooks/agent", () => {
     });
     const model = await post("/hooks/agent", { message: "x", model: "nope/model" });
     expect(model.status).toBe(400);
-    expect((await model.json()).error).toMatch(/^invalid agent params: unknown provider "nope"/);
+    expect(((await model.json()) as { error: string }).error).toMatch(
+      /^invalid agent params: unknown provider "nope"/,
+    );
   });
 
   it("refuses a caller-chosen sessionKey unless hooks.allowRequestSessionKey", async () => {
@@ -295,7 +297,7 @@ describe("hooks.mappings", () => {
       { "x-github-event": "push" },
     );
     expect(res.status).toBe(202);
-    const { runId } = await res.json();
+    const { runId } = (await res.json()) as { runId: string };
     const peer = await fixture.connected();
     expect((await peer.request("agent.wait", { runId, timeoutMs: 5_000 })).payload.status).toBe("ok");
     expect(await history(peer, "hook:github:gateway")).toEqual([

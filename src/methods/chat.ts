@@ -62,7 +62,8 @@ export const chatSendMethod = defineMethod({
 export const chatHistoryMethod = defineMethod({
   name: "chat.history",
   scope: "read",
-  summary: "The session transcript, oldest first (partial and interrupted replies included).",
+  summary:
+    "The session transcript, oldest first (partial and interrupted replies included; system events as role `system`).",
   params: Type.Object(
     { sessionKey: NonEmpty, limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })) },
     { additionalProperties: false },
