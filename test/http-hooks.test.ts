@@ -309,6 +309,15 @@ describe("hooks.mappings", () => {
     );
   });
 
+  it("refuses a rendered session key longer than 512 characters", async () => {
+    const res = await post("/hooks/github", {
+      repository: { name: "r".repeat(600) },
+      commits: [{ message: "m" }],
+    });
+    expect(res.status).toBe(400);
+    expect(await res.json()).toEqual({ ok: false, error: "sessionKey must be at most 512 characters" });
+  });
+
   it("matches by source and renders a wake action", async () => {
     const res = await post("/hooks/alerts?region=eu", {
       source: "monitor",

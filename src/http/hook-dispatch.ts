@@ -92,7 +92,9 @@ export class HookDispatcher {
       model: action.model,
       timeoutMs: action.timeoutSeconds === undefined ? undefined : action.timeoutSeconds * 1_000,
     });
-    void started.done.then((row) => this.finished(action, row));
+    void started.done
+      .then((row) => this.finished(action, row))
+      .catch((error: unknown) => this.deps.log.error(`hook run ${runId}: ${String(error)}`));
     return runId;
   }
 
@@ -118,8 +120,11 @@ export class HookDispatcher {
       this.deps.log.info(`hook run ${row.runId}: delivery via ${where} skipped: no channel available`);
       return;
     }
-    deliver(target, row.text).catch((error: unknown) =>
-      this.deps.log.warn(`hook run ${row.runId}: delivery via ${where} failed: ${String(error)}`),
-    );
+    // A channel that throws instead of rejecting is still only a failed delivery.
+    Promise.resolve()
+      .then(() => deliver(target, row.text))
+      .catch((error: unknown) =>
+        this.deps.log.warn(`hook run ${row.runId}: delivery via ${where} failed: ${String(error)}`),
+      );
   }
 }
