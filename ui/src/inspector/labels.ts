@@ -31,5 +31,7 @@ export function triggerLabel(transition: TransitionGraph): string {
 /** The edge label: trigger and guard, as statecharts write them (`EVENT [guard]`). */
 export function transitionLabel(transition: TransitionGraph): string {
   const trigger = triggerLabel(transition);
-  return transition.guard ? `${trigger} [${transition.guard}]` : trigger;
+  if (!transition.guard) return trigger;
+  // An anonymous guard function has no name to show; the brackets still say the transition is conditional.
+  return `${trigger} [${transition.guard === "(inline)" ? "guard" : transition.guard}]`;
 }
