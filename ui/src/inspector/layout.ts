@@ -70,7 +70,7 @@ const PADDING = 10;
 const INITIAL_SPACE = 14;
 const STATE_GAP = 28;
 const DUMMY_GAP = 10;
-const LAYER_GAP = 10;
+const LAYER_GAP = 16;
 const LABEL_HEIGHT = 16;
 const BEND_WIDTH = 8;
 const MIN_STATE_WIDTH = 72;
@@ -415,18 +415,19 @@ function classify(graph: MachineGraph) {
   return { internal, levelEdges };
 }
 
+/**
+ * A smooth path through the points: each step is a cubic with vertical tangents at both ends, so a step
+ * between points at the same x is straight and no curve swings outside the box its two points span.
+ */
 function splinePath(points: Point[]): string {
   const f = (n: number) => Math.round(n * 10) / 10;
   if (points.length < 2) return "";
   let path = `M${f(points[0]!.x)},${f(points[0]!.y)}`;
-  for (let i = 0; i < points.length - 1; i++) {
-    const p0 = points[i - 1] ?? points[i]!;
-    const p1 = points[i]!;
-    const p2 = points[i + 1]!;
-    const p3 = points[i + 2] ?? p2;
-    const c1 = { x: p1.x + (p2.x - p0.x) / 6, y: p1.y + (p2.y - p0.y) / 6 };
-    const c2 = { x: p2.x - (p3.x - p1.x) / 6, y: p2.y - (p3.y - p1.y) / 6 };
-    path += ` C${f(c1.x)},${f(c1.y)} ${f(c2.x)},${f(c2.y)} ${f(p2.x)},${f(p2.y)}`;
+  for (let i = 1; i < points.length; i++) {
+    const from = points[i - 1]!;
+    const to = points[i]!;
+    const middle = (from.y + to.y) / 2;
+    path += ` C${f(from.x)},${f(middle)} ${f(to.x)},${f(middle)} ${f(to.x)},${f(to.y)}`;
   }
   return path;
 }

@@ -88,7 +88,7 @@ export const INSPECTOR_CSS = `
 .inspector .ins-diagram .ins-scroll { background: var(--ins-bg); border-radius: 0 0 8px 8px; }
 .inspector .ins-empty { color: var(--ins-muted); padding: 12px; }
 .inspector svg.ins-chart { display: block; margin: 8px auto; font-family: ui-monospace, Menlo, Consolas, monospace; }
-.inspector svg.ins-chart[data-fit="true"] { max-width: calc(100% - 16px); height: auto; }
+.inspector svg.ins-chart[data-fit="true"] { max-width: calc(100% - 16px); max-height: calc(100% - 16px); height: auto; }
 .inspector .ins-chart .ins-s rect.ins-box { fill: var(--ins-state-bg); stroke: var(--ins-border); stroke-width: 1.2; }
 .inspector .ins-chart .ins-s[data-compound="true"] > rect.ins-box { fill: var(--ins-compound-bg); }
 .inspector .ins-chart .ins-s[data-active="true"] > rect.ins-box { stroke: var(--ins-accent); stroke-width: 2.5; }
