@@ -329,5 +329,5 @@ describe("the statechart inspector in a real browser", () => {
     expect(summary.longestTask).toBeLessThan(1_000);
     await page.screenshot({ path: path.join(SHOTS, "thousand.png") });
     expect(pageErrors).toEqual([]);
-  }, 40_000);
+  }, 60_000);
 });
