@@ -28,10 +28,20 @@ export function triggerLabel(transition: TransitionGraph): string {
   }
 }
 
+/** The guard as the label shows it; an anonymous function has no name, the brackets still say "conditional". */
+function guardText(transition: TransitionGraph): string | null {
+  if (!transition.guard) return null;
+  return `[${transition.guard === "(inline)" ? "guard" : transition.guard}]`;
+}
+
 /** The edge label: trigger and guard, as statecharts write them (`EVENT [guard]`). */
 export function transitionLabel(transition: TransitionGraph): string {
-  const trigger = triggerLabel(transition);
-  if (!transition.guard) return trigger;
-  // An anonymous guard function has no name to show; the brackets still say the transition is conditional.
-  return `${trigger} [${transition.guard === "(inline)" ? "guard" : transition.guard}]`;
+  const guard = guardText(transition);
+  return guard ? `${triggerLabel(transition)} ${guard}` : triggerLabel(transition);
+}
+
+/** The edge label on two lines when guarded (trigger, then guard): labels stay narrow. */
+export function transitionLabelLines(transition: TransitionGraph): string[] {
+  const guard = guardText(transition);
+  return guard ? [triggerLabel(transition), guard] : [triggerLabel(transition)];
 }

@@ -1,5 +1,5 @@
 import type { MachineGraph, StateGraph, TransitionGraph } from "../../../src/actors/machine-graph.js";
-import { transitionLabel } from "./labels.js";
+import { transitionLabel, transitionLabelLines } from "./labels.js";
 
 /**
  * A layered (Sugiyama-style) statechart layout, top to bottom: each compound state lays out its children
@@ -44,6 +44,8 @@ export interface EdgeLayout {
   source: string;
   target: string;
   label: string;
+  /** The label as drawn: the trigger, and the guard on a line of its own. */
+  labelLines: string[];
   transition: TransitionGraph;
   /** The compound state whose children the edge connects (its label lies in that state's area). */
   level: string;
@@ -71,7 +73,8 @@ const INITIAL_SPACE = 14;
 const STATE_GAP = 28;
 const DUMMY_GAP = 10;
 const LAYER_GAP = 16;
-const LABEL_HEIGHT = 16;
+const LABEL_LINE = 14;
+const labelHeight = (lines: string[]) => lines.length * LABEL_LINE + 2;
 const BEND_WIDTH = 8;
 const MIN_STATE_WIDTH = 72;
 const SWEEPS = 8;
@@ -82,7 +85,7 @@ interface LevelEdge {
   id: string;
   from: number;
   to: number;
-  label: string;
+  labelLines: string[];
 }
 
 interface Item {
@@ -164,8 +167,8 @@ function layoutLevel(
       const isLabel = chain.length === (edge.reversed ? 2 * (rank[edge.to]! - rank[edge.from]!) - 2 : 0);
       const item: Item = isLabel
         ? {
-            width: textWidth(edge.label, TEXT_CHAR_WIDTH) + 10,
-            height: LABEL_HEIGHT,
+            width: Math.max(...edge.labelLines.map((line) => textWidth(line, TEXT_CHAR_WIDTH))) + 10,
+            height: labelHeight(edge.labelLines),
             child: -1,
             edge: edge.id,
             isLabel,
@@ -224,9 +227,9 @@ function layoutLevel(
       ),
       labelBox: {
         x: label.x - label.width / 2 - left + 8,
-        y: label.y - LABEL_HEIGHT / 2,
+        y: label.y - label.height / 2,
         width: label.width - 8,
-        height: LABEL_HEIGHT,
+        height: label.height,
       },
     });
   }
@@ -401,7 +404,12 @@ function classify(graph: MachineGraph) {
         const id = `${state.id}#${index}${targetIndex > 0 ? `.${targetIndex}` : ""}`;
         const list = levelEdges.get(level.id) ?? [];
         list.push({
-          edge: { id, from: childIndex(from[common]!), to: childIndex(to[common]!), label },
+          edge: {
+            id,
+            from: childIndex(from[common]!),
+            to: childIndex(to[common]!),
+            labelLines: transitionLabelLines(transition),
+          },
           source: state.id,
           target,
           transition,
@@ -521,7 +529,8 @@ export function layoutMachine(graph: MachineGraph): MachineLayout {
         id: edge.id,
         source,
         target,
-        label: edge.label,
+        label: transitionLabel(transition),
+        labelLines: edge.labelLines,
         transition,
         level: levelId,
         points,

@@ -129,7 +129,11 @@ export function Statechart({ layout, active, taken, fit }: StatechartProps): JSX
               rx={3}
             />
             <text x={f(edge.labelBox.x)} y={f(edge.labelBox.y + 12)}>
-              {edge.label}
+              {edge.labelLines.map((line, i) => (
+                <tspan key={i} x={f(edge.labelBox.x)} dy={i === 0 ? 0 : 14}>
+                  {line}
+                </tspan>
+              ))}
             </text>
           </g>
         );
