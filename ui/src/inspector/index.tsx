@@ -1,4 +1,4 @@
-import type { JSX } from "preact";
+import { Component, type JSX } from "preact";
 import { useCallback, useEffect, useMemo, useRef, useState } from "preact/hooks";
 import type { ActorTreeNode, InspectTransition } from "../../../src/actors/inspection.js";
 import type { MachineGraph, StateGraph } from "../../../src/actors/machine-graph.js";
@@ -18,7 +18,7 @@ import {
   visibleEntries,
   type LogCursor,
 } from "./log-cursor.js";
-import { Statechart } from "./statechart.js";
+import { Statechart, type StatechartProps } from "./statechart.js";
 import { activeStateIds, formatStateValue } from "./state-value.js";
 import { INSPECTOR_CSS } from "./styles.js";
 
@@ -37,6 +37,32 @@ function statePathsOf(graph: MachineGraph): string[] {
   };
   walk(graph.root);
   return paths;
+}
+
+const sameIds = (a: ReadonlySet<string>, b: ReadonlySet<string>) =>
+  a.size === b.size && [...a].every((id) => b.has(id));
+
+/** The diagram repaints only when what it shows changes, not on every batch of other actors' transitions. */
+class MemoStatechart extends Component<StatechartProps> {
+  override shouldComponentUpdate(next: StatechartProps): boolean {
+    const before = this.props;
+    const sameTaken =
+      before.taken === next.taken ||
+      (before.taken !== null &&
+        next.taken !== null &&
+        before.taken.event === next.taken.event &&
+        sameIds(before.taken.to, next.taken.to));
+    return !(
+      before.layout === next.layout &&
+      before.fit === next.fit &&
+      sameIds(before.active, next.active) &&
+      sameTaken
+    );
+  }
+
+  override render(): JSX.Element {
+    return <Statechart {...this.props} />;
+  }
 }
 
 const message = (error: unknown) => (error instanceof Error ? error.message : String(error));
@@ -155,7 +181,7 @@ export function InspectorView(props: { gateway: GatewayPort }): JSX.Element {
     );
   else if (!layout)
     diagram = <p class="ins-empty">The gateway serves no definition of the {record.machine} machine.</p>;
-  else diagram = <Statechart layout={layout} active={active} taken={taken} fit={fit} />;
+  else diagram = <MemoStatechart layout={layout} active={active} taken={taken} fit={fit} />;
 
   return (
     <div class="inspector">
