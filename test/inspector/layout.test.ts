@@ -1,8 +1,10 @@
 import { inspectableMachineGraphs } from "../../src/actors/inspectable-machines.js";
-import type { MachineGraph, StateGraph } from "../../src/actors/machine-graph.js";
+import { machineGraph, type MachineGraph, type StateGraph } from "../../src/actors/machine-graph.js";
 import { layoutMachine, type Box, type MachineLayout } from "../../ui/src/inspector/layout.js";
+import { channelLikeMachine } from "./channel-like.machine.js";
 
-const graphs = inspectableMachineGraphs();
+// The gateway's machines, and one with parallel regions, history and multi-target transitions.
+const graphs = [...inspectableMachineGraphs(), machineGraph(channelLikeMachine)];
 const allStates = (state: StateGraph): StateGraph[] => [state, ...state.states.flatMap(allStates)];
 
 function overlap(a: Box, b: Box): boolean {
