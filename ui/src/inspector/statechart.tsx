@@ -14,7 +14,15 @@ const LINE_TOP = 16;
 const TEXT_LINE = 15;
 const f = (n: number) => Math.round(n * 10) / 10;
 
-function StateNode({ state, active }: { state: StateBox; active: boolean }): JSX.Element {
+function StateNode({
+  state,
+  active,
+  region,
+}: {
+  state: StateBox;
+  active: boolean;
+  region: boolean;
+}): JSX.Element {
   const compound = state.type === "compound" || state.type === "parallel";
   const lines = [...state.invoke.map((id) => `invoke ${id}`), ...state.internal];
   return (
@@ -25,6 +33,7 @@ function StateNode({ state, active }: { state: StateBox; active: boolean }): JSX
       data-active={active}
       data-compound={compound}
       data-type={state.type}
+      data-region={region}
     >
       <title>{`${state.id}${active ? " (active)" : ""}`}</title>
       <rect
@@ -63,6 +72,9 @@ export function Statechart({ layout, active, taken, fit }: StatechartProps): JSX
   const width = layout.width + 2 * margin;
   const height = layout.height + 2 * margin;
   const initials = layout.states.filter((state) => state.initial);
+  const parallel = new Set(
+    layout.states.filter((state) => state.type === "parallel").map((state) => state.id),
+  );
   return (
     <svg
       class="ins-chart"
@@ -98,7 +110,12 @@ export function Statechart({ layout, active, taken, fit }: StatechartProps): JSX
         </marker>
       </defs>
       {layout.states.map((state) => (
-        <StateNode key={state.id} state={state} active={active.has(state.id)} />
+        <StateNode
+          key={state.id}
+          state={state}
+          active={active.has(state.id)}
+          region={state.parent !== null && parallel.has(state.parent)}
+        />
       ))}
       {initials.map((state) => (
         <g key={`initial-${state.id}`} class="ins-initial" aria-hidden="true">

@@ -93,6 +93,7 @@ export const INSPECTOR_CSS = `
 .inspector .ins-chart .ins-s[data-compound="true"] > rect.ins-box { fill: var(--ins-compound-bg); }
 .inspector .ins-chart .ins-s[data-active="true"] > rect.ins-box { stroke: var(--ins-accent); stroke-width: 2.5; }
 .inspector .ins-chart .ins-s[data-active="true"][data-compound="false"] > rect.ins-box { fill: var(--ins-active-bg); }
+.inspector .ins-chart .ins-s[data-region="true"] > rect.ins-box { stroke-dasharray: 6 4; }
 .inspector .ins-chart .ins-s rect.ins-final { fill: none; stroke: var(--ins-border); }
 .inspector .ins-chart .ins-s[data-active="true"] rect.ins-final { stroke: var(--ins-accent); }
 .inspector .ins-chart text { fill: var(--ins-fg); font-size: 11px; }
