@@ -14,7 +14,7 @@ import {
 } from "./config.js";
 import { healthMethod } from "./health.js";
 import { lastHeartbeatMethod, setHeartbeatsMethod } from "./heartbeat.js";
-import { inspectSnapshotMethod } from "./inspect.js";
+import { inspectMachinesMethod, inspectSnapshotMethod } from "./inspect.js";
 import { logsTailMethod } from "./logs.js";
 import type { MethodSpec } from "./method-spec.js";
 import { systemEventMethod, systemPresenceMethod } from "./presence.js";
@@ -45,6 +45,7 @@ export const coreMethods: readonly MethodSpec[] = [
   configReloadMethod,
   restartRequestMethod,
   inspectSnapshotMethod,
+  inspectMachinesMethod,
   agentMethod,
   agentWaitMethod,
   chatSendMethod,

@@ -1,0 +1,24 @@
+import type { AnyStateMachine } from "xstate";
+import { connectionMachine } from "../machines/connection.machine.js";
+import { gatewayMachine } from "../machines/gateway.machine.js";
+import { reloadMachine } from "../machines/reload.machine.js";
+import { runMachine } from "../machines/run.machine.js";
+import { supervisorMachine } from "../machines/supervisor.machine.js";
+import { machineGraph, type MachineGraph } from "./machine-graph.js";
+
+/** Every machine of the design the inspector draws; an actor's `machine` names one of these ids. */
+export const INSPECTABLE_MACHINES: readonly AnyStateMachine[] = [
+  supervisorMachine,
+  gatewayMachine,
+  reloadMachine,
+  connectionMachine,
+  runMachine,
+];
+
+let graphs: MachineGraph[] | null = null;
+
+/** The definitions never change while the process runs: serialized once, on first ask. */
+export function inspectableMachineGraphs(): MachineGraph[] {
+  graphs ??= INSPECTABLE_MACHINES.map(machineGraph);
+  return graphs;
+}
