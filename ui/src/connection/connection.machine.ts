@@ -38,7 +38,7 @@ export const SERVICE_RESTART_CLOSE = 1012;
 
 /** REFERENCE §9.4: 800 ms × 1.7 per attempt, at most 15 s. */
 export function backoffDelay(attempt: number): number {
-  return Math.min(BACKOFF_BASE_MS * BACKOFF_FACTOR ** attempt, BACKOFF_MAX_MS);
+  return Math.min(Math.round(BACKOFF_BASE_MS * BACKOFF_FACTOR ** attempt), BACKOFF_MAX_MS);
 }
 
 type Refusal = Extract<ConnectionMachineEvent, { type: "CONNECT_REFUSED" }>;
