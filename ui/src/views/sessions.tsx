@@ -58,9 +58,13 @@ export function SessionsView({ gateway }: { gateway: GatewayPort }) {
             <thead>
               <tr>
                 <th scope="col">Key</th>
-                <th scope="col">Agent</th>
+                <th scope="col" class="hide-narrow">
+                  Agent
+                </th>
                 <th scope="col">Messages</th>
-                <th scope="col">Updated</th>
+                <th scope="col" class="hide-narrow">
+                  Updated
+                </th>
                 <th scope="col">
                   <span class="sr-only">Actions</span>
                 </th>
@@ -74,9 +78,9 @@ export function SessionsView({ gateway }: { gateway: GatewayPort }) {
                       {session.key}
                     </button>
                   </td>
-                  <td>{session.agentId}</td>
+                  <td class="hide-narrow">{session.agentId}</td>
                   <td>{session.messageCount}</td>
-                  <td>{formatTime(session.updatedAt)}</td>
+                  <td class="hide-narrow">{formatTime(session.updatedAt)}</td>
                   <td class="row-actions">
                     <button type="button" class="ghost" onClick={() => act("sessions.reset", session.key)}>
                       Reset
