@@ -52,7 +52,7 @@ describe("Control UI in a browser", () => {
     const page = await open();
     await status(page).getByText("Connected").waitFor();
     expect(page.url()).toBe(`${origin()}/`);
-    const stored = await page.evaluate(() => Object.entries(sessionStorage));
+    const stored = await page.evaluate<Array<[string, string]>>("Object.entries(sessionStorage)");
     expect(stored).toEqual([[`coderclaw.controlUi.token:127.0.0.1:${fixture.gateway.port}`, TEST_TOKEN]]);
     const connectedMs = () =>
       page.evaluate(() => performance.getEntriesByName("coderclaw:connected")[0]?.startTime ?? null);
@@ -85,7 +85,7 @@ describe("Control UI in a browser", () => {
       .waitFor();
     expect(await page.getByTestId("sign-in-error").textContent()).toContain("gateway token mismatch");
     await status(page).getByText("Signed out").waitFor();
-    expect(await page.evaluate(() => sessionStorage.length)).toBe(0);
+    expect(await page.evaluate<number>("sessionStorage.length")).toBe(0);
     expect(await page.getByText("coderclaw config get gateway.auth.token").count()).toBe(1);
     // No retry loop with the refused token: the gateway saw one attempt.
     await page.waitForTimeout(1_500);
@@ -94,7 +94,7 @@ describe("Control UI in a browser", () => {
     await page.getByLabel("Gateway token").fill(TEST_TOKEN);
     await page.getByRole("button", { name: "Connect" }).click();
     await status(page).getByText("Connected").waitFor();
-    expect(await page.evaluate(() => sessionStorage.length)).toBe(1);
+    expect(await page.evaluate<number>("sessionStorage.length")).toBe(1);
   });
 
   it("chat: sends to the echo agent and the reply streams into the transcript", async () => {
@@ -105,7 +105,7 @@ describe("Control UI in a browser", () => {
     await transcript.getByTestId("message-user").getByText("hello brave new world").waitFor();
     await transcript.getByTestId("message-assistant").getByText("hello brave new world").waitFor();
     await page.getByRole("button", { name: "Abort" }).isDisabled();
-    await page.waitForFunction(() => !document.querySelector(".message-streaming"));
+    await page.waitForFunction("!document.querySelector('.message-streaming')");
     expect(await page.getByLabel("Message").inputValue()).toBe("");
     await page.getByRole("button", { name: /agent:main:main/ }).waitFor();
   });
@@ -150,10 +150,8 @@ describe("Control UI in a browser", () => {
       .first()
       .waitFor({ timeout: 5_000 });
     await page.getByPlaceholder("Search").fill("connect rejected");
-    await page.waitForFunction(() =>
-      [...document.querySelectorAll(".log-line")].every((line) =>
-        /connect rejected/.test(line.textContent ?? ""),
-      ),
+    await page.waitForFunction(
+      "[...document.querySelectorAll('.log-line')].every((line) => line.textContent.includes('connect rejected'))",
     );
     await page.getByLabel("Level").selectOption("warn");
     await lines.getByText("No lines match.").waitFor();

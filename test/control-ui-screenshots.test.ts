@@ -67,10 +67,12 @@ describe("Control UI views", () => {
         await visit(view);
         const name = view.name;
         await page.screenshot({ path: path.join(SHOTS, `${name}-${mode}.png`) });
-        const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+        const overflow = await page.evaluate<number>(
+          "document.documentElement.scrollWidth - window.innerWidth",
+        );
         expect([name, overflow]).toEqual([name, 0]);
       }
-      const background = await page.evaluate(() => getComputedStyle(document.body).backgroundColor);
+      const background = await page.evaluate<string>("getComputedStyle(document.body).backgroundColor");
       if (mode === "dark") expect(background).toBe("rgb(15, 18, 22)");
       if (mode === "light") expect(background).toBe("rgb(246, 247, 249)");
     });
@@ -79,13 +81,13 @@ describe("Control UI views", () => {
   it("the theme toggle pins dark over a light system preference, and back", async () => {
     await page.emulateMedia({ colorScheme: "light" });
     await page.getByRole("button", { name: "Theme: system" }).click();
-    expect(await page.evaluate(() => document.documentElement.dataset.theme)).toBe("dark");
-    expect(await page.evaluate(() => getComputedStyle(document.body).backgroundColor)).toBe(
+    expect(await page.evaluate<string | undefined>("document.documentElement.dataset.theme")).toBe("dark");
+    expect(await page.evaluate<string>("getComputedStyle(document.body).backgroundColor")).toBe(
       "rgb(15, 18, 22)",
     );
     await page.getByRole("button", { name: "Theme: dark" }).click();
     await page.getByRole("button", { name: "Theme: light" }).click();
-    expect(await page.evaluate(() => document.documentElement.dataset.theme)).toBeUndefined();
+    expect(await page.evaluate<string | undefined>("document.documentElement.dataset.theme")).toBeUndefined();
     console.log(`screenshots in ${SHOTS}`);
     expect(browser.errors).toEqual([]);
   });

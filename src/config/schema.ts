@@ -169,7 +169,11 @@ export const configSchema: convict.Schema<CoderclawConfig> = {
     },
     controlUi: {
       enabled: { doc: "Serve the Control UI on the gateway port.", format: Boolean, default: true },
-      basePath: { doc: "URL prefix of the Control UI (\"/ui\" serves it at /ui/).", format: String, default: "" },
+      basePath: {
+        doc: 'URL prefix of the Control UI ("/ui" serves it at /ui/).',
+        format: String,
+        default: "",
+      },
       root: {
         doc: "Directory of built Control UI assets (default: the package's dist/control-ui).",
         format: String,
