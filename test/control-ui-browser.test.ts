@@ -110,6 +110,35 @@ describe("Control UI in a browser", () => {
     await page.getByRole("button", { name: /agent:main:main/ }).waitFor();
   });
 
+  it("chat: abort stops a streaming reply and keeps what it had said", async () => {
+    const page = await signedIn("/chat");
+    const words = Array.from({ length: 80 }, (_, index) => `word${index}`).join(" ");
+    await page.getByLabel("Message").fill(words);
+    await page.getByRole("button", { name: "Send" }).click();
+    const streaming = page.locator(".message-assistant.message-streaming");
+    await streaming.waitFor();
+    await page.getByRole("button", { name: "Abort" }).click();
+    const aborted = page.locator(".message-assistant.message-aborted");
+    await aborted.waitFor();
+    expect(await aborted.locator(".message-text").textContent()).toMatch(/^word0 word1/);
+    expect(await aborted.textContent()).not.toContain("word79");
+    expect(await page.getByRole("button", { name: "Abort" }).isDisabled()).toBe(true);
+  });
+
+  it("sessions: preview, reset and delete", async () => {
+    const page = await signedIn("/sessions");
+    page.on("dialog", (dialog) => void dialog.accept());
+    await page.getByRole("button", { name: "agent:main:main" }).click();
+    await page.getByRole("region", { name: "Preview" }).getByText("hello brave new world").first().waitFor();
+    const row = page.getByRole("row", { name: /agent:main:main/ });
+    await row.getByRole("button", { name: "Reset" }).click();
+    await page.getByText("Reset agent:main:main.").waitFor();
+    await row.getByRole("cell", { name: "0", exact: true }).waitFor();
+    await row.getByRole("button", { name: "Delete" }).click();
+    await page.getByText("Deleted agent:main:main.").waitFor();
+    await page.getByText("No sessions yet.").waitFor();
+  });
+
   it("config: a change shows its reloadKind before applying, validation errors land at the field", async () => {
     const page = await signedIn("/config");
     await page.getByPlaceholder("Filter keys").fill("logging.level");
@@ -170,7 +199,13 @@ describe("Control UI in a browser", () => {
 
   it("rides out a gateway restart: shows it, reconnects, and re-reads the transcript", async () => {
     const page = await signedIn("/chat");
-    await page.getByTestId("transcript").getByTestId("message-assistant").first().waitFor();
+    await page.getByLabel("Message").fill("before the restart");
+    await page.getByLabel("Message").press("Enter");
+    await page
+      .getByTestId("transcript")
+      .getByTestId("message-assistant")
+      .getByText("before the restart")
+      .waitFor();
     const before = await page.getByTestId("transcript").locator("li").count();
     const admin = await fixture.connected();
     expect((await admin.request("gateway.restart.request", { reason: "test restart" })).ok).toBe(true);
