@@ -88,7 +88,7 @@ describe("Control UI in a browser", () => {
     expect(await page.evaluate<number>("sessionStorage.length")).toBe(0);
     expect(await page.getByText("coderclaw config get gateway.auth.token").count()).toBe(1);
     // No retry loop with the refused token: the gateway saw one attempt.
-    await page.waitForTimeout(1_500);
+    await page.waitForTimeout(1_000); // longer than the first reconnect delay (800 ms)
     await status(page).getByText("Signed out").waitFor();
     expect(rejections() - before).toBe(1);
     await page.getByLabel("Gateway token").fill(TEST_TOKEN);
@@ -184,6 +184,20 @@ describe("Control UI in a browser", () => {
     );
     await page.getByLabel("Level").selectOption("warn");
     await lines.getByText("No lines match.").waitFor();
+  });
+
+  it("logs: the view keeps following the log file across a gateway restart", async () => {
+    const page = await signedIn("/logs");
+    const ready = page.getByTestId("log-lines").getByText("gateway ready");
+    await ready.first().waitFor();
+    const before = await ready.count();
+    const admin = await fixture.connected();
+    expect((await admin.request("gateway.restart.request", { reason: "logs restart" })).ok).toBe(true);
+    await status(page).getByText("Gateway restarting, reconnecting…").waitFor({ timeout: 5_000 });
+    await status(page).getByText("Connected").waitFor({ timeout: 10_000 });
+    await page.waitForFunction(
+      `[...document.querySelectorAll('.log-line')].filter((line) => line.textContent.includes('gateway ready')).length > ${before}`,
+    );
   });
 
   it("keyboard: the views are reachable from the tab list", async () => {

@@ -1,10 +1,15 @@
 import { useState } from "preact/hooks";
 import type { Notice, Secret } from "./connection/connection.machine.js";
 
+/** "unauthorized: gateway token mismatch (hint)" → "gateway token mismatch": the form itself is the hint. */
+function reasonOf(message: string): string {
+  return message.replace(/^unauthorized: /, "").replace(/ \(.*\)$/, "");
+}
+
 function explain(notice: Notice | null): string | null {
   switch (notice?.kind) {
     case "auth-refused":
-      return `The gateway refused the secret (${notice.message}). It has been forgotten: enter the current one.`;
+      return `The gateway refused the secret: ${reasonOf(notice.message)}. It has been forgotten; enter the current one below.`;
     case "rate-limited":
       return "Too many failed sign-ins from this address: the gateway locks it out for a while. Wait a minute, then sign in with the right token.";
     case "origin-refused":

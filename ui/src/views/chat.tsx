@@ -5,7 +5,6 @@ import { errorText, formatTime, useGatewayEvent, useGatewayRead } from "../hooks
 import {
   applyChatEvent,
   fromHistory,
-  mergeHistory,
   type ChatEvent,
   type HistoryMessage,
   type TranscriptMessage,
@@ -64,8 +63,10 @@ export function ChatView({ gateway }: { gateway: GatewayPort }) {
     return fromHistory(history.messages);
   }, [gateway, activeKey]);
   const history = useGatewayRead(gateway, readHistory);
+  // A fresh read replaces what the page showed: a final event may have been lost while disconnected,
+  // and a reply still streaming comes back with its next delta (which carries the whole text so far).
   useEffect(() => {
-    if (history.data) setMessages((previous) => mergeHistory(previous, history.data!));
+    if (history.data) setMessages(history.data);
   }, [history.data]);
   useEffect(() => {
     setMessages([]);

@@ -45,21 +45,6 @@ export function fromHistory(messages: HistoryMessage[]): TranscriptMessage[] {
   }));
 }
 
-/**
- * A fresh read of the history replaces what the page had, except replies still streaming that the
- * store does not hold yet (it saves a reply when its run ends).
- */
-export function mergeHistory(
-  previous: TranscriptMessage[],
-  history: TranscriptMessage[],
-): TranscriptMessage[] {
-  const stored = new Set(history.map((message) => message.key));
-  return [
-    ...history,
-    ...previous.filter((message) => message.state === "streaming" && !stored.has(message.key)),
-  ];
-}
-
 /** Applies one `chat` event (upstream shape: deltas carry the full text so far). */
 export function applyChatEvent(messages: TranscriptMessage[], event: ChatEvent): TranscriptMessage[] {
   const role = event.message?.role ?? "assistant";
