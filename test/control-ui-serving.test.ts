@@ -30,9 +30,14 @@ interface Reply {
   body: string;
 }
 
-function request(port: number, pathname: string, method = "GET"): Promise<Reply> {
+function request(
+  port: number,
+  pathname: string,
+  method = "GET",
+  headers: Record<string, string> = {},
+): Promise<Reply> {
   return new Promise((resolve, reject) => {
-    const req = http.request({ host: "127.0.0.1", port, path: pathname, method }, (res) => {
+    const req = http.request({ host: "127.0.0.1", port, path: pathname, method, headers }, (res) => {
       let body = "";
       res.setEncoding("utf8");
       res.on("data", (chunk: string) => (body += chunk));
@@ -104,10 +109,11 @@ describe("Control UI under gateway.controlUi.basePath", () => {
     expect((await request(gw.port, style)).headers["content-type"]).toBe("text/css; charset=utf-8");
   });
 
-  it("answers any other page path with index.html (the app routes it), but a missing asset with 404", async () => {
-    const route = await request(gw.port, "/ui/chat");
+  it("answers a page navigation to any other path with index.html (the app routes it), a missing asset with 404", async () => {
+    const route = await request(gw.port, "/ui/chat", "GET", { accept: "text/html,application/xhtml+xml" });
     expect(route.status).toBe(200);
     expect(route.body).toContain('<div id="app"></div>');
+    expect((await request(gw.port, "/ui/chat", "GET", { accept: "*/*" })).status).toBe(404);
     const missing = await request(gw.port, "/ui/assets/app-MISSING0.js");
     expect(missing.status).toBe(404);
     expect(missing.headers).toMatchObject(SECURITY_HEADERS);
@@ -156,6 +162,23 @@ describe("Control UI under gateway.controlUi.basePath", () => {
     const healthz = await request(gw.port, "/healthz");
     expect(healthz.status).toBe(200);
     expect(healthz.headers["x-frame-options"]).toBeUndefined();
+  });
+});
+
+describe("Control UI at the root", () => {
+  const gw = gatewayWith(() => ({}));
+
+  it("serves the page at / and app routes to navigations, but leaves API paths and other methods alone", async () => {
+    const page = await request(gw.port, "/");
+    expect(page.status).toBe(200);
+    expect(page.headers).toMatchObject(SECURITY_HEADERS);
+    expect(page.body).toContain('src="/assets/app-');
+    const navigation = { accept: "text/html" };
+    expect((await request(gw.port, "/logs", "GET", navigation)).status).toBe(200);
+    expect((await request(gw.port, "/v1/models")).status).toBe(404);
+    const post = await request(gw.port, "/v1/chat/completions", "POST");
+    expect(post.status).toBe(404);
+    expect(post.headers["x-frame-options"]).toBeUndefined();
   });
 });
 

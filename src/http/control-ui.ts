@@ -161,8 +161,12 @@ export function controlUiHandler(
       });
       return;
     }
-    // A missing script or image is a 404; any other path is a route of the single-page app.
-    if (extension !== "" || decoded.startsWith("/assets/")) return sendPlain(req, res, 404, "Not Found\n");
+    // A page navigation to any other path is a route of the single-page app; a missing script, image or
+    // API path asked for by a program (no text/html in Accept) stays a 404.
+    const navigation = (req.headers.accept ?? "").includes("text/html");
+    if (extension !== "" || decoded.startsWith("/assets/") || !navigation) {
+      return sendPlain(req, res, 404, "Not Found\n");
+    }
     sendIndex();
   };
 
@@ -176,6 +180,8 @@ export function controlUiHandler(
     else if (pathname.startsWith(`${basePath}/`)) relative = pathname.slice(basePath.length);
     else return false;
     if (req.method !== "GET" && req.method !== "HEAD") {
+      // At "/" the UI shares the namespace with the HTTP APIs: other methods are theirs (or a 404).
+      if (basePath === "") return false;
       sendPlain(req, res, 405, "Method Not Allowed\n", { allow: "GET, HEAD" });
       return true;
     }
