@@ -18,7 +18,10 @@ function ActorList({ nodes }: { nodes: ActorTreeNode[] }) {
     <ul class="tree">
       {nodes.map((node) => (
         <li key={node.id}>
-          <span class="mono">{node.id}</span> <span class="badge">{stateText(node.state)}</span>
+          <span class="mono">{node.id}</span>{" "}
+          {node.state !== null && node.state !== undefined && (
+            <span class="badge">{stateText(node.state)}</span>
+          )}
           {node.status !== "active" && <span class="muted"> {node.status}</span>}
           {node.children.length > 0 && <ActorList nodes={node.children} />}
         </li>
