@@ -9,9 +9,11 @@ import {
   REPO_ROOT,
   runCli,
   startGateway,
+  TEST_TOKEN,
   type GatewayProcess,
   type TempHome,
 } from "./helpers/gateway-process.js";
+import { WsPeer } from "./helpers/ws-peer.js";
 
 jest.setTimeout(60_000);
 
@@ -74,7 +76,9 @@ function gatewayWith(gatewayExtra: () => Record<string, unknown>) {
 const builtIndex = path.join(REPO_ROOT, "dist", "control-ui", "index.html");
 
 describe("Control UI under gateway.controlUi.basePath", () => {
-  const gw = gatewayWith(() => ({ controlUi: { basePath: "/ui/" } }));
+  const gw = gatewayWith(() => ({
+    controlUi: { basePath: "/ui/", allowedOrigins: ["https://ops.example"] },
+  }));
 
   it("redirects the bare base path to its slash form, keeping the query", async () => {
     const reply = await request(gw.port, "/ui?x=1");
@@ -154,6 +158,23 @@ describe("Control UI under gateway.controlUi.basePath", () => {
     expect(head.status).toBe(200);
     expect(Number(head.headers["content-length"])).toBeGreaterThan(100);
     expect(head.body).toBe("");
+  });
+
+  it("lets a browser from gateway.controlUi.allowedOrigins connect, and no other foreign origin", async () => {
+    const connectFrom = async (origin: string) => {
+      const peer = await WsPeer.open(`ws://127.0.0.1:${gw.port}/ui/`, { headers: { origin } });
+      try {
+        return await peer.connect({
+          auth: { token: TEST_TOKEN },
+          client: { id: "coderclaw-control-ui", version: "test", platform: "web", mode: "webchat" },
+        });
+      } finally {
+        peer.close();
+      }
+    };
+    expect((await connectFrom("https://ops.example")).ok).toBe(true);
+    expect((await connectFrom(`http://127.0.0.1:${gw.port}`)).ok).toBe(true);
+    expect((await connectFrom("https://evil.example")).error?.message).toMatch(/^origin not allowed/);
   });
 
   it("leaves paths outside the base path, and the probes, to the rest of the gateway", async () => {
