@@ -29,6 +29,7 @@ export interface HelloOk {
     authMode?: string;
   };
   features?: { methods?: string[]; events?: string[] };
+  policy?: { tickIntervalMs?: number };
 }
 
 const CLIENT_VERSION = "control-ui";
@@ -56,6 +57,8 @@ export class GatewayConnection implements GatewayPort {
   private nextId = 1;
   private connectId = "";
   private lastSeq: number | null = null;
+  private lastFrameAt = 0;
+  private tickWatch: ReturnType<typeof setInterval> | undefined;
   private readonly pending = new Map<string, Pending>();
   private readonly handlers = new Map<string, Set<(payload: unknown) => void>>();
   private readonly connectedHandlers = new Set<() => void>();
@@ -145,6 +148,7 @@ export class GatewayConnection implements GatewayPort {
   }
 
   private close(): void {
+    clearInterval(this.tickWatch);
     const socket = this.socket;
     this.socket = null;
     if (socket) {
@@ -189,7 +193,26 @@ export class GatewayConnection implements GatewayPort {
     );
   }
 
+  /**
+   * The gateway sends a tick every interval: two missed ones mean a dead link (a laptop that slept, a
+   * dropped route) that the browser may not notice for minutes, so the page gives up on it and reconnects.
+   */
+  private watchTicks(intervalMs: number): void {
+    clearInterval(this.tickWatch);
+    const socket = this.socket;
+    this.tickWatch = setInterval(
+      () => {
+        if (this.socket !== socket) return clearInterval(this.tickWatch);
+        if (Date.now() - this.lastFrameAt <= 2 * intervalMs) return;
+        this.close();
+        this.actor.send({ type: "SOCKET_CLOSED", code: 4000, reason: "tick timeout" });
+      },
+      Math.max(intervalMs, 1_000),
+    );
+  }
+
   private onFrame(text: string): void {
+    this.lastFrameAt = Date.now();
     let frame: {
       type?: string;
       id?: string;
@@ -208,6 +231,7 @@ export class GatewayConnection implements GatewayPort {
       this.connectId = "";
       if (frame.ok) {
         this.hello = (frame.payload ?? {}) as HelloOk;
+        this.watchTicks(this.hello.policy?.tickIntervalMs ?? 30_000);
         this.actor.send({ type: "HELLO" });
       } else {
         const error = frame.error ?? { code: "UNAVAILABLE", message: "connect failed" };
