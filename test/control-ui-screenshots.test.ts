@@ -78,6 +78,29 @@ describe("Control UI views", () => {
     });
   }
 
+  it("config: a file changed on disk since the page read it is a conflict shown at the changed field", async () => {
+    await page.setViewportSize({ width: 1280, height: 800 });
+    await page.getByRole("link", { name: "Config", exact: true }).click();
+    await page.getByPlaceholder("Filter keys").fill("session.mainKey");
+    await page.getByLabel("session.mainKey").waitFor();
+    const onDisk = JSON.parse(fs.readFileSync(fixture.home.configPath, "utf8")) as Record<string, unknown>;
+    fs.writeFileSync(
+      fixture.home.configPath,
+      JSON.stringify({ ...onDisk, logging: { level: "warn" } }, null, 2),
+    );
+    await page.getByLabel("session.mainKey").fill("desk");
+    await page.getByRole("button", { name: "Apply 1 change(s)" }).click();
+    const field = page.locator('[data-path="session.mainKey"]');
+    await field.getByRole("alert").getByText("changed on disk since this page read it").waitFor();
+    expect(await page.getByTestId("config-banner").textContent()).toContain(
+      "config changed since last load; re-run config.get and retry",
+    );
+    const after = JSON.parse(fs.readFileSync(fixture.home.configPath, "utf8")) as { session?: unknown };
+    expect(after.session).toBeUndefined();
+    await page.getByRole("button", { name: "Reload", exact: true }).click();
+    await page.getByTestId("pending-changes").getByText("No changes.").waitFor();
+  });
+
   it("the theme toggle pins dark over a light system preference, and back", async () => {
     await page.emulateMedia({ colorScheme: "light" });
     await page.getByRole("button", { name: "Theme: system" }).click();
