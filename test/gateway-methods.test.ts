@@ -28,7 +28,8 @@ describe("core methods and HTTP probes", () => {
   });
 
   it("answers 404 for any other path", async () => {
-    for (const target of ["/", "/v1/models", "/healthz/extra"]) {
+    // "/" is the Control UI (test/control-ui-serving.test.ts).
+    for (const target of ["/v1/models", "/healthz/extra"]) {
       const res = await fetch(`http://127.0.0.1:${fixture.gateway.port}${target}`);
       expect(res.status).toBe(404);
     }

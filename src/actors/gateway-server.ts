@@ -6,6 +6,7 @@ import { AgentRuns } from "../agents/agent-runs.js";
 import type { ConfigSnapshot } from "../config/load.js";
 import { chatCompletionsRoute } from "../http/chat-completions.js";
 import { gatewayHooksRoute } from "../http/hooks.js";
+import { controlUiHandler } from "../http/control-ui.js";
 import { responsesRoute } from "../http/responses.js";
 import type { GatewayLogger, SubsystemLogger } from "../log/logger.js";
 import type { DrainRequest } from "../machines/gateway.machine.js";
@@ -243,6 +244,12 @@ export class GatewayServer {
         lifecycleState: this.options.lifecycleState,
         startedAt: this.services.startedAt,
         routes: this.httpRoutes,
+        fallback: this.config.gateway.controlUi.enabled
+          ? controlUiHandler(this.config.gateway.controlUi, {
+              config: () => this.snapshot.config,
+              onError: (error) => this.log.error(`control ui failed: ${String(error)}`),
+            })
+          : undefined,
         onError: (error) => this.log.error(`http handler failed: ${String(error)}`),
       }),
     );

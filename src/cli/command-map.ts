@@ -21,9 +21,11 @@ import GatewayStop from "./commands/gateway/stop.js";
 import GatewayUninstall from "./commands/gateway/uninstall.js";
 import Status from "./commands/status.js";
 import Doctor from "./commands/doctor.js";
+import Dashboard from "./commands/dashboard.js";
 
 /** oclif's explicit command map: `gateway run` is `gateway:run` here. */
 export const commands = {
+  dashboard: Dashboard,
   doctor: Doctor,
   gateway: Gateway,
   "gateway:run": GatewayRun,

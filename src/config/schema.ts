@@ -45,8 +45,6 @@ export interface CoderclawConfig {
       basePath: string;
       root: string | null;
       allowedOrigins: string[];
-      allowInsecureAuth: boolean;
-      dangerouslyDisableDeviceAuth: boolean;
     };
     http: {
       endpoints: {
@@ -177,12 +175,23 @@ export const configSchema: convict.Schema<CoderclawConfig> = {
       },
     },
     controlUi: {
-      enabled: { doc: "Serve the Control UI.", format: Boolean, default: true },
-      basePath: { doc: "URL prefix of the Control UI.", format: String, default: "" },
-      root: { doc: "Directory of built Control UI assets.", format: String, default: null, nullable: true },
-      allowedOrigins: { doc: "Extra browser origins.", format: stringList, default: [] },
-      allowInsecureAuth: { doc: "Token-only Control UI auth.", format: Boolean, default: false },
-      dangerouslyDisableDeviceAuth: { doc: "Ignore device identity.", format: Boolean, default: false },
+      enabled: { doc: "Serve the Control UI on the gateway port.", format: Boolean, default: true },
+      basePath: {
+        doc: 'URL prefix of the Control UI ("/ui" serves it at /ui/).',
+        format: String,
+        default: "",
+      },
+      root: {
+        doc: "Directory of built Control UI assets (default: the package's dist/control-ui).",
+        format: String,
+        default: null,
+        nullable: true,
+      },
+      allowedOrigins: {
+        doc: "Browser origins, besides the gateway's own and loopback pages, allowed to connect.",
+        format: stringList,
+        default: [],
+      },
     },
     http: {
       endpoints: {

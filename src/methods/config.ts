@@ -1,6 +1,6 @@
 import { Type } from "@sinclair/typebox";
 import path from "node:path";
-import { validateConfigObject, type ConfigSnapshot } from "../config/load.js";
+import { readConfigSnapshot, validateConfigObject, type ConfigSnapshot } from "../config/load.js";
 import { resolveLogDir } from "../config/paths.js";
 import { redactConfig, restoreRedacted } from "../config/redact.js";
 import { ruleFor } from "../config/reload-rules.js";
@@ -60,9 +60,22 @@ function mergePatch(target: unknown, patch: unknown): unknown {
   return base;
 }
 
+/**
+ * The config file as it is now. A write is checked against, and built on, the file rather than the
+ * snapshot the gateway last loaded: an edit on disk that the reload controller has not read yet (it
+ * debounces) is still a conflict, never silently overwritten.
+ */
+function fileNow(gateway: GatewayServices): ConfigSnapshot {
+  return readConfigSnapshot(gateway.config().path);
+}
+
 /** Validate, write atomically (with .bak and an audit record), then let the reload controller act on it. */
-function writeThrough(gateway: GatewayServices, next: Record<string, unknown>, source: string) {
-  const current = gateway.config();
+function writeThrough(
+  gateway: GatewayServices,
+  current: ConfigSnapshot,
+  next: Record<string, unknown>,
+  source: string,
+) {
   const restored = restoreRedacted(next, current.parsed);
   const { issues } = validateConfigObject(restored);
   if (issues.length > 0) {
@@ -126,9 +139,14 @@ export const configSetMethod = defineMethod({
     { additionalProperties: false },
   ),
   handler: (params, { gateway }) => {
-    const snapshot = gateway.config();
+    const snapshot = fileNow(gateway);
     checkBaseHash(snapshot, params.baseHash);
-    return writeThrough(gateway, setAtPath(snapshot.parsed, params.path, params.value), "rpc config.set");
+    return writeThrough(
+      gateway,
+      snapshot,
+      setAtPath(snapshot.parsed, params.path, params.value),
+      "rpc config.set",
+    );
   },
 });
 
@@ -141,10 +159,11 @@ export const configPatchMethod = defineMethod({
     { additionalProperties: false },
   ),
   handler: (params, { gateway }) => {
-    const snapshot = gateway.config();
+    const snapshot = fileNow(gateway);
     checkBaseHash(snapshot, params.baseHash);
     return writeThrough(
       gateway,
+      snapshot,
       mergePatch(snapshot.parsed, params.patch) as Record<string, unknown>,
       "rpc config.patch",
     );
@@ -160,8 +179,9 @@ export const configApplyMethod = defineMethod({
     { additionalProperties: false },
   ),
   handler: (params, { gateway }) => {
-    checkBaseHash(gateway.config(), params.baseHash);
-    return writeThrough(gateway, params.config, "rpc config.apply");
+    const snapshot = fileNow(gateway);
+    checkBaseHash(snapshot, params.baseHash);
+    return writeThrough(gateway, snapshot, params.config, "rpc config.apply");
   },
 });
 

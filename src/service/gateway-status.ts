@@ -2,6 +2,7 @@ import { readConfigSnapshot, type ConfigIssue, type ConfigSnapshot } from "../co
 import { resolveConfigPath, type Env } from "../config/paths.js";
 import { readInstanceLock } from "../host/instance-lock.js";
 import { resolvePort } from "../host/launch.js";
+import { normalizeBasePath } from "../http/control-ui.js";
 import { findPortListeners, isPortFree } from "../host/port-owner.js";
 import { scanGatewayLikeServices, serviceScanDirs, type ExtraService } from "./extra-services.js";
 import { pidAlive, probeReadyz, recentLogErrors } from "./readiness.js";
@@ -167,7 +168,7 @@ export async function gatherGatewayStatus(
   const probeUrl = options.url ?? service.url;
   const basePath = daemonConfig.gateway.controlUi.basePath;
   const dashboard = daemonConfig.gateway.controlUi.enabled
-    ? `http://${service.host.includes(":") ? `[${service.host}]` : service.host}:${port}${basePath}/`
+    ? `http://${service.host.includes(":") ? `[${service.host}]` : service.host}:${port}${normalizeBasePath(basePath)}/`
     : "disabled";
 
   const expectedToken = daemonConfig.gateway.auth.token ?? env.CODERCLAW_GATEWAY_TOKEN?.trim() ?? null;

@@ -93,7 +93,7 @@ function hintFor(clientId: string, clientMode: string, kind: "token" | "password
     return `set gateway.remote.${kind} to match gateway.auth.${kind}`;
   }
   if (clientId === "coderclaw-control-ui" || clientId === "webchat-ui" || clientMode === "webchat") {
-    return `open the dashboard URL and paste the ${kind} in Control UI settings`;
+    return `enter the gateway ${kind} in the Control UI sign-in form, or open it with coderclaw dashboard`;
   }
   return `provide gateway auth ${kind}`;
 }

@@ -15,10 +15,12 @@ export interface HttpRouterDeps {
   startedAt: number;
   /** The enabled API endpoints, tried in order after the probes. */
   routes: readonly HttpRoute[];
+  /** Tried last (the Control UI): returns whether it claimed the request. */
+  fallback?: (req: IncomingMessage, res: ServerResponse) => boolean;
   onError(error: unknown): void;
 }
 
-/** Plain HTTP on the gateway port: liveness and readiness probes, then the enabled endpoints; anything else is 404. */
+/** Plain HTTP on the gateway port: liveness and readiness probes, the enabled endpoints, the Control UI; anything else is 404. */
 export function createHttpRouter(deps: HttpRouterDeps) {
   return (req: IncomingMessage, res: ServerResponse): void => {
     const pathname = (req.url ?? "/").split("?")[0] ?? "/";
@@ -47,6 +49,7 @@ export function createHttpRouter(deps: HttpRouterDeps) {
       }
       return;
     }
+    if (deps.fallback?.(req, res)) return;
     sendJson(res, 404, { error: { code: "NOT_FOUND", message: `no route for ${method} ${pathname}` } });
   };
 }
