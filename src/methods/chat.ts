@@ -1,6 +1,7 @@
 import { Type } from "@sinclair/typebox";
 import { chatMessage } from "../agents/run-events.js";
 import { ErrorCodes, errorShape } from "../protocol/index.js";
+import { boundedHistory } from "./chat-history.js";
 import { defineMethod, GatewayError, RpcReply } from "./method-spec.js";
 import { requireRuns } from "./run-access.js";
 
@@ -62,7 +63,8 @@ export const chatSendMethod = defineMethod({
 export const chatHistoryMethod = defineMethod({
   name: "chat.history",
   scope: "read",
-  summary: "The session transcript, oldest first (partial and interrupted replies included).",
+  summary:
+    "The session transcript, oldest first (partial and interrupted replies included); at most 6 MiB, a message over 128 KiB replaced by a placeholder.",
   params: Type.Object(
     { sessionKey: NonEmpty, limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })) },
     { additionalProperties: false },
@@ -71,11 +73,7 @@ export const chatHistoryMethod = defineMethod({
     const { store } = requireRuns(gateway);
     const session = store.getSession(params.sessionKey);
     if (!session) return { sessionKey: params.sessionKey, sessionId: null, messages: [] };
-    const messages = store.history(session.sessionId, params.limit ?? 200).map((message) => ({
-      ...chatMessage(message.role, message.text, message.ts),
-      runId: message.runId,
-      state: message.state,
-    }));
+    const { messages } = boundedHistory(store, session.sessionId, params.limit ?? 200);
     return { sessionKey: params.sessionKey, sessionId: session.sessionId, messages };
   },
 });

@@ -29,6 +29,13 @@ export interface MessageRow {
   ts: number;
 }
 
+/** A transcript message read under a size bound: `text` is null when it was too large to read. */
+export interface BoundedMessageRow extends Omit<MessageRow, "text"> {
+  text: string | null;
+  /** The text's size in UTF-8 bytes. */
+  bytes: number;
+}
+
 export interface RunRow {
   runId: string;
   dedupeKey: string;
@@ -147,6 +154,12 @@ export class StateStore {
         `SELECT id, session_id AS sessionId, run_id AS runId, role, text, state, ts FROM messages
          WHERE session_id = ? ORDER BY id DESC LIMIT ?`,
       ),
+      recentBounded: db.prepare(
+        `SELECT id, session_id AS sessionId, run_id AS runId, role, state, ts,
+           length(CAST(text AS BLOB)) AS bytes,
+           CASE WHEN length(CAST(text AS BLOB)) > ? THEN NULL ELSE text END AS text
+         FROM messages WHERE session_id = ? ORDER BY id DESC LIMIT ?`,
+      ),
       insertRun: db.prepare(
         `INSERT INTO runs (run_id, dedupe_key, kind, session_key, session_id, agent_id, status, accepted_at)
          VALUES (?, ?, ?, ?, ?, ?, 'accepted', ?)`,
@@ -250,6 +263,22 @@ export class StateStore {
   /** The last `limit` messages of a transcript, oldest first. */
   history(sessionId: string, limit: number): MessageRow[] {
     return (this.statements.history.all(sessionId, limit) as MessageRow[]).reverse();
+  }
+
+  /**
+   * The last `limit` messages, newest first, read lazily: a text over `maxTextBytes` is not loaded at
+   * all, and the caller stops reading once it has enough, so a huge transcript never sits in memory.
+   */
+  *recentMessagesBounded(
+    sessionId: string,
+    limit: number,
+    maxTextBytes: number,
+  ): Generator<BoundedMessageRow> {
+    yield* this.statements.recentBounded.iterate(
+      maxTextBytes,
+      sessionId,
+      limit,
+    ) as IterableIterator<BoundedMessageRow>;
   }
 
   // ---- runs --------------------------------------------------------------------------------------
