@@ -19,6 +19,7 @@ import { PresenceTable } from "../state/presence.js";
 import { StateStore, StoreError } from "../store/state-store.js";
 import { GatewayAccess } from "../transport/access.js";
 import type { GatewayAuth } from "../transport/auth.js";
+import { broadcastAgentEvent } from "../transport/agent-event-fanout.js";
 import { Broadcaster, type BroadcastOptions } from "../transport/broadcaster.js";
 import type { ClientConnection } from "../transport/client-connection.js";
 import { createHttpRouter, type HttpRoute } from "../transport/http-router.js";
@@ -189,7 +190,7 @@ export class GatewayServer {
     fanOut("health", () => ({ stateVersion: this.stateVersion() }));
     fanOut("heartbeat", () => ({ dropIfSlow: true }));
     fanOut("tick", () => ({ dropIfSlow: true }));
-    fanOut("agent", () => ({ audience: isOperator }));
+    this.bus.on("agent", (payload) => broadcastAgentEvent(this.broadcaster, payload));
     fanOut("inspect", () => ({ dropIfSlow: true, audience: inspectSubscriber }));
     fanOut("shutdown", () => ({}));
     fanOut("reload", () => ({ audience: isAdmin }));
