@@ -129,7 +129,8 @@ const responses = (peer: WsPeer, id: string) => peer.frames.filter((f) => f.type
     const wholeReply = await whole;
     expect(wholeReply.status).toBe(503);
     expect(wholeReply.headers.get("retry-after")).toBe("5");
-    expect((await wholeReply.json()).error.message).toMatch(/database or disk is full/);
+    const wholeBody = (await wholeReply.json()) as { error: { message: string } };
+    expect(wholeBody.error.message).toMatch(/database or disk is full/);
     const stream = await (await streamed).text();
     expect(stream).toMatch(
       /data: \{"error":\{"message":"interrupted: the end of the run could not be saved[^\n]*\n\ndata: \[DONE\]\n\n$/,
@@ -144,6 +145,16 @@ const responses = (peer: WsPeer, id: string) => peer.frames.filter((f) => f.type
     expect(output).toMatch(
       /could not save the end of run full-agent: database or disk is full; it ends as interrupted/,
     );
+
+    // Health and readiness say why, while the disk is full.
+    const health = (await peer.request("health", { probe: true })).payload;
+    expect(health.ok).toBe(false);
+    expect(health.error).toMatch(
+      /disk full: \d+ bytes free in .*state; state\.db needs room|cannot be written/,
+    );
+    const readyz = await fetch(`${gateway.url.replace(/^ws:/, "http:")}/readyz`);
+    expect(readyz.status).toBe(503);
+    expect(await readyz.json()).toMatchObject({ ready: false, state: "ready", reason: health.error });
 
     // After a restart with room again, the store says what the clients were told.
     disk.free();
@@ -161,6 +172,8 @@ const responses = (peer: WsPeer, id: string) => peer.frames.filter((f) => f.type
       const row = await after.request("agent.wait", { runId, timeoutMs: 100 });
       expect(row.payload).toMatchObject({ status: "error", stopReason: "interrupted" });
     }
+    expect((await fetch(`${gateway.url.replace(/^ws:/, "http:")}/readyz`)).status).toBe(200);
+    expect((await after.request("health", { probe: true })).payload).toMatchObject({ ok: true });
     for (const sessionKey of ["agent:main:a", "agent:main:c"]) {
       const history = (await after.request("chat.history", { sessionKey })).payload.messages;
       expect(history[0]).toMatchObject({ role: "user", state: "final" });

@@ -16,7 +16,8 @@ import { CloseCodes } from "../protocol/index.js";
 import { HealthCache } from "../state/health.js";
 import { HeartbeatState } from "../state/heartbeat.js";
 import { PresenceTable } from "../state/presence.js";
-import { StateStore, StoreError } from "../store/state-store.js";
+import { StoreError } from "../store/state-store.js";
+import { openCheckedStore, StoreHealth } from "../store/store-health.js";
 import { GatewayAccess } from "../transport/access.js";
 import type { GatewayAuth } from "../transport/auth.js";
 import { broadcastAgentEvent } from "../transport/agent-event-fanout.js";
@@ -124,6 +125,7 @@ export class GatewayServer {
       publishChat: (payload) => this.bus.emit("chat", payload, { dropIfSlow: false }),
       store: null,
       storeError: null,
+      storeHealth: new StoreHealth(path.join(options.stateDir, "state.db")),
       requestRestart: (reason) => options.control.restart(reason),
       requestReload: () => options.control.reload(),
     };
@@ -230,6 +232,8 @@ export class GatewayServer {
     const server = http.createServer(
       createHttpRouter({
         lifecycleState: this.options.lifecycleState,
+        storeProblem: () =>
+          this.services.storeHealth.recent(this.services.store, this.services.storeError).problem,
         startedAt: this.services.startedAt,
         routes: this.httpRoutes,
         onError: (error) => this.log.error(`http handler failed: ${String(error)}`),
@@ -273,7 +277,7 @@ export class GatewayServer {
   private openStore(): void {
     const file = path.join(this.options.stateDir, "state.db");
     try {
-      const store = StateStore.open(file);
+      const store = openCheckedStore(file, this.services.storeHealth, this.log);
       const interrupted = store.interruptUnfinished(Date.now());
       if (interrupted.length > 0) {
         this.log.warn(

@@ -36,4 +36,7 @@ export const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX runs_unfinished ON runs (status) WHERE status IN ('accepted', 'streaming');
   `,
+  `
+  CREATE TABLE store_probe (id INTEGER PRIMARY KEY CHECK (id = 1), checked_at INTEGER NOT NULL);
+  `,
 ];

@@ -369,6 +369,20 @@ export class StateStore {
     return unfinished.map((run) => this.getRun(run.runId) as RunRow);
   }
 
+  /** `PRAGMA quick_check` rows (integrity_check without the index cross-checks); `["ok"]` when healthy. */
+  quickCheck(): string[] {
+    return (this.db.pragma("quick_check") as Array<{ quick_check: string }>).map((row) => row.quick_check);
+  }
+
+  /** One small committed write, so a store that cannot write (read-only, full) says so now. */
+  probeWrite(now: number): void {
+    this.db
+      .prepare(
+        "INSERT INTO store_probe (id, checked_at) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET checked_at = excluded.checked_at",
+      )
+      .run(now);
+  }
+
   /** `PRAGMA integrity_check` rows; `["ok"]` when healthy. */
   integrityCheck(): string[] {
     return (this.db.pragma("integrity_check") as Array<{ integrity_check: string }>).map(
