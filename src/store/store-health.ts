@@ -86,12 +86,28 @@ export class StoreHealth {
   }
 }
 
+/** SQLite says "unable to open database file" for a directory it cannot write: name the directory. */
+function openOrExplain(file: string): StateStore {
+  try {
+    return StateStore.open(file);
+  } catch (error) {
+    const dir = path.dirname(file);
+    try {
+      fs.accessSync(dir, fs.constants.W_OK);
+    } catch (access) {
+      const code = (access as NodeJS.ErrnoException).code ?? "EACCES";
+      throw new StoreError(file, new Error(`its directory ${dir} cannot be written (${code})`));
+    }
+    throw error;
+  }
+}
+
 /**
  * Opens state.db and runs `PRAGMA quick_check` on it (its cost is logged): corrupt pages make the store
  * unusable at start, with the reason, instead of failing some write much later.
  */
 export function openCheckedStore(file: string, health: StoreHealth, log: SubsystemLogger): StateStore {
-  const store = StateStore.open(file);
+  const store = openOrExplain(file);
   const started = performance.now();
   let problems: string[];
   try {
