@@ -39,7 +39,11 @@ export const chatSendMethod = defineMethod({
         ? RpcReply.ok({ runId: row.runId, status: "ok" })
         : RpcReply.fail(
             { runId: row.runId, status: "error", stopReason: row.stopReason },
-            errorShape(ErrorCodes.UNAVAILABLE, row.error ?? "run failed"),
+            errorShape(
+              ErrorCodes.UNAVAILABLE,
+              row.error ?? "run failed",
+              row.stopReason === "interrupted" ? { retryable: true } : {},
+            ),
           );
     }
     const started = runs.start({
