@@ -157,7 +157,20 @@ const responses = (peer: WsPeer, id: string) => peer.frames.filter((f) => f.type
     expect(await readyz.json()).toMatchObject({ ready: false, state: "ready", reason: health.error });
 
     // After a restart with room again, the store says what the clients were told.
+    // Room again: the next run goes through, and the refused ends are saved as they were told.
     disk.free();
+    peer.send({
+      type: "req",
+      id: "after",
+      method: "agent",
+      params: { message: "room again", idempotencyKey: "after" },
+    });
+    const afterFinal = await peer.until(() => responses(peer, "after")[1], 5_000, "final after freeing");
+    expect(afterFinal).toMatchObject({ ok: true, payload: { status: "ok" } });
+    const log = gateway.output().stdout + gateway.output().stderr;
+    expect(log).toMatch(
+      /saved the end of run full-agent \(interrupted\), which the store had refused earlier/,
+    );
     peer.close();
     await gateway.stop();
     gateway = await startGateway(gatewayEnv());
