@@ -101,7 +101,7 @@ describe("agent runs when something breaks", () => {
     await logged("run r-broken failed: broadcaster is broken");
   });
 
-  it("ends a run for everyone waiting on it when the database goes away under it", async () => {
+  it("ends a run for everyone waiting on it when the database goes away under it, as interrupted (its end is not saved)", async () => {
     const started = start("r-lost", "one two three four five six");
     const waiting = runs.wait("r-lost", 5_000);
     // The echo provider streams a word every 20 ms; the database disappears mid-run.
@@ -109,9 +109,11 @@ describe("agent runs when something breaks", () => {
     store.close();
 
     const row = await started.done;
-    expect(row).toMatchObject({ runId: "r-lost", status: "ok", text: "one two three four five six" });
+    expect(row).toMatchObject({ runId: "r-lost", status: "error", stopReason: "interrupted" });
+    expect(row.error).toMatch(/^interrupted: the end of the run could not be saved \(.*\); retry$/);
     expect(await waiting).toEqual(row);
     expect(runs.activeCount).toBe(0);
-    await logged("could not persist the end of run r-lost");
+    expect(events.filter((e) => e.runId === "r-lost").at(-1)?.data).toMatchObject({ phase: "error" });
+    await logged("could not save the end of run r-lost");
   });
 });

@@ -13,7 +13,7 @@ import type { Dispatcher } from "../methods/dispatcher.js";
 import type { ClientSession } from "../methods/method-spec.js";
 import { CloseCodes, ErrorCodes, errorShape, validateRequestFrame } from "../protocol/index.js";
 import type { GatewayAccess } from "../transport/access.js";
-import { ClientConnection } from "../transport/client-connection.js";
+import { ClientConnection, type SendLimit } from "../transport/client-connection.js";
 import { DeadlineQueue } from "../transport/deadline-queue.js";
 import { KeepaliveSweep } from "../transport/keepalive-sweep.js";
 import { authenticateConnect } from "./handshake.js";
@@ -108,6 +108,8 @@ export class ConnectionRuntime {
   private readonly closeGraces: DeadlineQueue<ClientConnection>;
   /** The parent of every connection actor; it hears when one of them fails. */
   private readonly host;
+  /** The slow-consumer rule for replies (events have the same rule in the broadcaster). */
+  private readonly sendLimit: SendLimit;
 
   constructor(private readonly deps: ConnectionRuntimeDeps) {
     this.keepalive = new KeepaliveSweep(deps.config.gateway.tickIntervalMs, (connection) =>
@@ -119,6 +121,19 @@ export class ConnectionRuntime {
     this.closeGraces = new DeadlineQueue(CLOSE_GRACE_MS, (connection) =>
       connection.actor.send({ type: "CLOSE_GRACE_ELAPSED" }),
     );
+    this.sendLimit = {
+      maxBufferedBytes: deps.config.gateway.maxBufferedBytes,
+      onSlowConsumer: (connection) => {
+        if (!connection.ready) return;
+        const unread = connection.socket.bufferedAmount;
+        const limit = deps.config.gateway.maxBufferedBytes;
+        deps.log.warn(
+          `closing slow consumer: ${unread} bytes of replies unread (maxBufferedBytes ${limit})`,
+          { connId: connection.connId, remote: connection.clientIp },
+        );
+        connection.actor.send({ type: "CLOSE", code: CloseCodes.POLICY_VIOLATION, reason: "slow consumer" });
+      },
+    };
     this.logic = this.provideMachine();
     this.host = createFailureParent("connections", (actorId, error) =>
       this.onConnectionFailed(actorId, error),
@@ -161,7 +176,7 @@ export class ConnectionRuntime {
 
   accept(socket: WebSocket, request: http.IncomingMessage): void {
     const connId = newConnId();
-    const connection = new ClientConnection(connId, socket, this.deps.access.peer(request));
+    const connection = new ClientConnection(connId, socket, this.deps.access.peer(request), this.sendLimit);
     setReceiveLimit(socket, PRE_HELLO_MAX_PAYLOAD);
     // Without an error listener, a frame over maxPayload would crash the process.
     socket.on("error", (error) => this.deps.log.debug("socket error", { connId, error: error.message }));

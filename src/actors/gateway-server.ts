@@ -18,9 +18,11 @@ import { CloseCodes } from "../protocol/index.js";
 import { HealthCache } from "../state/health.js";
 import { HeartbeatState } from "../state/heartbeat.js";
 import { PresenceTable } from "../state/presence.js";
-import { StateStore, StoreError } from "../store/state-store.js";
+import { StoreError } from "../store/state-store.js";
+import { openCheckedStore, StoreHealth } from "../store/store-health.js";
 import { GatewayAccess } from "../transport/access.js";
 import type { GatewayAuth } from "../transport/auth.js";
+import { broadcastAgentEvent } from "../transport/agent-event-fanout.js";
 import { Broadcaster, type BroadcastOptions } from "../transport/broadcaster.js";
 import type { ClientConnection } from "../transport/client-connection.js";
 import { createHttpRouter, type HttpRoute } from "../transport/http-router.js";
@@ -125,6 +127,7 @@ export class GatewayServer {
       publishChat: (payload) => this.bus.emit("chat", payload, { dropIfSlow: false }),
       store: null,
       storeError: null,
+      storeHealth: new StoreHealth(path.join(options.stateDir, "state.db")),
       requestRestart: (reason) => options.control.restart(reason),
       requestReload: () => options.control.reload(),
     };
@@ -202,7 +205,7 @@ export class GatewayServer {
     fanOut("health", () => ({ stateVersion: this.stateVersion() }));
     fanOut("heartbeat", () => ({ dropIfSlow: true }));
     fanOut("tick", () => ({ dropIfSlow: true }));
-    fanOut("agent", () => ({ audience: isOperator }));
+    this.bus.on("agent", (payload) => broadcastAgentEvent(this.broadcaster, payload));
     fanOut("inspect", () => ({ dropIfSlow: true, audience: inspectSubscriber }));
     fanOut("shutdown", () => ({}));
     fanOut("reload", () => ({ audience: isAdmin }));
@@ -242,6 +245,8 @@ export class GatewayServer {
     const server = http.createServer(
       createHttpRouter({
         lifecycleState: this.options.lifecycleState,
+        storeProblem: () =>
+          this.services.storeHealth.recent(this.services.store, this.services.storeError).problem,
         startedAt: this.services.startedAt,
         routes: this.httpRoutes,
         fallback: this.config.gateway.controlUi.enabled
@@ -291,7 +296,7 @@ export class GatewayServer {
   private openStore(): void {
     const file = path.join(this.options.stateDir, "state.db");
     try {
-      const store = StateStore.open(file);
+      const store = openCheckedStore(file, this.services.storeHealth, this.log);
       const interrupted = store.interruptUnfinished(Date.now());
       if (interrupted.length > 0) {
         this.log.warn(

@@ -8,9 +8,16 @@ export async function computeHealthSummary(config: CoderclawConfig, services: Ga
   const sessions = services.store?.listSessions(5) ?? [];
   const counts = services.store?.counts();
   const now = Date.now();
+  const store = services.storeHealth.check(services.store, services.storeError, now);
   return {
-    ok: services.storeError === null,
-    ...(services.storeError ? { error: services.storeError } : {}),
+    ok: store.ok,
+    ...(store.problem !== null ? { error: store.problem } : {}),
+    store: {
+      ok: store.ok,
+      file: store.file,
+      freeBytes: store.freeBytes,
+      integrityAtOpen: store.integrityAtOpen,
+    },
     channels: {},
     channelOrder: [],
     channelLabels: {},

@@ -13,6 +13,7 @@ import type { RunEventSink } from "./run-events.js";
 import { RunStream } from "./run-stream.js";
 import { RunWaiters } from "./run-waiters.js";
 import { SessionLanes } from "./session-lanes.js";
+import { UnsavedEnds } from "./unsaved-ends.js";
 
 export type RunKind = "agent" | "chat";
 
@@ -81,6 +82,18 @@ function describeError(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
+/** A run the store would not take is refused before the ack; the client may try again. */
+function notSaved(error: unknown): GatewayError {
+  return new GatewayError(
+    ErrorCodes.UNAVAILABLE,
+    `the run could not be saved: ${describeError(error)}; retry`,
+    {
+      retryable: true,
+      retryAfterMs: 5_000,
+    },
+  );
+}
+
 /**
  * Every agent run of one gateway: validation and persistence before the ack, the run actor in its
  * session lane, provider output turned into `agent`/`chat` events, and the final state committed
@@ -92,6 +105,7 @@ export class AgentRuns {
   private readonly active = new Map<string, ActiveRun>();
   private readonly activeByDedupe = new Map<string, ActiveRun>();
   private readonly waiters = new RunWaiters();
+  private readonly unsaved = new UnsavedEnds();
   private readonly lanes: SessionLanes;
   private readonly runLogic;
   /**
@@ -173,7 +187,7 @@ export class AgentRuns {
     const dedupeKey = `${kind}:${idempotencyKey}`;
     const active = this.activeByDedupe.get(dedupeKey);
     if (active) return { kind: "active", run: { run: active, done: active.done } };
-    const row = this.options.store.findRunByDedupeKey(dedupeKey);
+    const row = this.unsaved.byDedupeKey(dedupeKey) ?? this.options.store.findRunByDedupeKey(dedupeKey);
     return row ? { kind: "finished", row } : null;
   }
 
@@ -200,12 +214,18 @@ export class AgentRuns {
     const now = Date.now();
     const store = this.options.store;
     let message = request.message;
-    let session = store.ensureSession(sessionKey, agent.id, randomUUID(), now);
-    const reset = RESET_COMMAND.exec(message);
-    if (reset) {
-      this.abortSession(sessionKey, "stop");
-      session = store.resetSession(sessionKey, randomUUID(), now) ?? session;
-      message = message.slice(reset[0].length).trim() || "/new";
+    let session;
+    try {
+      if (this.unsaved.size > 0) this.unsaved.flush(store, this.options.log);
+      session = store.ensureSession(sessionKey, agent.id, randomUUID(), now);
+      const reset = RESET_COMMAND.exec(message);
+      if (reset) {
+        this.abortSession(sessionKey, "stop");
+        session = store.resetSession(sessionKey, randomUUID(), now) ?? session;
+        message = message.slice(reset[0].length).trim() || "/new";
+      }
+    } catch (error) {
+      throw notSaved(error);
     }
     const runId = request.idempotencyKey;
     const dedupeKey = `${request.kind}:${request.idempotencyKey}`;
@@ -228,7 +248,7 @@ export class AgentRuns {
           `idempotencyKey "${runId}" is already used by another run`,
         );
       }
-      throw error;
+      throw notSaved(error);
     }
     let resolveDone!: (row: RunRow) => void;
     const done = new Promise<RunRow>((resolve) => (resolveDone = resolve));
@@ -287,7 +307,12 @@ export class AgentRuns {
     const now = Date.now();
     if (now - run.lastPartialSaveAt >= PARTIAL_SAVE_INTERVAL_MS) {
       run.lastPartialSaveAt = now;
-      this.options.store.savePartial(run.runId, run.startedAt ?? now, run.stream.text);
+      try {
+        this.options.store.savePartial(run.runId, run.startedAt ?? now, run.stream.text);
+      } catch (error) {
+        // Only what a crash would lose grows; the run goes on, and its end is what must be saved.
+        this.options.log.warn(`could not save the partial text of run ${run.runId}: ${describeError(error)}`);
+      }
     }
   }
 
@@ -322,14 +347,26 @@ export class AgentRuns {
       acceptedAt: run.acceptedAt,
       ...end,
     };
+    let told = output;
     try {
       this.options.store.finishRun(run, end);
       row = this.options.store.getRun(runId) ?? row;
+      if (this.unsaved.size > 0) this.unsaved.flush(this.options.store, this.options.log);
     } catch (error) {
-      this.options.log.error(`could not persist the end of run ${runId}: ${describeError(error)}`);
+      // Nobody is told of an end the store does not hold: after a restart this run reads as interrupted.
+      const reason = describeError(error);
+      this.options.log.error(`could not save the end of run ${runId}: ${reason}; it ends as interrupted`);
+      told = {
+        status: "error",
+        stopReason: "interrupted",
+        error: `interrupted: the end of the run could not be saved (${reason}); retry`,
+      };
+      const failedEnd = { ...end, ...told, messageState: "interrupted" as const };
+      row = { ...row, ...failedEnd };
+      this.unsaved.add({ run, outcome: failedEnd, row });
     }
     try {
-      run.stream.finished(output, run.startedAt, endedAt);
+      run.stream.finished(told, run.startedAt, endedAt, told !== output);
     } finally {
       run.resolveDone(row);
       this.waiters.wake(runId, row);
@@ -355,7 +392,7 @@ export class AgentRuns {
 
   /** Resolves when the run ends, or with null after `timeoutMs` (the run may not even exist yet). */
   wait(runId: string, timeoutMs: number): Promise<RunRow | null> {
-    const row = this.options.store.getRun(runId);
+    const row = this.unsaved.get(runId) ?? this.options.store.getRun(runId);
     if (row && (row.status === "ok" || row.status === "error")) return Promise.resolve(row);
     return this.waiters.wait(runId, timeoutMs);
   }

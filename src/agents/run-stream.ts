@@ -30,8 +30,16 @@ export class RunStream {
     else this.chatDeltaTimer = setTimeout(() => this.chatDelta(), wait);
   }
 
-  /** The last events of the run: lifecycle end/error and chat final/error/aborted. */
-  finished(output: RunOutput, startedAt: number | null, endedAt: number): void {
+  /**
+   * The last events of the run: lifecycle end/error and chat final/error/aborted. `failed`: the run
+   * failed on its own (the provider, or its end could not be saved), whatever its stop reason.
+   */
+  finished(
+    output: RunOutput,
+    startedAt: number | null,
+    endedAt: number,
+    failed = output.stopReason === "provider",
+  ): void {
     this.stopDeltas();
     const base = { runId: this.runId, sessionKey: this.sessionKey };
     if (output.status === "ok") {
@@ -42,7 +50,7 @@ export class RunStream {
         state: "final",
         message: chatMessage("assistant", this.text, endedAt),
       });
-    } else if (output.stopReason === "provider") {
+    } else if (failed) {
       this.agent("lifecycle", { phase: "error", startedAt, endedAt, error: output.error });
       this.chat({ ...base, seq: this.seq, state: "error", errorMessage: output.error ?? "run failed" });
     } else {

@@ -1,7 +1,13 @@
 import { randomUUID } from "node:crypto";
 import { EventEmitter } from "eventemitter3";
 import WebSocket from "ws";
-import { describeCloseCode, PROTOCOL_VERSION, type ErrorShape, type HelloOk } from "../protocol/index.js";
+import {
+  AGENT_DELTA_CAP,
+  describeCloseCode,
+  PROTOCOL_VERSION,
+  type ErrorShape,
+  type HelloOk,
+} from "../protocol/index.js";
 
 export interface GatewayClientOptions {
   url: string;
@@ -10,6 +16,7 @@ export interface GatewayClientOptions {
   client?: { id?: string; mode?: string; version?: string; displayName?: string; instanceId?: string };
   role?: string;
   scopes?: string[];
+  /** Asked for on connect, with `agent-delta` always (assistant events then carry only the new text). */
   caps?: string[];
   /** Reconnect with exponential backoff (1 s → 30 s) after a close; off for one-shot calls. */
   reconnect?: boolean;
@@ -31,6 +38,12 @@ export interface GapRecovery {
   received: number;
   health: unknown;
   presence: unknown;
+}
+
+interface AgentEventIn {
+  runId: string;
+  stream: string;
+  data?: { phase?: string; text?: unknown; delta?: unknown };
 }
 
 interface Pending {
@@ -63,9 +76,18 @@ export class GatewayClosedError extends Error {
   }
 }
 
+/** The text of a run so far, rebuilt from `assistant` agent events (deltas, or upstream's whole text). */
+export interface AgentText {
+  runId: string;
+  text: string;
+  delta: string;
+}
+
 type ClientEvents = {
   hello: (hello: HelloOk) => void;
   event: (frame: EventFrameIn) => void;
+  /** After each `assistant` agent event: the run's whole text so far, whichever shape the gateway sent. */
+  agentText: (text: AgentText) => void;
   gap: (recovery: GapRecovery) => void;
   close: (code: number, reason: string) => void;
 };
@@ -79,6 +101,8 @@ export class GatewayClient extends EventEmitter<ClientEvents> {
   hello: HelloOk | null = null;
   private socket: WebSocket | null = null;
   private readonly pending = new Map<string, Pending>();
+  /** Text so far of each run that is streaming (dropped at its lifecycle end). */
+  private readonly runTexts = new Map<string, string>();
   private lastSeq: number | null = null;
   private lastTickAt = 0;
   private tickWatch: NodeJS.Timeout | null = null;
@@ -172,7 +196,7 @@ export class GatewayClient extends EventEmitter<ClientEvents> {
       },
       role: this.options.role ?? "operator",
       scopes: this.options.scopes ?? ["operator.admin"],
-      caps: this.options.caps ?? [],
+      caps: [...new Set([...(this.options.caps ?? []), AGENT_DELTA_CAP])],
       auth: { token: this.options.token, password: this.options.password },
     };
   }
@@ -227,6 +251,22 @@ export class GatewayClient extends EventEmitter<ClientEvents> {
       if (frame.seq > expected) void this.recoverGap(expected, frame.seq);
     }
     this.emit("event", frame);
+    if (frame.event === "agent") this.onAgentEvent(frame.payload as AgentEventIn);
+  }
+
+  private onAgentEvent(payload: AgentEventIn): void {
+    if (payload.stream === "lifecycle" && payload.data?.phase !== "start") {
+      this.runTexts.delete(payload.runId);
+      return;
+    }
+    if (payload.stream !== "assistant") return;
+    const delta = typeof payload.data?.delta === "string" ? payload.data.delta : "";
+    const text =
+      typeof payload.data?.text === "string"
+        ? payload.data.text
+        : (this.runTexts.get(payload.runId) ?? "") + delta;
+    this.runTexts.set(payload.runId, text);
+    this.emit("agentText", { runId: payload.runId, text, delta });
   }
 
   /** Events are never replayed: after a gap, refetch the state they would have updated. */
@@ -243,6 +283,7 @@ export class GatewayClient extends EventEmitter<ClientEvents> {
     if (this.tickWatch) clearInterval(this.tickWatch);
     this.tickWatch = null;
     this.lastSeq = null;
+    this.runTexts.clear();
     const error = new GatewayClosedError(code, reason, this.details());
     for (const pending of this.pending.values()) {
       if (pending.timer) clearTimeout(pending.timer);

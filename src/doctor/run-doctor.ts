@@ -3,6 +3,7 @@ import { configValidCheck } from "./checks/config-valid.js";
 import { extraServicesCheck } from "./checks/extra-services.js";
 import { gatewayAuthCheck } from "./checks/gateway-auth.js";
 import { gatewayHealthCheck } from "./checks/gateway-health.js";
+import { gatewayStoreCheck } from "./checks/gateway-store.js";
 import { gatewayInstancesCheck } from "./checks/gateway-instances.js";
 import { gatewayModeCheck } from "./checks/gateway-mode.js";
 import { portOwnerCheck } from "./checks/port-owner.js";
@@ -26,6 +27,7 @@ export const DOCTOR_CHECKS: readonly DoctorCheck[] = [
   stateDbCheck,
   gatewayInstancesCheck,
   gatewayHealthCheck,
+  gatewayStoreCheck,
 ];
 
 export interface DoctorOptions {

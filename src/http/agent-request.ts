@@ -126,7 +126,8 @@ export type RunOutcome = "ok" | "aborted" | "error";
 
 export interface RunListener {
   delta(text: string): void;
-  end(outcome: RunOutcome): void;
+  /** `error`: why the run failed, when it did. */
+  end(outcome: RunOutcome, error?: string): void;
 }
 
 /** Follows one run's `agent` events until it ends or `stop()` is called; returns `stop`. */
@@ -137,7 +138,8 @@ function followRun(bus: EventBus, runId: string, listener: RunListener): () => v
       listener.delta(event.data.delta);
     } else if (event.stream === "lifecycle" && (event.data.phase === "end" || event.data.phase === "error")) {
       stop();
-      listener.end(event.data.phase === "error" ? "error" : event.data.aborted === true ? "aborted" : "ok");
+      if (event.data.phase === "error") listener.end("error", String(event.data.error ?? "run failed"));
+      else listener.end(event.data.aborted === true ? "aborted" : "ok");
     }
   };
   const stop = () => bus.off("agent", onAgent);
@@ -196,6 +198,14 @@ async function runToCompletion(
     return null;
   }
   const row = await run.started.done;
+  if (row.status !== "ok" && row.stopReason === "interrupted") {
+    // Not saved, or cut short by a restart: nothing wrong with the request, try it again.
+    res.setHeader("retry-after", "5");
+    sendJson(res, 503, {
+      error: { message: row.error ?? "interrupted", type: "api_error", code: "unavailable" },
+    });
+    return null;
+  }
   if (row.status !== "ok") {
     sendJson(res, 500, internalError);
     return null;

@@ -70,7 +70,11 @@ export function chatCompletionsRoute(deps: AgentHttpDeps): HttpRoute {
         head: chunk({ role: "assistant" }),
         listener: {
           delta: (text) => events.write(chunk({ content: text })),
-          end: () => {
+          end: (outcome, error) => {
+            // OpenAI streams report a failure as an error object before the end.
+            if (outcome === "error") {
+              events.write(`data: ${JSON.stringify({ error: { message: error, type: "api_error" } })}\n\n`);
+            }
             events.write("data: [DONE]\n\n");
             events.end();
           },

@@ -17,9 +17,11 @@ export function agentFinal(row: RunRow): RpcReply {
     });
   }
   const summary = row.error ?? "run failed";
+  // An interrupted run (a restart, or an end the store could not save) did nothing wrong: try again.
+  const retryable = row.stopReason === "interrupted";
   return RpcReply.fail(
     { runId: row.runId, status: "error", summary, stopReason: row.stopReason },
-    errorShape(ErrorCodes.UNAVAILABLE, summary),
+    errorShape(ErrorCodes.UNAVAILABLE, summary, retryable ? { retryable: true } : {}),
   );
 }
 

@@ -1,6 +1,7 @@
 import { Type } from "@sinclair/typebox";
 import { chatMessage } from "../agents/run-events.js";
 import { ErrorCodes, errorShape } from "../protocol/index.js";
+import { boundedHistory } from "./chat-history.js";
 import { defineMethod, GatewayError, RpcReply } from "./method-spec.js";
 import { requireRuns } from "./run-access.js";
 
@@ -38,7 +39,11 @@ export const chatSendMethod = defineMethod({
         ? RpcReply.ok({ runId: row.runId, status: "ok" })
         : RpcReply.fail(
             { runId: row.runId, status: "error", stopReason: row.stopReason },
-            errorShape(ErrorCodes.UNAVAILABLE, row.error ?? "run failed"),
+            errorShape(
+              ErrorCodes.UNAVAILABLE,
+              row.error ?? "run failed",
+              row.stopReason === "interrupted" ? { retryable: true } : {},
+            ),
           );
     }
     const started = runs.start({
@@ -63,7 +68,7 @@ export const chatHistoryMethod = defineMethod({
   name: "chat.history",
   scope: "read",
   summary:
-    "The session transcript, oldest first (partial and interrupted replies included; system events as role `system`).",
+    "The session transcript, oldest first (partial and interrupted replies included; system events as role `system`); at most 6 MiB, a message over 128 KiB replaced by a placeholder.",
   params: Type.Object(
     { sessionKey: NonEmpty, limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })) },
     { additionalProperties: false },
@@ -72,11 +77,7 @@ export const chatHistoryMethod = defineMethod({
     const { store } = requireRuns(gateway);
     const session = store.getSession(params.sessionKey);
     if (!session) return { sessionKey: params.sessionKey, sessionId: null, messages: [] };
-    const messages = store.history(session.sessionId, params.limit ?? 200).map((message) => ({
-      ...chatMessage(message.role, message.text, message.ts),
-      runId: message.runId,
-      state: message.state,
-    }));
+    const { messages } = boundedHistory(store, session.sessionId, params.limit ?? 200);
     return { sessionKey: params.sessionKey, sessionId: session.sessionId, messages };
   },
 });

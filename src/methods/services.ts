@@ -2,6 +2,7 @@ import type { AgentRuns } from "../agents/agent-runs.js";
 import type { ChatEventPayload } from "../agents/run-events.js";
 import type { ConfigSnapshot } from "../config/load.js";
 import type { StateStore } from "../store/state-store.js";
+import type { StoreHealth } from "../store/store-health.js";
 import type { Inspection } from "../actors/inspection.js";
 import type { HealthCache } from "../state/health.js";
 import type { HeartbeatState } from "../state/heartbeat.js";
@@ -32,6 +33,8 @@ export interface GatewayServices {
   publishChat(payload: ChatEventPayload): void;
   store: StateStore | null;
   storeError: string | null;
+  /** Whether state.db is usable and writable now (health, readiness). */
+  storeHealth: StoreHealth;
   /** Restart through the supervisor (drain, shutdown event, fresh gateway). */
   requestRestart(reason: string): void;
   /** Re-read the config file now (same controller as the file watcher). */

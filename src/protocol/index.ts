@@ -1,3 +1,4 @@
+export * from "./caps.js";
 export * from "./close-codes.js";
 export * from "./connect.js";
 export * from "./error-codes.js";

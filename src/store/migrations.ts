@@ -54,4 +54,8 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE messages_v2 RENAME TO messages;
   CREATE INDEX messages_by_session ON messages (session_id, id);
   `,
+  // A one-row table the store's write probe updates (health and /readyz reflect whether the store takes writes).
+  `
+  CREATE TABLE store_probe (id INTEGER PRIMARY KEY CHECK (id = 1), checked_at INTEGER NOT NULL);
+  `,
 ];

@@ -31,6 +31,13 @@ export interface MessageRow {
   ts: number;
 }
 
+/** A transcript message read under a size bound: `text` is null when it was too large to read. */
+export interface BoundedMessageRow extends Omit<MessageRow, "text"> {
+  text: string | null;
+  /** The text's size in UTF-8 bytes. */
+  bytes: number;
+}
+
 export interface RunRow {
   runId: string;
   dedupeKey: string;
@@ -150,6 +157,12 @@ export class StateStore {
       history: db.prepare(
         `SELECT id, session_id AS sessionId, run_id AS runId, role, text, state, ts FROM messages
          WHERE session_id = ? ORDER BY id DESC LIMIT ?`,
+      ),
+      recentBounded: db.prepare(
+        `SELECT id, session_id AS sessionId, run_id AS runId, role, state, ts,
+           length(CAST(text AS BLOB)) AS bytes,
+           CASE WHEN length(CAST(text AS BLOB)) > ? THEN NULL ELSE text END AS text
+         FROM messages WHERE session_id = ? ORDER BY id DESC LIMIT ?`,
       ),
       insertRun: db.prepare(
         `INSERT INTO runs (run_id, dedupe_key, kind, session_key, session_id, agent_id, status, accepted_at)
@@ -274,6 +287,22 @@ export class StateStore {
     })();
   }
 
+  /**
+   * The last `limit` messages, newest first, read lazily: a text over `maxTextBytes` is not loaded at
+   * all, and the caller stops reading once it has enough, so a huge transcript never sits in memory.
+   */
+  *recentMessagesBounded(
+    sessionId: string,
+    limit: number,
+    maxTextBytes: number,
+  ): Generator<BoundedMessageRow> {
+    yield* this.statements.recentBounded.iterate(
+      maxTextBytes,
+      sessionId,
+      limit,
+    ) as IterableIterator<BoundedMessageRow>;
+  }
+
   // ---- runs --------------------------------------------------------------------------------------
 
   /** Records the run and its user message in one transaction (before the client is acked). */
@@ -360,6 +389,20 @@ export class StateStore {
       });
     }
     return unfinished.map((run) => this.getRun(run.runId) as RunRow);
+  }
+
+  /** `PRAGMA quick_check` rows (integrity_check without the index cross-checks); `["ok"]` when healthy. */
+  quickCheck(): string[] {
+    return (this.db.pragma("quick_check") as Array<{ quick_check: string }>).map((row) => row.quick_check);
+  }
+
+  /** One small committed write, so a store that cannot write (read-only, full) says so now. */
+  probeWrite(now: number): void {
+    this.db
+      .prepare(
+        "INSERT INTO store_probe (id, checked_at) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET checked_at = excluded.checked_at",
+      )
+      .run(now);
   }
 
   /** `PRAGMA integrity_check` rows; `["ok"]` when healthy. */

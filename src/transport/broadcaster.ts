@@ -22,12 +22,8 @@ export class Broadcaster {
 
   send(event: string, payload: unknown, options: BroadcastOptions = {}): void {
     if (this.connections.size === 0) return;
-    const stateVersion = options.stateVersion
-      ? `,"stateVersion":${JSON.stringify(options.stateVersion)}`
-      : "";
-    const head = Buffer.from(
-      `{"type":"event","event":${JSON.stringify(event)},"payload":${JSON.stringify(payload)}${stateVersion},"seq":`,
-    );
+    // Encoded on the first connection that receives it: an event nobody may see costs nothing.
+    let head: Buffer | null = null;
     for (const connection of this.connections.values()) {
       const session = connection.session;
       if (session === null || !connection.ready) continue;
@@ -37,7 +33,15 @@ export class Broadcaster {
         if (!options.dropIfSlow) this.onSlowConsumer(connection);
         continue;
       }
+      head ??= encodeHead(event, payload, options);
       connection.sendInTwoParts(head, Buffer.from(`${connection.seq}}`));
     }
   }
+}
+
+function encodeHead(event: string, payload: unknown, options: BroadcastOptions): Buffer {
+  const stateVersion = options.stateVersion ? `,"stateVersion":${JSON.stringify(options.stateVersion)}` : "";
+  return Buffer.from(
+    `{"type":"event","event":${JSON.stringify(event)},"payload":${JSON.stringify(payload)}${stateVersion},"seq":`,
+  );
 }

@@ -58,6 +58,12 @@ export function peerOf(
   };
 }
 
+/** How much a peer may leave unread, and what happens to one that leaves more. */
+export interface SendLimit {
+  maxBufferedBytes: number;
+  onSlowConsumer(connection: ClientConnection): void;
+}
+
 /** A socket, its machine, and what the transport tracks per connection (seq, keepalive, identity). */
 export class ClientConnection {
   /** Events this connection was entitled to so far; a gap on the client means a drop. */
@@ -71,6 +77,7 @@ export class ClientConnection {
     readonly connId: string,
     readonly socket: WebSocket,
     readonly peer: PeerInfo,
+    private readonly sendLimit: SendLimit | null = null,
   ) {}
 
   private corked = false;
@@ -109,8 +116,17 @@ export class ClientConnection {
     this.socket.send(tail, LAST_FRAGMENT);
   }
 
-  /** `send`, bound once, for the dispatcher's replies. */
-  readonly sendFrame = (frame: string): void => this.send(frame);
+  /**
+   * `send`, bound once, for the dispatcher's replies. A peer that stops reading is a slow consumer for
+   * replies as for events: over `maxBufferedBytes` the reply is not queued and the peer is let go.
+   */
+  readonly sendFrame = (frame: string): void => {
+    if (this.sendLimit && this.socket.bufferedAmount > this.sendLimit.maxBufferedBytes) {
+      this.sendLimit.onSlowConsumer(this);
+      return;
+    }
+    this.send(frame);
+  };
 
   get ready(): boolean {
     return this.actor.getSnapshot().value === "ready";

@@ -11,6 +11,8 @@ const claims = (route: HttpRoute, pathname: string) =>
 
 export interface HttpRouterDeps {
   lifecycleState(): string;
+  /** Why state.db cannot be used or written now (the gateway is then not ready), or null. */
+  storeProblem(): string | null;
   /** When this gateway instance started (changes on every in-process restart). */
   startedAt: number;
   /** The enabled API endpoints, tried in order after the probes. */
@@ -31,10 +33,14 @@ export function createHttpRouter(deps: HttpRouterDeps) {
     }
     if ((method === "GET" || method === "HEAD") && pathname === "/readyz") {
       const state = deps.lifecycleState();
-      sendJson(res, state === "ready" ? 200 : 503, {
-        ready: state === "ready",
+      // Only a started gateway has a store to judge.
+      const storeProblem = state === "ready" ? deps.storeProblem() : null;
+      const ready = state === "ready" && storeProblem === null;
+      sendJson(res, ready ? 200 : 503, {
+        ready,
         state,
         startedAt: deps.startedAt,
+        ...(storeProblem !== null ? { reason: storeProblem } : {}),
       });
       return;
     }

@@ -33,7 +33,11 @@ function checkIntegrity(file: string): Integrity {
   try {
     const rows = store.integrityCheck();
     if (rows.length === 1 && rows[0] === "ok") return { kind: "ok" };
-    return { kind: "corrupt", problems: rows.slice(0, 5) };
+    // SQLite puts several findings in one row, under a "*** in database main ***" heading.
+    const problems = rows
+      .flatMap((row) => row.split("\n"))
+      .filter((line) => line && !line.startsWith("*** "));
+    return { kind: "corrupt", problems: problems.slice(0, 5) };
   } catch (error) {
     const message = (error as Error).message;
     return { kind: CORRUPT.test(message) ? "corrupt" : "unreadable", problems: [message] };
