@@ -1,5 +1,6 @@
 export * from "./close-codes.js";
 export * from "./connect.js";
+export * from "./duration.js";
 export * from "./error-codes.js";
 export * from "./events.js";
 export * from "./frames.js";
