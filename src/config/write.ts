@@ -1,6 +1,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { hashConfigText } from "./load.js";
+import { FORBIDDEN_KEY_MESSAGE, isForbiddenKey } from "./safe-keys.js";
 
 export interface ConfigWriteOptions {
   /** Where to append the audit record; skipped when absent. */
@@ -51,17 +52,21 @@ function appendAudit(auditLogPath: string, configPath: string, result: string, s
   }
 }
 
-/** Returns a copy of `target` with `value` set at the dotted `keyPath`, creating objects on the way. */
+/**
+ * Returns a copy of `target` with `value` set at the dotted `keyPath`, creating objects on the way.
+ * Throws on a forbidden segment (callers refuse those first, with the request's own error).
+ */
 export function setAtPath(
   target: Record<string, unknown>,
   keyPath: string,
   value: unknown,
 ): Record<string, unknown> {
-  const copy = structuredClone(target);
   const parts = keyPath.split(".");
+  if (parts.some(isForbiddenKey)) throw new Error(`invalid config path ${keyPath}: ${FORBIDDEN_KEY_MESSAGE}`);
+  const copy = structuredClone(target);
   let node: Record<string, unknown> = copy;
   for (const part of parts.slice(0, -1)) {
-    const next = node[part];
+    const next = Object.hasOwn(node, part) ? node[part] : undefined;
     if (typeof next !== "object" || next === null || Array.isArray(next)) node[part] = {};
     node = node[part] as Record<string, unknown>;
   }
@@ -72,7 +77,7 @@ export function setAtPath(
 export function getAtPath(target: unknown, keyPath: string): unknown {
   let node: unknown = target;
   for (const part of keyPath.split(".")) {
-    if (typeof node !== "object" || node === null) return undefined;
+    if (typeof node !== "object" || node === null || !Object.hasOwn(node, part)) return undefined;
     node = (node as Record<string, unknown>)[part];
   }
   return node;

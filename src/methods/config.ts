@@ -4,6 +4,7 @@ import { validateConfigObject, type ConfigSnapshot } from "../config/load.js";
 import { resolveLogDir } from "../config/paths.js";
 import { redactConfig, restoreRedacted } from "../config/redact.js";
 import { ruleFor } from "../config/reload-rules.js";
+import { FORBIDDEN_KEY_MESSAGE, forbiddenKeyPath, pathHasForbiddenKey } from "../config/safe-keys.js";
 import { configSchema, schemaLeaf, schemaLeafPaths } from "../config/schema.js";
 import { setAtPath, writeConfigFile } from "../config/write.js";
 import { ErrorCodes } from "../protocol/index.js";
@@ -45,6 +46,20 @@ function checkBaseHash(snapshot: ConfigSnapshot, baseHash: string | undefined): 
     throw new GatewayError(
       ErrorCodes.INVALID_REQUEST,
       "config changed since last load; re-run config.get and retry",
+    );
+  }
+}
+
+/** Refuses, before anything is merged or set, a key that could reach an object prototype. */
+function refuseForbiddenKeys(value: unknown, prefix = ""): void {
+  const keyPath = prefix !== "" && pathHasForbiddenKey(prefix) ? prefix : forbiddenKeyPath(value, prefix);
+  if (keyPath !== null) {
+    throw new GatewayError(
+      ErrorCodes.INVALID_REQUEST,
+      `invalid config path ${keyPath}: ${FORBIDDEN_KEY_MESSAGE}`,
+      {
+        details: { path: keyPath },
+      },
     );
   }
 }
@@ -126,6 +141,7 @@ export const configSetMethod = defineMethod({
     { additionalProperties: false },
   ),
   handler: (params, { gateway }) => {
+    refuseForbiddenKeys(params.value, params.path);
     const snapshot = gateway.config();
     checkBaseHash(snapshot, params.baseHash);
     return writeThrough(gateway, setAtPath(snapshot.parsed, params.path, params.value), "rpc config.set");
@@ -141,6 +157,7 @@ export const configPatchMethod = defineMethod({
     { additionalProperties: false },
   ),
   handler: (params, { gateway }) => {
+    refuseForbiddenKeys(params.patch);
     const snapshot = gateway.config();
     checkBaseHash(snapshot, params.baseHash);
     return writeThrough(
@@ -160,6 +177,7 @@ export const configApplyMethod = defineMethod({
     { additionalProperties: false },
   ),
   handler: (params, { gateway }) => {
+    refuseForbiddenKeys(params.config);
     checkBaseHash(gateway.config(), params.baseHash);
     return writeThrough(gateway, params.config, "rpc config.apply");
   },
