@@ -2,7 +2,7 @@ import fs from "node:fs";
 import path from "node:path";
 import JSON5 from "json5";
 import { readConfigSnapshot, validateConfigObject, type ConfigIssue } from "../config/load.js";
-import { redactConfig } from "../config/redact.js";
+import { redactConfig, restoreRedacted } from "../config/redact.js";
 import { resolveLogDir, resolveStateDir, type Env } from "../config/paths.js";
 import { FORBIDDEN_KEY_MESSAGE, forbiddenKeyPath, isForbiddenKey } from "../config/safe-keys.js";
 import { getAtPath, setAtPath, writeConfigFile } from "../config/write.js";
@@ -96,8 +96,14 @@ export function setConfigValue(
     const issues = [{ path: "", message: "config must be a JSON5 object" }];
     return { ok: false, configPath, reason: "unreadable", issues };
   }
-  const next = setAtPath(current as Record<string, unknown>, keyPath, value);
-  const { issues } = validateConfigObject(next);
+  // A redacted value from `config get` written back keeps the stored secret.
+  const restored = restoreRedacted(
+    setAtPath(current as Record<string, unknown>, keyPath, value),
+    current as Record<string, unknown>,
+  );
+  const next = restored.config;
+  const { issues } =
+    restored.problems.length > 0 ? { issues: restored.problems } : validateConfigObject(next);
   if (issues.length > 0) return { ok: false, configPath, reason: "invalid", issues };
   writeConfigFile(configPath, next, {
     auditLogPath: path.join(resolveLogDir(resolveStateDir(env)), "config-audit.jsonl"),

@@ -7,6 +7,7 @@ import { LaunchError, prepareLaunch, type GatewayRunFlags, type LaunchPlan } fro
 import { packageInfo } from "./package-info.js";
 import { describePortHolders } from "./port-diagnostics.js";
 import { cliCommand } from "../config/paths.js";
+import { configSecretValues } from "../config/redact.js";
 
 export interface RunIo {
   out(line: string): void;
@@ -49,6 +50,7 @@ export async function runGateway(flags: GatewayRunFlags, env: NodeJS.ProcessEnv,
     throw error;
   }
   const config = plan.snapshot.config;
+  const launchSecrets = configSecretValues(plan.snapshot.parsed);
   const logger = createLogger({
     file: plan.logFile,
     level: config.logging.level,
@@ -56,7 +58,7 @@ export async function runGateway(flags: GatewayRunFlags, env: NodeJS.ProcessEnv,
     console: true,
     maxFileBytes: config.logging.maxFileBytes,
     maxFiles: config.logging.maxFiles,
-    secrets: () => [plan.auth.token ?? "", plan.auth.password ?? ""],
+    secrets: () => [plan.auth.token ?? "", plan.auth.password ?? "", ...launchSecrets],
   });
   const version = packageInfo().version;
   let first = true;

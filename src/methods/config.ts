@@ -78,8 +78,8 @@ function mergePatch(target: unknown, patch: unknown): unknown {
 /** Validate, write atomically (with .bak and an audit record), then let the reload controller act on it. */
 function writeThrough(gateway: GatewayServices, next: Record<string, unknown>, source: string) {
   const current = gateway.config();
-  const restored = restoreRedacted(next, current.parsed);
-  const { issues } = validateConfigObject(restored);
+  const { config: restored, problems } = restoreRedacted(next, current.parsed);
+  const { issues } = problems.length > 0 ? { issues: problems } : validateConfigObject(restored);
   if (issues.length > 0) {
     const text = issues.map((issue) => `${issue.path || "<root>"}: ${issue.message}`).join("; ");
     throw new GatewayError(ErrorCodes.INVALID_REQUEST, `invalid config: ${text}`, { details: { issues } });
