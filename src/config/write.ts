@@ -25,7 +25,11 @@ export function writeConfigFile(
   let result: "rename" | "failed" = "failed";
   try {
     fs.writeFileSync(tempPath, text, { mode: 0o600 });
-    if (fs.existsSync(configPath)) fs.copyFileSync(configPath, `${configPath}.bak`);
+    if (fs.existsSync(configPath)) {
+      // copyFile keeps the source's mode, which may predate us: the backup is private either way.
+      fs.copyFileSync(configPath, `${configPath}.bak`);
+      fs.chmodSync(`${configPath}.bak`, 0o600);
+    }
     fs.renameSync(tempPath, configPath);
     result = "rename";
   } finally {
@@ -37,7 +41,7 @@ export function writeConfigFile(
 
 function appendAudit(auditLogPath: string, configPath: string, result: string, source = "config-io"): void {
   try {
-    fs.mkdirSync(path.dirname(auditLogPath), { recursive: true });
+    fs.mkdirSync(path.dirname(auditLogPath), { recursive: true, mode: 0o700 });
     const record = {
       ts: new Date().toISOString(),
       source,
@@ -46,7 +50,7 @@ function appendAudit(auditLogPath: string, configPath: string, result: string, s
       configPath,
       pid: process.pid,
     };
-    fs.appendFileSync(auditLogPath, `${JSON.stringify(record)}\n`);
+    fs.appendFileSync(auditLogPath, `${JSON.stringify(record)}\n`, { mode: 0o600 });
   } catch {
     // The audit trail is best effort; the config write itself already succeeded or threw.
   }
