@@ -5,6 +5,7 @@ import { resolveGatewayAuth } from "../transport/auth.js";
 import { acquireInstanceLock, GatewayLockError } from "./instance-lock.js";
 import { LaunchError, prepareLaunch, type GatewayRunFlags, type LaunchPlan } from "./launch.js";
 import { packageInfo } from "./package-info.js";
+import { stateDirAccessProblem } from "./state-dir-access.js";
 import { describePortHolders } from "./port-diagnostics.js";
 import { cliCommand } from "../config/paths.js";
 import { configSecretValues } from "../config/redact.js";
@@ -36,6 +37,11 @@ export async function runGateway(flags: GatewayRunFlags, env: NodeJS.ProcessEnv,
       return 1;
     }
     throw error;
+  }
+  const accessProblem = stateDirAccessProblem(plan.stateDir, plan.logFile);
+  if (accessProblem) {
+    io.err(`Gateway failed to start: ${accessProblem}`);
+    return 1;
   }
   const stopHint = `If the gateway is supervised, stop it with: ${cliCommand("gateway stop", env)}`;
   let lock;
