@@ -1,6 +1,6 @@
 import { MAX_DURATION_MS, MAX_DURATION_SECONDS } from "../src/protocol/duration.js";
 import { useGateway } from "./helpers/gateway-fixture.js";
-import { localConfig } from "./helpers/gateway-process.js";
+import { localConfig, runCli, TEST_TOKEN } from "./helpers/gateway-process.js";
 
 let nextKey = 0;
 const key = (label: string) => `${label}-${process.pid}-${++nextKey}`;
@@ -66,5 +66,14 @@ describe("durations a client sends are bounded (at most 2^31 − 1 ms)", () => {
       baseHash: hash,
     });
     expect(patched.error?.message).toContain("providers.echo.delayMs: must be at most 2147483647 (ms)");
+  });
+
+  it("the CLI refuses a --timeout beyond the bound instead of timing out at once", async () => {
+    const auth = ["--url", fixture.url, "--token", TEST_TOKEN];
+    const health = await runCli(["health", ...auth, `--timeout=${2 ** 31}`], fixture.home.env);
+    expect(health.code).toBe(1);
+    expect(health.stderr.trim()).toBe("--timeout must be at most 2147483647 (milliseconds)");
+    const fine = await runCli(["health", ...auth, `--timeout=${MAX_DURATION_MS}`], fixture.home.env);
+    expect(fine.code).toBe(0);
   });
 });
