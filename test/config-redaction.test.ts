@@ -158,7 +158,7 @@ describe("the CLI redacts unless --show-secrets", () => {
     });
   });
 
-  it("doctor and status do not print the userinfo of gateway.remote.url", async () => {
+  it("doctor, status and health do not print the userinfo of gateway.remote.url", async () => {
     home.writeConfig({
       gateway: { mode: "remote", remote: { url: `ws://svc:${SECRETS.urlPassword}@127.0.0.1:9` } },
     });
@@ -168,5 +168,9 @@ describe("the CLI redacts unless --show-secrets", () => {
     expectNoSecret(doctor.stdout + doctor.stderr);
     const status = await runCli(["status", "--json"], env);
     expectNoSecret(status.stdout + status.stderr);
+    const health = await runCli(["health"], env);
+    expect(health.code).toBe(1);
+    expect(health.stderr).toContain(`Gateway target: ws://${REDACTED}@127.0.0.1:9`);
+    expectNoSecret(health.stdout + health.stderr);
   });
 });

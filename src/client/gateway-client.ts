@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import { EventEmitter } from "eventemitter3";
 import WebSocket from "ws";
 import { describeCloseCode, PROTOCOL_VERSION, type ErrorShape, type HelloOk } from "../protocol/index.js";
+import { redactUrl } from "../config/redact.js";
 
 export interface GatewayClientOptions {
   url: string;
@@ -154,7 +155,7 @@ export class GatewayClient extends EventEmitter<ClientEvents> {
 
   private details(): string {
     const extra = this.options.describeTarget?.();
-    return extra ? `\n${extra}` : `\nGateway target: ${this.options.url}`;
+    return extra ? `\n${extra}` : `\nGateway target: ${redactUrl(this.options.url)}`;
   }
 
   private connectParams() {

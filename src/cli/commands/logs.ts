@@ -9,6 +9,7 @@ import { OperatorCommand } from "../operator-command.js";
 import { showProgress } from "../progress.js";
 import { rpcFlags } from "../rpc-flags.js";
 import { MAX_DURATION_MS } from "../../protocol/duration.js";
+import { redactUrl } from "../../config/redact.js";
 
 const UNREACHABLE = "Gateway not reachable. Is it running and accessible?";
 const TRUNCATED = "Log tail truncated (increase --max-bytes).";
@@ -67,7 +68,7 @@ export default class Logs extends OperatorCommand {
     process.once("SIGTERM", onStop);
     process.stdout.on("error", onStdoutError);
     try {
-      const progress = showProgress(`Connecting to ${target.url}…`, flags.follow && !flags.json);
+      const progress = showProgress(`Connecting to ${redactUrl(target.url)}…`, flags.follow && !flags.json);
       try {
         ({ client } = await connectCli({ ...flags, timeout }));
       } finally {
