@@ -64,6 +64,17 @@ describe("a state dir that cannot be written: one clear line and a non-zero exit
         result.stderr,
         `Gateway failed to start: the state dir ${stateDir} is not writable (EROFS: read-only file system). Make it writable by this user, or set CODERCLAW_STATE_DIR to a writable directory.`,
       );
+      const configInside = path.join(stateDir, "coderclaw.json");
+      const set = await runCli(["config", "set", "gateway.port", "19999"], {
+        ...home.env,
+        CODERCLAW_STATE_DIR: stateDir,
+        CODERCLAW_CONFIG_PATH: configInside,
+      });
+      expect(set.code).not.toBe(0);
+      expect(set.stderr.replace(/\s+/g, " ")).toContain(
+        `cannot write ${configInside} (EROFS: read-only file system). Make ${stateDir} writable by this user`,
+      );
+      expect(set.stderr).not.toMatch(/\n\s+at /);
     } finally {
       execFileSync("umount", [stateDir]);
     }

@@ -9,6 +9,21 @@ export interface ConfigWriteOptions {
   source?: string;
 }
 
+/** A config file that could not be written: names it, the reason, and what to do. */
+export class ConfigWriteError extends Error {
+  readonly code = "CONFIG_WRITE_FAILED";
+  constructor(
+    readonly configPath: string,
+    cause: unknown,
+  ) {
+    // Node's text is `EROFS: read-only file system, open '<temp file>'`: keep the reason, drop the temp path.
+    const reason = String((cause as Error)?.message ?? cause).split(", ")[0];
+    super(
+      `cannot write ${configPath} (${reason}). Make ${path.dirname(configPath)} writable by this user, or set CODERCLAW_CONFIG_PATH to a writable path.`,
+    );
+  }
+}
+
 /**
  * Temp file (0600) → copy of the current file to `<path>.bak` → rename over the original, so a
  * crash at any point leaves either the old or the new config, never half of one.
@@ -20,10 +35,10 @@ export function writeConfigFile(
 ): string {
   const text = `${JSON.stringify(config, null, 2)}\n`;
   const dir = path.dirname(configPath);
-  fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
   const tempPath = path.join(dir, `.${path.basename(configPath)}.${process.pid}.${Date.now()}.tmp`);
   let result: "rename" | "failed" = "failed";
   try {
+    fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
     fs.writeFileSync(tempPath, text, { mode: 0o600 });
     if (fs.existsSync(configPath)) {
       // copyFile keeps the source's mode, which may predate us: the backup is private either way.
@@ -32,6 +47,8 @@ export function writeConfigFile(
     }
     fs.renameSync(tempPath, configPath);
     result = "rename";
+  } catch (error) {
+    throw new ConfigWriteError(configPath, error);
   } finally {
     if (result === "failed") fs.rmSync(tempPath, { force: true });
     if (options.auditLogPath) appendAudit(options.auditLogPath, configPath, result, options.source);
