@@ -23,9 +23,9 @@ describe("coderclaw doctor: config, gateway.mode and auth token", () => {
   describe("an invalid config", () => {
     const broken = '{ gateway: { mode: "local", port: "not-a-port", bogus: true } }';
     const writeBrokenWithBackup = () => {
-      fs.mkdirSync(home.stateDir, { recursive: true });
-      fs.writeFileSync(home.configPath, broken);
-      fs.writeFileSync(`${home.configPath}.bak`, JSON.stringify(localConfig({ port })));
+      fs.mkdirSync(home.stateDir, { recursive: true, mode: 0o700 });
+      fs.writeFileSync(home.configPath, broken, { mode: 0o600 });
+      fs.writeFileSync(`${home.configPath}.bak`, JSON.stringify(localConfig({ port })), { mode: 0o600 });
     };
 
     it("is reported with the file and every problem with its path", async () => {

@@ -47,7 +47,7 @@ export function provideReloadMachine(deps: ReloadControllerDeps) {
         const base = path.basename(configPath);
         let watcher: fs.FSWatcher;
         try {
-          fs.mkdirSync(dir, { recursive: true });
+          fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
           watcher = fs.watch(dir, (_event, filename) => {
             if (filename === base) sendBack({ type: "FILE_CHANGED" });
           });

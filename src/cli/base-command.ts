@@ -3,6 +3,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { applyProfileEnv, isValidProfileName, resolveStateDir } from "../config/paths.js";
 import { StateStore } from "../store/state-store.js";
+import { MAX_DURATION_MS } from "../protocol/duration.js";
 
 /** Flags every command accepts after its name too: `--profile <p>`. */
 export abstract class CoderclawCommand extends Command {
@@ -59,5 +60,10 @@ export const connectionFlags = {
   url: Flags.string({ description: "Gateway WebSocket URL (requires --token or --password)." }),
   token: Flags.string({ description: "Gateway token." }),
   password: Flags.string({ description: "Gateway password." }),
-  timeout: Flags.integer({ description: "Timeout in milliseconds.", default: 10_000, min: 1 }),
+  timeout: Flags.integer({
+    description: "Timeout in milliseconds.",
+    default: 10_000,
+    min: 1,
+    max: MAX_DURATION_MS,
+  }),
 };

@@ -2,16 +2,15 @@ import fs from "node:fs";
 import path from "node:path";
 import JSON5 from "json5";
 import { readConfigSnapshot, validateConfigObject, type ConfigIssue } from "../config/load.js";
-import { redactConfig } from "../config/redact.js";
+import { redactConfig, restoreRedacted } from "../config/redact.js";
 import { resolveLogDir, resolveStateDir, type Env } from "../config/paths.js";
+import { FORBIDDEN_KEY_MESSAGE, forbiddenKeyPath, isForbiddenKey } from "../config/safe-keys.js";
 import { getAtPath, setAtPath, writeConfigFile } from "../config/write.js";
-
-const FORBIDDEN_SEGMENTS = new Set(["__proto__", "prototype", "constructor"]);
 
 /** A dotted config key (`gateway.auth.token`): non-empty segments, nothing that reaches prototypes. */
 export function isValidKeyPath(keyPath: string): boolean {
   const parts = keyPath.split(".");
-  return parts.every((part) => part !== "" && !FORBIDDEN_SEGMENTS.has(part));
+  return parts.every((part) => part !== "" && !isForbiddenKey(part));
 }
 
 /** `config set` values: JSON5 when they parse (`19001`, `true`, `["a"]`), else the text itself. */
@@ -67,12 +66,13 @@ export function setConfigValue(
   env: Env = process.env,
 ): ConfigSetResult {
   if (!isValidKeyPath(keyPath)) {
-    return {
-      ok: false,
-      configPath,
-      reason: "invalid-path",
-      issues: [{ path: keyPath, message: "invalid config path" }],
-    };
+    const message = keyPath.split(".").some(isForbiddenKey) ? FORBIDDEN_KEY_MESSAGE : "invalid config path";
+    return { ok: false, configPath, reason: "invalid-path", issues: [{ path: keyPath, message }] };
+  }
+  const forbidden = forbiddenKeyPath(value, keyPath);
+  if (forbidden !== null) {
+    const issues = [{ path: forbidden, message: FORBIDDEN_KEY_MESSAGE }];
+    return { ok: false, configPath, reason: "invalid-path", issues };
   }
   let current: unknown = {};
   let raw: string | null = null;
@@ -96,8 +96,14 @@ export function setConfigValue(
     const issues = [{ path: "", message: "config must be a JSON5 object" }];
     return { ok: false, configPath, reason: "unreadable", issues };
   }
-  const next = setAtPath(current as Record<string, unknown>, keyPath, value);
-  const { issues } = validateConfigObject(next);
+  // A redacted value from `config get` written back keeps the stored secret.
+  const restored = restoreRedacted(
+    setAtPath(current as Record<string, unknown>, keyPath, value),
+    current as Record<string, unknown>,
+  );
+  const next = restored.config;
+  const { issues } =
+    restored.problems.length > 0 ? { issues: restored.problems } : validateConfigObject(next);
   if (issues.length > 0) return { ok: false, configPath, reason: "invalid", issues };
   writeConfigFile(configPath, next, {
     auditLogPath: path.join(resolveLogDir(resolveStateDir(env)), "config-audit.jsonl"),

@@ -1,7 +1,7 @@
 import { assertUrlCredentials } from "../client/one-shot.js";
 import type { TargetFlags } from "../client/cli-target.js";
 import { CoderclawCommand } from "./base-command.js";
-import { parseTimeoutMs, TIMEOUT_FLAG_ERROR } from "./rpc-flags.js";
+import { parseTimeoutMs } from "./rpc-flags.js";
 
 /** A command that talks to a gateway: `--url` credential rules and `--timeout` parsing. */
 export abstract class OperatorCommand extends CoderclawCommand {
@@ -15,6 +15,7 @@ export abstract class OperatorCommand extends CoderclawCommand {
   }
 
   protected timeoutMs(value: string): number {
-    return parseTimeoutMs(value) ?? this.fail(TIMEOUT_FLAG_ERROR);
+    const parsed = parseTimeoutMs(value);
+    return typeof parsed === "number" ? parsed : this.fail(parsed.error);
   }
 }

@@ -1,7 +1,9 @@
 import { Flags } from "@oclif/core";
 import { connectionFlags } from "./base-command.js";
+import { MAX_DURATION_MS } from "../protocol/duration.js";
 
 export const TIMEOUT_FLAG_ERROR = "--timeout must be a positive integer (milliseconds)";
+export const TIMEOUT_FLAG_TOO_LARGE = `--timeout must be at most ${MAX_DURATION_MS} (milliseconds)`;
 
 /** `--timeout <ms>` as text, so a bad value gets the reference wording instead of oclif's. */
 export function timeoutFlag(defaultMs: number) {
@@ -13,10 +15,10 @@ export function rpcFlags(defaultTimeoutMs: number) {
   return { ...connectionFlags, timeout: timeoutFlag(defaultTimeoutMs) };
 }
 
-/** The milliseconds in a `--timeout` value, or null when it is not a positive integer. */
-export function parseTimeoutMs(value: string): number | null {
+/** The milliseconds in a `--timeout` value, or why it is not a positive integer within the duration bound. */
+export function parseTimeoutMs(value: string): number | { error: string } {
   const text = value.trim();
-  if (!/^\d+$/.test(text)) return null;
-  const ms = Number(text);
-  return Number.isSafeInteger(ms) && ms > 0 ? ms : null;
+  const ms = /^\d+$/.test(text) ? Number(text) : NaN;
+  if (!(ms > 0)) return { error: TIMEOUT_FLAG_ERROR };
+  return ms > MAX_DURATION_MS ? { error: TIMEOUT_FLAG_TOO_LARGE } : ms;
 }

@@ -1,6 +1,7 @@
 import { readConfigSnapshot } from "../config/load.js";
 import { resolveConfigPath, type Env } from "../config/paths.js";
 import { resolvePort } from "../host/launch.js";
+import { redactUrl } from "../config/redact.js";
 
 export interface TargetFlags {
   url?: string;
@@ -68,7 +69,7 @@ export function resolveCliTarget(flags: TargetFlags, env: Env = process.env): Cl
     bind: gateway.bind,
     describe: () =>
       [
-        `Gateway target: ${url}`,
+        `Gateway target: ${redactUrl(url)}`,
         `Source: ${urlSource}`,
         `Config: ${configPath}`,
         `Bind: ${gateway.bind}`,

@@ -8,6 +8,7 @@ import {
   type ErrorShape,
   type HelloOk,
 } from "../protocol/index.js";
+import { redactUrl } from "../config/redact.js";
 
 export interface GatewayClientOptions {
   url: string;
@@ -178,7 +179,7 @@ export class GatewayClient extends EventEmitter<ClientEvents> {
 
   private details(): string {
     const extra = this.options.describeTarget?.();
-    return extra ? `\n${extra}` : `\nGateway target: ${this.options.url}`;
+    return extra ? `\n${extra}` : `\nGateway target: ${redactUrl(this.options.url)}`;
   }
 
   private connectParams() {

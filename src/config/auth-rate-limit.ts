@@ -1,3 +1,5 @@
+import { durationProblem } from "../protocol/duration.js";
+
 /**
  * `gateway.auth.rateLimit`: failed shared-secret attempts per client IP. The limiter exists only when
  * the object is present in the config (`{}` turns it on with the defaults), as upstream.
@@ -29,6 +31,9 @@ export function authRateLimitIssues(value: unknown): Array<{ path: string; messa
     const path = `${PATH}.${key}`;
     if (key === "exemptLoopback") {
       if (typeof field !== "boolean") issues.push({ path, message: "must be a boolean" });
+    } else if (key === "windowMs" || key === "lockoutMs") {
+      const problem = durationProblem(field, 1);
+      if (problem) issues.push({ path, message: problem });
     } else if (key in AUTH_RATE_LIMIT_DEFAULTS) {
       if (!Number.isInteger(field) || (field as number) <= 0)
         issues.push({ path, message: "must be a positive integer" });

@@ -5,6 +5,7 @@ import JSON5 from "json5";
 import { authRateLimitIssues } from "./auth-rate-limit.js";
 import { hooksIssues } from "./hooks-config.js";
 import { providersIssues } from "./providers.js";
+import { FORBIDDEN_KEY_MESSAGE, forbiddenKeyPath } from "./safe-keys.js";
 import { trustedProxyAuthIssues } from "./trusted-proxy-auth.js";
 import { configSchema, type CoderclawConfig } from "./schema.js";
 
@@ -128,6 +129,11 @@ export function defaultConfig(): CoderclawConfig {
 export function validateConfigObject(parsed: unknown): { issues: ConfigIssue[]; config: CoderclawConfig } {
   if (!isPlainObject(parsed)) {
     return { issues: [{ path: "", message: "config must be a JSON5 object" }], config: defaultConfig() };
+  }
+  // Checked before anything walks or merges the object: such a key could reach a prototype.
+  const forbidden = forbiddenKeyPath(parsed);
+  if (forbidden !== null) {
+    return { issues: [{ path: forbidden, message: FORBIDDEN_KEY_MESSAGE }], config: defaultConfig() };
   }
   const structural = structuralIssues(parsed, configSchema, "");
   const values = valueIssues(knownKeysOnly(parsed, configSchema));

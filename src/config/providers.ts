@@ -1,3 +1,5 @@
+import { durationProblem } from "../protocol/duration.js";
+
 /** `providers.<name>` in coderclaw.json: where agent output comes from. */
 export type ProviderConfig =
   | { type: "echo"; delayMs?: number }
@@ -58,8 +60,9 @@ export function providerProblems(entry: unknown): string[] {
   const problems = Object.keys(record)
     .filter((key) => !ALLOWED_KEYS[type].includes(key))
     .map((key) => `${key}: unknown key`);
-  if (type === "echo" && record.delayMs !== undefined && !isPositiveInt(record.delayMs)) {
-    problems.push("delayMs: must be a non-negative integer");
+  for (const key of ["delayMs", "graceMs", "timeoutMs"]) {
+    const problem = record[key] === undefined ? null : durationProblem(record[key], 0);
+    if (problem && ALLOWED_KEYS[type].includes(key)) problems.push(`${key}: ${problem}`);
   }
   if (type === "command") {
     const command = record.command;
@@ -75,9 +78,6 @@ export function providerProblems(entry: unknown): string[] {
     }
     if (record.env !== undefined && !isStringRecord(record.env))
       problems.push("env: must map names to strings");
-    if (record.graceMs !== undefined && !isPositiveInt(record.graceMs)) {
-      problems.push("graceMs: must be a non-negative integer");
-    }
   }
   if (type === "openai") {
     if (typeof record.baseUrl !== "string" || !/^https?:\/\//.test(record.baseUrl)) {
@@ -87,10 +87,8 @@ export function providerProblems(entry: unknown): string[] {
       if (record[key] !== undefined && typeof record[key] !== "string")
         problems.push(`${key}: must be a string`);
     }
-    for (const key of ["timeoutMs", "maxRetries"]) {
-      if (record[key] !== undefined && !isPositiveInt(record[key])) {
-        problems.push(`${key}: must be a non-negative integer`);
-      }
+    if (record.maxRetries !== undefined && !isPositiveInt(record.maxRetries)) {
+      problems.push("maxRetries: must be a non-negative integer");
     }
     if (record.headers !== undefined && !isStringRecord(record.headers)) {
       problems.push("headers: must map names to strings");

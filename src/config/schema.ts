@@ -1,5 +1,6 @@
 import net from "node:net";
 import type convict from "convict";
+import { durationProblem } from "../protocol/duration.js";
 import type { AuthRateLimitConfig } from "./auth-rate-limit.js";
 import {
   DEFAULT_HOOKS_MAX_BODY_BYTES,
@@ -88,6 +89,14 @@ const positiveInt = (name: string) => (value: unknown) => {
   if (!Number.isInteger(value) || (value as number) <= 0)
     throw new Error(`${name} must be a positive integer`);
 };
+
+/** A config duration: the same bound as every duration a client sends over the protocol. */
+const duration =
+  (minimum: number, unit: "ms" | "s" = "ms") =>
+  (value: unknown) => {
+    const problem = durationProblem(value, minimum, unit);
+    if (problem) throw new Error(problem);
+  };
 
 const agentList = (value: unknown) => {
   if (!Array.isArray(value)) throw new Error("must be an array of agents");
@@ -206,10 +215,14 @@ export const configSchema: convict.Schema<CoderclawConfig> = {
     },
     reload: {
       mode: { doc: "Config reload mode.", format: ["off", "hot", "restart", "hybrid"], default: "hybrid" },
-      debounceMs: { doc: "Debounce of config file changes.", format: "nat", default: 300 },
+      debounceMs: { doc: "Debounce of config file changes.", format: duration(0), default: 300 },
     },
     restart: {
-      drainTimeoutMs: { doc: "How long a restart waits for in-flight runs.", format: "nat", default: 30000 },
+      drainTimeoutMs: {
+        doc: "How long a restart waits for in-flight runs.",
+        format: duration(0),
+        default: 30000,
+      },
     },
     tls: {
       enabled: { doc: "Serve wss/https.", format: Boolean, default: false },
@@ -225,17 +238,17 @@ export const configSchema: convict.Schema<CoderclawConfig> = {
     },
     tickIntervalMs: {
       doc: "Interval of tick events and keepalive pings.",
-      format: positiveInt("tickIntervalMs"),
+      format: duration(1),
       default: 30000,
     },
     handshakeTimeoutMs: {
       doc: "Time a new socket has to complete connect.",
-      format: positiveInt("handshakeTimeoutMs"),
+      format: duration(1),
       default: 10000,
     },
     healthRefreshMs: {
       doc: "Background health refresh interval.",
-      format: positiveInt("healthRefreshMs"),
+      format: duration(1),
       default: 60000,
     },
     maxPayloadBytes: {
@@ -253,7 +266,7 @@ export const configSchema: convict.Schema<CoderclawConfig> = {
     defaults: {
       workspace: { doc: "Agent workspace directory.", format: String, default: null, nullable: true },
       model: { doc: "Default provider/model.", format: String, default: null, nullable: true },
-      timeoutSeconds: { doc: "Agent run timeout (0 = none).", format: "nat", default: 600 },
+      timeoutSeconds: { doc: "Agent run timeout (0 = none).", format: duration(0, "s"), default: 600 },
       maxConcurrent: {
         doc: "Parallel runs across sessions.",
         format: positiveInt("maxConcurrent"),

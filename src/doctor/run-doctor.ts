@@ -1,6 +1,7 @@
 import type { Env } from "../config/paths.js";
 import { configValidCheck } from "./checks/config-valid.js";
 import { extraServicesCheck } from "./checks/extra-services.js";
+import { fileModesCheck } from "./checks/file-modes.js";
 import { gatewayAuthCheck } from "./checks/gateway-auth.js";
 import { gatewayHealthCheck } from "./checks/gateway-health.js";
 import { gatewayStoreCheck } from "./checks/gateway-store.js";
@@ -25,6 +26,7 @@ export const DOCTOR_CHECKS: readonly DoctorCheck[] = [
   systemdLingerCheck,
   stateDirCheck,
   stateDbCheck,
+  fileModesCheck,
   gatewayInstancesCheck,
   gatewayHealthCheck,
   gatewayStoreCheck,

@@ -5,8 +5,10 @@ import { resolveGatewayAuth } from "../transport/auth.js";
 import { acquireInstanceLock, GatewayLockError } from "./instance-lock.js";
 import { LaunchError, prepareLaunch, type GatewayRunFlags, type LaunchPlan } from "./launch.js";
 import { packageInfo } from "./package-info.js";
+import { stateDirAccessProblem } from "./state-dir-access.js";
 import { describePortHolders } from "./port-diagnostics.js";
 import { cliCommand } from "../config/paths.js";
+import { configSecretValues } from "../config/redact.js";
 
 export interface RunIo {
   out(line: string): void;
@@ -36,6 +38,11 @@ export async function runGateway(flags: GatewayRunFlags, env: NodeJS.ProcessEnv,
     }
     throw error;
   }
+  const accessProblem = stateDirAccessProblem(plan.stateDir, plan.logFile);
+  if (accessProblem) {
+    io.err(`Gateway failed to start: ${accessProblem}`);
+    return 1;
+  }
   const stopHint = `If the gateway is supervised, stop it with: ${cliCommand("gateway stop", env)}`;
   let lock;
   try {
@@ -49,6 +56,7 @@ export async function runGateway(flags: GatewayRunFlags, env: NodeJS.ProcessEnv,
     throw error;
   }
   const config = plan.snapshot.config;
+  const launchSecrets = configSecretValues(plan.snapshot.parsed);
   const logger = createLogger({
     file: plan.logFile,
     level: config.logging.level,
@@ -56,7 +64,7 @@ export async function runGateway(flags: GatewayRunFlags, env: NodeJS.ProcessEnv,
     console: true,
     maxFileBytes: config.logging.maxFileBytes,
     maxFiles: config.logging.maxFiles,
-    secrets: () => [plan.auth.token ?? "", plan.auth.password ?? ""],
+    secrets: () => [plan.auth.token ?? "", plan.auth.password ?? "", ...launchSecrets],
   });
   const version = packageInfo().version;
   let first = true;

@@ -63,9 +63,11 @@ function consoleLine() {
 }
 
 export function createLogger(options: LoggerOptions): GatewayLogger {
-  fs.mkdirSync(path.dirname(options.file), { recursive: true });
+  fs.mkdirSync(path.dirname(options.file), { recursive: true, mode: 0o700 });
   const fileTransport = new winston.transports.File({
     filename: options.file,
+    // Every file the transport opens, the first and each one after a rotation, is private.
+    options: { flags: "a", mode: 0o600 },
     level: options.level,
     maxsize: options.maxFileBytes,
     maxFiles: options.maxFiles,

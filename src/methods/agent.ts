@@ -1,5 +1,5 @@
 import { Type } from "@sinclair/typebox";
-import { ErrorCodes, errorShape } from "../protocol/index.js";
+import { DurationMs, DurationSeconds, ErrorCodes, errorShape } from "../protocol/index.js";
 import type { RunRow } from "../store/state-store.js";
 import { defineMethod, RpcReply, TwoStageReply } from "./method-spec.js";
 import { requireRuns } from "./run-access.js";
@@ -35,7 +35,7 @@ export const agentMethod = defineMethod({
       idempotencyKey: NonEmpty,
       agentId: Type.Optional(NonEmpty),
       sessionKey: Type.Optional(NonEmpty),
-      timeout: Type.Optional(Type.Integer({ minimum: 0 })),
+      timeout: Type.Optional(DurationSeconds()),
       thinking: Type.Optional(Type.String()),
       deliver: Type.Optional(Type.Boolean()),
       channel: Type.Optional(Type.String()),
@@ -69,7 +69,7 @@ export const agentWaitMethod = defineMethod({
   scope: "write",
   summary: "Waits for a run to end: `ok`, `error` or `timeout`.",
   params: Type.Object(
-    { runId: NonEmpty, timeoutMs: Type.Optional(Type.Integer({ minimum: 0 })) },
+    { runId: NonEmpty, timeoutMs: Type.Optional(DurationMs()) },
     { additionalProperties: false },
   ),
   handler: async (params, { gateway }) => {

@@ -1,4 +1,5 @@
 import { Type } from "@sinclair/typebox";
+import { DurationMs } from "../protocol/index.js";
 import { defineMethod } from "./method-spec.js";
 
 /** One channel account as `channels.status` reports it (REFERENCE §8). */
@@ -38,7 +39,7 @@ export const channelsStatusMethod = defineMethod({
   params: Type.Object(
     {
       probe: Type.Optional(Type.Boolean()),
-      timeoutMs: Type.Optional(Type.Integer({ minimum: 1 })),
+      timeoutMs: Type.Optional(DurationMs(1)),
     },
     { additionalProperties: false },
   ),

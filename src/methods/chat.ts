@@ -1,6 +1,6 @@
 import { Type } from "@sinclair/typebox";
 import { chatMessage } from "../agents/run-events.js";
-import { ErrorCodes, errorShape } from "../protocol/index.js";
+import { DurationMs, ErrorCodes, errorShape } from "../protocol/index.js";
 import { boundedHistory } from "./chat-history.js";
 import { defineMethod, GatewayError, RpcReply } from "./method-spec.js";
 import { requireRuns } from "./run-access.js";
@@ -17,7 +17,7 @@ export const chatSendMethod = defineMethod({
       sessionKey: NonEmpty,
       message: Type.String(),
       idempotencyKey: NonEmpty,
-      timeoutMs: Type.Optional(Type.Integer({ minimum: 0 })),
+      timeoutMs: Type.Optional(DurationMs()),
       thinking: Type.Optional(Type.String()),
       deliver: Type.Optional(Type.Boolean()),
     },

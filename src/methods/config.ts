@@ -4,6 +4,7 @@ import { readConfigSnapshot, validateConfigObject, type ConfigSnapshot } from ".
 import { resolveLogDir } from "../config/paths.js";
 import { redactConfig, restoreRedacted } from "../config/redact.js";
 import { ruleFor } from "../config/reload-rules.js";
+import { FORBIDDEN_KEY_MESSAGE, forbiddenKeyPath, pathHasForbiddenKey } from "../config/safe-keys.js";
 import { configSchema, schemaLeaf, schemaLeafPaths } from "../config/schema.js";
 import { setAtPath, writeConfigFile } from "../config/write.js";
 import { ErrorCodes } from "../protocol/index.js";
@@ -49,6 +50,20 @@ function checkBaseHash(snapshot: ConfigSnapshot, baseHash: string | undefined): 
   }
 }
 
+/** Refuses, before anything is merged or set, a key that could reach an object prototype. */
+function refuseForbiddenKeys(value: unknown, prefix = ""): void {
+  const keyPath = prefix !== "" && pathHasForbiddenKey(prefix) ? prefix : forbiddenKeyPath(value, prefix);
+  if (keyPath !== null) {
+    throw new GatewayError(
+      ErrorCodes.INVALID_REQUEST,
+      `invalid config path ${keyPath}: ${FORBIDDEN_KEY_MESSAGE}`,
+      {
+        details: { path: keyPath },
+      },
+    );
+  }
+}
+
 function mergePatch(target: unknown, patch: unknown): unknown {
   if (typeof patch !== "object" || patch === null || Array.isArray(patch)) return patch;
   const base =
@@ -76,8 +91,8 @@ function writeThrough(
   next: Record<string, unknown>,
   source: string,
 ) {
-  const restored = restoreRedacted(next, current.parsed);
-  const { issues } = validateConfigObject(restored);
+  const { config: restored, problems } = restoreRedacted(next, current.parsed);
+  const { issues } = problems.length > 0 ? { issues: problems } : validateConfigObject(restored);
   if (issues.length > 0) {
     const text = issues.map((issue) => `${issue.path || "<root>"}: ${issue.message}`).join("; ");
     throw new GatewayError(ErrorCodes.INVALID_REQUEST, `invalid config: ${text}`, { details: { issues } });
@@ -93,10 +108,11 @@ function writeThrough(
 export const configGetMethod = defineMethod({
   name: "config.get",
   scope: "read",
-  summary: "The config file snapshot with secrets redacted, and its hash (the baseHash for writes).",
+  summary: "The config file as it is now, secrets redacted, and its hash (the baseHash for writes).",
   params: Type.Object({}, { additionalProperties: true }),
   handler: (_params, { gateway }) => {
-    const snapshot = gateway.config();
+    // The file, like the writes: a hash read here is the one the next write is checked against.
+    const snapshot = fileNow(gateway);
     return {
       path: snapshot.path,
       exists: snapshot.exists,
@@ -139,6 +155,7 @@ export const configSetMethod = defineMethod({
     { additionalProperties: false },
   ),
   handler: (params, { gateway }) => {
+    refuseForbiddenKeys(params.value, params.path);
     const snapshot = fileNow(gateway);
     checkBaseHash(snapshot, params.baseHash);
     return writeThrough(
@@ -159,6 +176,7 @@ export const configPatchMethod = defineMethod({
     { additionalProperties: false },
   ),
   handler: (params, { gateway }) => {
+    refuseForbiddenKeys(params.patch);
     const snapshot = fileNow(gateway);
     checkBaseHash(snapshot, params.baseHash);
     return writeThrough(
@@ -179,6 +197,7 @@ export const configApplyMethod = defineMethod({
     { additionalProperties: false },
   ),
   handler: (params, { gateway }) => {
+    refuseForbiddenKeys(params.config);
     const snapshot = fileNow(gateway);
     checkBaseHash(snapshot, params.baseHash);
     return writeThrough(gateway, snapshot, params.config, "rpc config.apply");

@@ -1,6 +1,7 @@
 export * from "./caps.js";
 export * from "./close-codes.js";
 export * from "./connect.js";
+export * from "./duration.js";
 export * from "./error-codes.js";
 export * from "./events.js";
 export * from "./frames.js";

@@ -8,6 +8,7 @@ import { resolveConfigPath, resolveStateDir, type Env } from "../config/paths.js
 import { StateStore } from "../store/state-store.js";
 import { probeGatewayRpc } from "./rpc-probe.js";
 import { resolveServiceManager, type ServiceRuntime } from "./service-manager.js";
+import { redactUrl } from "../config/redact.js";
 
 export interface StatusOptions {
   env?: Env;
@@ -166,7 +167,7 @@ export async function gatherStatusOverview(options: StatusOptions): Promise<Stat
     os: { platform: process.platform, release: os.release(), arch: process.arch, node: process.version },
     gateway: {
       mode,
-      url: target.url,
+      url: redactUrl(target.url),
       urlSource: target.urlSource,
       misconfigured,
       reachable: probe.connected,

@@ -184,6 +184,8 @@ export class StateStore {
   static open(file: string): StateStore {
     try {
       fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+      // Created 0600 before SQLite opens it: its -wal and -shm files take the database file's mode.
+      fs.closeSync(fs.openSync(file, "a", 0o600));
       const db = new Database(file, { timeout: 5_000 });
       try {
         db.pragma("journal_mode = WAL");

@@ -2,7 +2,8 @@ import type { ClientConnection } from "./client-connection.js";
 
 /**
  * Server-side keepalive for every ready connection on one timer: each tick pings, and a peer that
- * left two pings unanswered is reported. Membership is owned by the connection's `ready` state
+ * has not answered the previous tick's ping is reported, so a silent peer is cut off at most two
+ * ticks after its last pong (the ws heartbeat convention). Membership is owned by the connection's `ready` state
  * (entry adds, exit removes); a connection whose actor stopped some other way is dropped at the next tick.
  */
 export class KeepaliveSweep {
@@ -37,7 +38,7 @@ export class KeepaliveSweep {
     for (const connection of this.members) {
       if (connection.actor.getSnapshot().status !== "active") {
         this.remove(connection);
-      } else if (connection.missedPongs >= 2) {
+      } else if (connection.missedPongs >= 1) {
         this.onUnresponsive(connection);
       } else {
         connection.missedPongs += 1;

@@ -9,8 +9,20 @@ export interface ListenPlan {
   aliases: string[];
 }
 
+const LOOPBACK = new net.BlockList();
+LOOPBACK.addSubnet("127.0.0.0", 8, "ipv4");
+LOOPBACK.addAddress("::1", "ipv6");
+
+/**
+ * `localhost`, or an IP address in 127.0.0.0/8 or ::1 (IPv4-mapped forms included; brackets allowed).
+ * Parsed as an address, never matched by prefix: `127.0.0.1.nip.io` is a public name.
+ */
 export function isLoopbackHost(host: string): boolean {
-  return host === "localhost" || host === "::1" || host.startsWith("127.") || host === "::ffff:127.0.0.1";
+  const bare = (host.startsWith("[") && host.endsWith("]") ? host.slice(1, -1) : host).toLowerCase();
+  if (bare === "localhost") return true;
+  const family = net.isIP(bare);
+  if (family === 0) return false;
+  return LOOPBACK.check(bare, family === 4 ? "ipv4" : "ipv6");
 }
 
 function tailnetIPv4(): string | undefined {

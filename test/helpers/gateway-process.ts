@@ -28,8 +28,9 @@ export function makeTempHome(): TempHome {
     configPath,
     env,
     writeConfig(config) {
-      fs.mkdirSync(path.dirname(configPath), { recursive: true });
-      fs.writeFileSync(configPath, JSON.stringify(config, null, 2));
+      // As the gateway itself creates them: private to the owner (doctor warns otherwise).
+      fs.mkdirSync(path.dirname(configPath), { recursive: true, mode: 0o700 });
+      fs.writeFileSync(configPath, JSON.stringify(config, null, 2), { mode: 0o600 });
     },
     cleanup() {
       // A gateway a test killed outright leaves its instance lock behind (the next start would reclaim it):

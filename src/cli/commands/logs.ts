@@ -8,6 +8,8 @@ import { formatLogLine, parseLogLine, type LogLineStyle } from "../log-line.js";
 import { OperatorCommand } from "../operator-command.js";
 import { showProgress } from "../progress.js";
 import { rpcFlags } from "../rpc-flags.js";
+import { MAX_DURATION_MS } from "../../protocol/duration.js";
+import { redactUrl } from "../../config/redact.js";
 
 const UNREACHABLE = "Gateway not reachable. Is it running and accessible?";
 const TRUNCATED = "Log tail truncated (increase --max-bytes).";
@@ -24,6 +26,7 @@ export default class Logs extends OperatorCommand {
       description: "Milliseconds between polls with --follow.",
       default: 1_000,
       min: 1,
+      max: MAX_DURATION_MS,
     }),
     json: Flags.boolean({ description: "JSON lines: meta, log, raw, notice (errors on stderr)." }),
     plain: Flags.boolean({
@@ -65,7 +68,7 @@ export default class Logs extends OperatorCommand {
     process.once("SIGTERM", onStop);
     process.stdout.on("error", onStdoutError);
     try {
-      const progress = showProgress(`Connecting to ${target.url}…`, flags.follow && !flags.json);
+      const progress = showProgress(`Connecting to ${redactUrl(target.url)}…`, flags.follow && !flags.json);
       try {
         ({ client } = await connectCli({ ...flags, timeout }));
       } finally {

@@ -2,6 +2,7 @@ import { Flags } from "@oclif/core";
 import { gatherStatusOverview } from "../../service/status-overview.js";
 import { CoderclawCommand } from "../base-command.js";
 import { statusLines } from "./status-table.js";
+import { MAX_DURATION_MS } from "../../protocol/duration.js";
 
 export default class Status extends CoderclawCommand {
   static override summary = "Overview: is the gateway reachable, is the service installed, agents, sessions.";
@@ -9,7 +10,12 @@ export default class Status extends CoderclawCommand {
     json: Flags.boolean({ description: "Print the overview as JSON." }),
     deep: Flags.boolean({ description: "Also refresh health and read the last heartbeat." }),
     all: Flags.boolean({ description: "Allow a slower probe (5 s instead of 2.5 s)." }),
-    timeout: Flags.integer({ description: "Probe timeout cap in milliseconds.", default: 10_000, min: 1 }),
+    timeout: Flags.integer({
+      description: "Probe timeout cap in milliseconds.",
+      default: 10_000,
+      min: 1,
+      max: MAX_DURATION_MS,
+    }),
   };
 
   async run(): Promise<void> {

@@ -1,3 +1,4 @@
+import { redactUrl } from "../../config/redact.js";
 import type { DoctorCheck, Finding } from "../finding.js";
 
 const ID = "gateway.health";
@@ -22,6 +23,7 @@ export const gatewayHealthCheck: DoctorCheck = {
   title: "Gateway health",
   async run(context): Promise<Finding[]> {
     const target = context.probeTarget();
+    const url = redactUrl(target.url);
     const probe = await target.result;
     if (!probe.connected) {
       const error = firstLine(probe.error ?? "unreachable");
@@ -30,7 +32,7 @@ export const gatewayHealthCheck: DoctorCheck = {
           {
             id: ID,
             level: "warn",
-            message: `Gateway at ${target.url} rejected the credentials: ${error}`,
+            message: `Gateway at ${url} rejected the credentials: ${error}`,
             detail: [
               "The CLI's token (CODERCLAW_GATEWAY_TOKEN or gateway.auth.token) must match the gateway's.",
             ],
@@ -41,7 +43,7 @@ export const gatewayHealthCheck: DoctorCheck = {
         {
           id: ID,
           level: "warn",
-          message: `Gateway not running (${target.url})`,
+          message: `Gateway not running (${url})`,
           detail: [
             `Probe: ${describeProbeError(error)}`,
             `Start it in the foreground: ${context.command("gateway")}`,
@@ -54,18 +56,18 @@ export const gatewayHealthCheck: DoctorCheck = {
     const latency = probe.connectLatencyMs !== null ? `, ${probe.connectLatencyMs}ms` : "";
     if (!health) {
       const error = firstLine(probe.errors.health ?? "no answer");
-      return [{ id: ID, level: "warn", message: `Gateway at ${target.url} did not answer health: ${error}` }];
+      return [{ id: ID, level: "warn", message: `Gateway at ${url} did not answer health: ${error}` }];
     }
     if (health.ok === false) {
       return [
         {
           id: ID,
           level: "warn",
-          message: `Gateway at ${target.url} reports unhealthy${latency ? ` (${latency.slice(2)})` : ""}`,
+          message: `Gateway at ${url} reports unhealthy${latency ? ` (${latency.slice(2)})` : ""}`,
           detail: health.error ? [health.error] : [],
         },
       ];
     }
-    return [{ id: ID, level: "ok", message: `Gateway healthy (${target.url}${latency})` }];
+    return [{ id: ID, level: "ok", message: `Gateway healthy (${url}${latency})` }];
   },
 };

@@ -1,3 +1,4 @@
+import { redactUrl } from "../../config/redact.js";
 import { setAtPath } from "../../config/write.js";
 import type { DoctorContext } from "../doctor-context.js";
 import type { DoctorCheck, DoctorFix, Finding } from "../finding.js";
@@ -29,7 +30,7 @@ export const gatewayModeCheck: DoctorCheck = {
         {
           id: ID,
           level: "warn",
-          message: `gateway.mode is remote (gateway.remote.url ${remote.url}); this host does not run a gateway.`,
+          message: `gateway.mode is remote (gateway.remote.url ${redactUrl(remote.url)}); this host does not run a gateway.`,
           detail: [`To run one here: ${context.command("config set gateway.mode local")}`],
         },
       ];

@@ -5,6 +5,7 @@ import { OperatorCommand } from "../../operator-command.js";
 import { showProgress } from "../../progress.js";
 import { probeSummaryLines } from "../../render-probe.js";
 import { rpcFlags } from "../../rpc-flags.js";
+import { redactUrl } from "../../../config/redact.js";
 
 export default class GatewayProbe extends OperatorCommand {
   static override summary = "Probe a gateway: connect, then health/status/presence/config in parallel.";
@@ -18,7 +19,7 @@ export default class GatewayProbe extends OperatorCommand {
     this.applyProfile(flags.profile);
     const timeoutMs = this.timeoutMs(flags.timeout);
     const target = resolveCliTarget(flags);
-    const progress = showProgress(`Connecting to ${target.url}…`, !flags.json);
+    const progress = showProgress(`Connecting to ${redactUrl(target.url)}…`, !flags.json);
     const result = await probeGateway({
       url: target.url,
       token: target.token,
@@ -29,7 +30,7 @@ export default class GatewayProbe extends OperatorCommand {
     if (flags.json) {
       this.line(JSON.stringify(result, null, 2));
     } else {
-      this.line(`Gateway probe: ${result.url}`);
+      this.line(`Gateway probe: ${redactUrl(result.url)}`);
       if (result.ok) {
         this.line(`Reachable: yes (${result.connectLatencyMs}ms)`);
         probeSummaryLines(result).forEach((line) => this.line(line));

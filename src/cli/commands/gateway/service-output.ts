@@ -1,5 +1,6 @@
 import { Flags } from "@oclif/core";
 import { renderActionReport, type ActionReport } from "../../../service/action-report.js";
+import { MAX_DURATION_MS } from "../../../protocol/duration.js";
 
 export const serviceActionFlags = {
   json: Flags.boolean({ description: "Print the result as one JSON object." }),
@@ -10,6 +11,7 @@ export const readinessFlags = {
     description: "How long to wait for the gateway to report ready (milliseconds).",
     default: 60_000,
     min: 1,
+    max: MAX_DURATION_MS,
   }),
 };
 

@@ -5,6 +5,7 @@ import type {
   GatewayStatusContext,
   RuntimeStatus,
 } from "../../../service/gateway-status.js";
+import { redactUrl } from "../../../config/redact.js";
 
 export interface OutputLine {
   stream: "out" | "err";
@@ -77,7 +78,7 @@ export function gatewayStatusLines(
   out(
     `Gateway: bind=${gateway.bindMode} (${gateway.bindHost}), port=${gateway.port} (${gateway.portSource})`,
   );
-  out(`Probe target: ${gateway.probeUrl}`);
+  out(`Probe target: ${redactUrl(gateway.probeUrl)}`);
   out(`Dashboard: ${context.dashboard}`);
   if (gateway.probeNote) out(`Probe note: ${gateway.probeNote}`);
   out();
@@ -88,7 +89,7 @@ export function gatewayStatusLines(
   if (rpc?.ok) out("RPC probe: ok");
   else if (rpc) {
     err("RPC probe: failed");
-    err(`RPC target: ${rpc.url}`);
+    err(`RPC target: ${redactUrl(rpc.url)}`);
     for (const line of (rpc.error ?? "no answer").split("\n").slice(0, 12)) err(`  ${line}`);
   }
   out();
