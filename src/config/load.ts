@@ -3,6 +3,7 @@ import fs from "node:fs";
 import convict from "convict";
 import JSON5 from "json5";
 import { authRateLimitIssues } from "./auth-rate-limit.js";
+import { bindingsIssues, channelsIssues } from "./channels.js";
 import { providersIssues } from "./providers.js";
 import { trustedProxyAuthIssues } from "./trusted-proxy-auth.js";
 import { configSchema, type CoderclawConfig } from "./schema.js";
@@ -136,6 +137,8 @@ export function validateConfigObject(parsed: unknown): { issues: ConfigIssue[]; 
     ...providersIssues(parsed.providers),
     ...authRateLimitIssues(nested(parsed, "gateway", "auth", "rateLimit")),
     ...trustedProxyAuthIssues(nested(parsed, "gateway", "auth", "trustedProxy")),
+    ...channelsIssues(parsed.channels),
+    ...bindingsIssues(parsed.bindings),
   ];
   return issues.length > 0 ? { issues, config: defaultConfig() } : values;
 }
