@@ -55,3 +55,20 @@ describe("config diff", () => {
     expect(diffConfigPaths(1, 2)).toEqual(["<root>"]);
   });
 });
+
+describe("channel reload rules", () => {
+  it("classifies a change under channels.<id> as hot: that channel's accounts restart, not the gateway", () => {
+    expect(ruleFor("channels.irc.host").kind).toBe("hot");
+    expect(ruleFor("channels.telegram.accounts.work.botToken").kind).toBe("hot");
+    expect(ruleFor("bindings").kind).toBe("hot");
+    expect(ruleFor("session.dmScope").kind).toBe("hot");
+    expect(ruleFor("gateway.channelHealthCheckMinutes").kind).toBe("hot");
+    expect(classifyChanges(["channels.irc.nick", "gateway.port"]).restart).toEqual(["gateway.port"]);
+  });
+
+  it("reports the changed channel's own paths, so only that channel is restarted", () => {
+    const before = { channels: { irc: { host: "a", nick: "bot" }, telegram: { botToken: "x" } } };
+    const after = { channels: { irc: { host: "b", nick: "bot" }, telegram: { botToken: "x" } } };
+    expect(diffConfigPaths(before, after)).toEqual(["channels.irc.host"]);
+  });
+});

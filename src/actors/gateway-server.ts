@@ -3,6 +3,8 @@ import path from "node:path";
 import type { Duplex } from "node:stream";
 import { WebSocketServer } from "ws";
 import { AgentRuns } from "../agents/agent-runs.js";
+import { startGatewayChannels } from "../channels/gateway-channels.js";
+import { diffConfigPaths } from "../config/diff.js";
 import type { ConfigSnapshot } from "../config/load.js";
 import { chatCompletionsRoute } from "../http/chat-completions.js";
 import { gatewayHooksRoute } from "../http/hooks.js";
@@ -128,6 +130,7 @@ export class GatewayServer {
       store: null,
       storeError: null,
       storeHealth: new StoreHealth(path.join(options.stateDir, "state.db")),
+      channels: null,
       requestRestart: (reason) => options.control.restart(reason),
       requestReload: () => options.control.reload(),
     };
@@ -314,6 +317,14 @@ export class GatewayServer {
         log: this.options.logger.child("agent"),
         inspect: this.options.inspection.inspect,
       });
+      // Channels: started once the store is open; stopped first in close().
+      this.services.channels = startGatewayChannels({
+        config: this.config,
+        store,
+        runs: this.services.runs,
+        logger: this.options.logger,
+        inspect: this.options.inspection.inspect,
+      });
     } catch (error) {
       const message = error instanceof StoreError ? error.message : new StoreError(file, error).message;
       this.services.storeError = message;
@@ -323,6 +334,11 @@ export class GatewayServer {
 
   /** A hot reload: the new config replaces the old for everything that reads it per use. */
   applyConfig(snapshot: ConfigSnapshot): void {
+    // Channels: a change under channels.<id> restarts that channel's accounts only.
+    void this.services.channels?.applyConfig(
+      snapshot.config,
+      diffConfigPaths(this.snapshot.config, snapshot.config),
+    );
     this.snapshot = snapshot;
     this.services.runs?.reconfigure(snapshot.config);
     this.options.logger.setLevel(snapshot.config.logging.level);
@@ -344,6 +360,8 @@ export class GatewayServer {
 
   /** `shutdown` to every ready client, then close every socket (1012), then the listeners. */
   async close(request: DrainRequest): Promise<void> {
+    // Channels: replies in flight are delivered (or time out), then every account stops.
+    await this.services.channels?.stop();
     this.presenceFeed.stop();
     this.options.inspection.unfollow(this.onInspectTransition);
     this.bus.emit("shutdown", { reason: request.reason, restartExpectedMs: request.restartExpectedMs });

@@ -34,8 +34,12 @@ interface InspectedRef {
 /** The event type prefix xstate uses to tell a parent that one of its child actors failed. */
 export const CHILD_ERROR_EVENT_PREFIX = "xstate.error.actor.";
 
-/** Actors created outside the root's tree (the parents of all connections and of all runs) hang under these logical parents. */
-const LOGICAL_PARENTS: Record<string, string> = { connections: "gateway", runs: "gateway" };
+/** Actors created outside the root's tree (the parents of all connections and of all runs, channel accounts) hang under these logical parents. */
+const LOGICAL_PARENTS: Record<string, string> = {
+  connections: "gateway",
+  runs: "gateway",
+  channel: "gateway",
+};
 
 /**
  * Actors inspected only while someone follows transitions: there can be thousands (connections), and

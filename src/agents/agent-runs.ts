@@ -6,7 +6,7 @@ import type { SubsystemLogger } from "../log/logger.js";
 import { runMachine, type RunOutput, type StopReason } from "../machines/run.machine.js";
 import { GatewayError } from "../methods/method-spec.js";
 import { ErrorCodes } from "../protocol/index.js";
-import type { MessageState, RunRow, StateStore } from "../store/state-store.js";
+import type { MessageOrigin, MessageState, RunRow, StateStore } from "../store/state-store.js";
 import { AgentDirectory, type AgentProfile } from "./agent-directory.js";
 import { ProviderRegistry } from "./providers/registry.js";
 import type { RunEventSink } from "./run-events.js";
@@ -29,6 +29,12 @@ export interface RunRequest {
   model?: string;
   /** How the message enters the transcript: said by the user (default), or a system event. */
   messageRole?: "user" | "system";
+  /** The channel chat the message came from (recorded with it in the transcript). */
+  origin?: MessageOrigin;
+  /** The channel chat the reply goes to (recorded with it in the transcript). */
+  replyTo?: MessageOrigin;
+  /** Deliver the reply to the session's last channel chat (`deliver: true`). */
+  deliver?: boolean;
 }
 
 interface ActiveRun {
@@ -41,6 +47,7 @@ interface ActiveRun {
   message: string;
   acceptedAt: number;
   startedAt: number | null;
+  replyTo: MessageOrigin | null;
   stream: RunStream;
   meta: Record<string, unknown>;
   lastPartialSaveAt: number;
@@ -50,7 +57,7 @@ interface ActiveRun {
 }
 
 export interface RunStarted {
-  run: Pick<ActiveRun, "runId" | "sessionKey" | "acceptedAt">;
+  run: Pick<ActiveRun, "runId" | "sessionKey" | "acceptedAt" | "replyTo">;
   done: Promise<RunRow>;
 }
 
@@ -240,6 +247,7 @@ export class AgentRuns {
         acceptedAt: now,
         userText: request.message,
         userRole: request.messageRole,
+        origin: request.origin ?? null,
       });
     } catch (error) {
       if (String(error).includes("UNIQUE constraint failed: runs.run_id")) {
@@ -263,6 +271,7 @@ export class AgentRuns {
       message,
       acceptedAt: now,
       startedAt: null,
+      replyTo: request.replyTo ?? (request.deliver ? store.lastRoute(sessionKey) : null),
       stream: new RunStream(runId, sessionKey, this.options.events),
       meta: {},
       lastPartialSaveAt: now,
@@ -349,7 +358,7 @@ export class AgentRuns {
     };
     let told = output;
     try {
-      this.options.store.finishRun(run, end);
+      this.options.store.finishRun(run, { ...end, replyTo: run.replyTo });
       row = this.options.store.getRun(runId) ?? row;
       if (this.unsaved.size > 0) this.unsaved.flush(this.options.store, this.options.log);
     } catch (error) {

@@ -4,6 +4,7 @@ import convict from "convict";
 import JSON5 from "json5";
 import { authRateLimitIssues } from "./auth-rate-limit.js";
 import { hooksIssues } from "./hooks-config.js";
+import { bindingsIssues, channelsIssues } from "./channels.js";
 import { providersIssues } from "./providers.js";
 import { FORBIDDEN_KEY_MESSAGE, forbiddenKeyPath } from "./safe-keys.js";
 import { trustedProxyAuthIssues } from "./trusted-proxy-auth.js";
@@ -144,6 +145,8 @@ export function validateConfigObject(parsed: unknown): { issues: ConfigIssue[]; 
     ...authRateLimitIssues(nested(parsed, "gateway", "auth", "rateLimit")),
     ...trustedProxyAuthIssues(nested(parsed, "gateway", "auth", "trustedProxy")),
     ...hooksIssues(parsed),
+    ...channelsIssues(parsed.channels),
+    ...bindingsIssues(parsed.bindings),
   ];
   return issues.length > 0 ? { issues, config: defaultConfig() } : values;
 }

@@ -15,6 +15,11 @@ export const RELOAD_RULES: readonly ReloadRule[] = [
   { prefix: "gateway.remote", kind: "none", effect: "read by the CLI only" },
   { prefix: "gateway.reload", kind: "none", effect: "read by the reload controller on every change" },
   {
+    prefix: "gateway.channelHealthCheckMinutes",
+    kind: "hot",
+    effect: "the channel health monitor uses the new interval from its next check",
+  },
+  {
     prefix: "gateway",
     kind: "restart",
     effect: "listener, auth and protocol settings: the gateway restarts",
@@ -26,6 +31,12 @@ export const RELOAD_RULES: readonly ReloadRule[] = [
   },
   { prefix: "providers", kind: "hot", effect: "new runs use the new providers" },
   { prefix: "session", kind: "hot", effect: "new connections and runs use the new session defaults" },
+  {
+    prefix: "channels",
+    kind: "hot",
+    effect: "a change under channels.<id> restarts only that channel's accounts",
+  },
+  { prefix: "bindings", kind: "hot", effect: "read for every channel message" },
   { prefix: "commands", kind: "hot", effect: "read when a SIGUSR1 arrives" },
   {
     prefix: "hooks",

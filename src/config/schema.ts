@@ -8,6 +8,7 @@ import {
   hookMappingList,
   type HooksConfig,
 } from "./hooks-config.js";
+import type { ChannelBinding, DmScope } from "./channels.js";
 import type { ProvidersConfig } from "./providers.js";
 import type { TrustedProxyAuthConfig } from "./trusted-proxy-auth.js";
 
@@ -68,6 +69,7 @@ export interface CoderclawConfig {
     healthRefreshMs: number;
     maxPayloadBytes: number;
     maxBufferedBytes: number;
+    channelHealthCheckMinutes: number;
   };
   agents: {
     defaults: {
@@ -79,7 +81,10 @@ export interface CoderclawConfig {
     list: AgentEntry[];
   };
   providers: ProvidersConfig;
-  session: { mainKey: string; scope: "per-sender" | "global" };
+  session: { mainKey: string; scope: "per-sender" | "global"; dmScope: DmScope };
+  /** `channels.<id>`: each channel's section (checked in channels.ts and by the channel itself). */
+  channels: Record<string, Record<string, unknown>>;
+  bindings: ChannelBinding[];
   commands: { restart: boolean };
   hooks: HooksConfig;
   logging: { level: LogLevel; file: string | null; maxFileBytes: number; maxFiles: number };
@@ -261,6 +266,11 @@ export const configSchema: convict.Schema<CoderclawConfig> = {
       format: positiveInt("maxBufferedBytes"),
       default: 50 * MiB,
     },
+    channelHealthCheckMinutes: {
+      doc: "How often the channel health monitor restarts disconnected or hung accounts (0 = off).",
+      format: "nat",
+      default: 5,
+    },
   },
   agents: {
     defaults: {
@@ -284,6 +294,24 @@ export const configSchema: convict.Schema<CoderclawConfig> = {
   session: {
     mainKey: { doc: "Main session key.", format: String, default: "main" },
     scope: { doc: "Session scope.", format: ["per-sender", "global"], default: "per-sender" },
+    dmScope: {
+      doc: "Which session a channel DM goes to: the agent's main session, or one per peer / channel+peer / account+channel+peer.",
+      format: ["main", "per-peer", "per-channel-peer", "per-account-channel-peer"],
+      default: "main",
+    },
+  },
+  channels: {
+    doc: "Chat channels (irc, telegram, ...): connection settings, dmPolicy, allowFrom, groupPolicy, groups, accounts.",
+    // An object leaf: each channel's keys are checked by config/channels.ts and by the channel itself.
+    format: "object",
+    default: {},
+  },
+  bindings: {
+    doc: "Route a channel's messages to an agent: [{agentId, match: {channel, accountId?, peer?: {kind, id}}}].",
+    format: (value: unknown) => {
+      if (!Array.isArray(value)) throw new Error("must be an array of bindings");
+    },
+    default: [],
   },
   commands: {
     restart: { doc: "Allow SIGUSR1 restarts from outside.", format: Boolean, default: false },

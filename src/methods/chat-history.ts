@@ -11,6 +11,15 @@ export interface HistoryMessage extends ChatMessage {
   state: MessageState;
   /** Set when the message was too large and its text is the placeholder. */
   truncated?: true;
+  /** The channel chat the message came from or went to. */
+  channel?: string;
+  accountId?: string | null;
+  peer?: string | null;
+}
+
+/** Where a channel message came from or went to; nothing for the gateway's own clients. */
+function originOf(row: BoundedMessageRow): Pick<HistoryMessage, "channel" | "accountId" | "peer"> {
+  return row.channel ? { channel: row.channel, accountId: row.accountId, peer: row.peer } : {};
 }
 
 export interface BoundedHistory {
@@ -27,6 +36,7 @@ function placeholderOf(row: BoundedMessageRow): HistoryMessage {
     runId: row.runId,
     state: row.state,
     truncated: true,
+    ...originOf(row),
   };
 }
 
@@ -50,7 +60,12 @@ export function boundedHistory(
     let message: HistoryMessage | null =
       row.text === null
         ? null
-        : { ...chatMessage(row.role, row.text, row.ts), runId: row.runId, state: row.state };
+        : {
+            ...chatMessage(row.role, row.text, row.ts),
+            runId: row.runId,
+            state: row.state,
+            ...originOf(row),
+          };
     let bytes = message ? Buffer.byteLength(JSON.stringify(message)) : Infinity;
     if (bytes > budget.messageBytes) {
       message = placeholderOf(row);

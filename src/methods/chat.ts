@@ -3,7 +3,7 @@ import { chatMessage } from "../agents/run-events.js";
 import { DurationMs, ErrorCodes, errorShape } from "../protocol/index.js";
 import { boundedHistory } from "./chat-history.js";
 import { defineMethod, GatewayError, RpcReply } from "./method-spec.js";
-import { requireRuns } from "./run-access.js";
+import { deliverToChannel, requireRuns } from "./run-access.js";
 
 const NonEmpty = Type.String({ minLength: 1 });
 const STOP_COMMAND = /^\/(stop|abort)\s*$/i;
@@ -52,7 +52,9 @@ export const chatSendMethod = defineMethod({
       message: params.message,
       sessionKey: params.sessionKey,
       timeoutMs: params.timeoutMs,
+      deliver: params.deliver,
     });
+    deliverToChannel(gateway, started);
     gateway.publishChat({
       runId: `user-${params.idempotencyKey}`,
       sessionKey: started.run.sessionKey,

@@ -1,4 +1,5 @@
 import type { AgentRuns } from "../agents/agent-runs.js";
+import type { ChannelManager } from "../channels/channel-manager.js";
 import type { ChatEventPayload } from "../agents/run-events.js";
 import type { ConfigSnapshot } from "../config/load.js";
 import type { StateStore } from "../store/state-store.js";
@@ -35,6 +36,8 @@ export interface GatewayServices {
   storeError: string | null;
   /** Whether state.db is usable and writable now (health, readiness). */
   storeHealth: StoreHealth;
+  /** Channel accounts (null until the store is open, or with CODERCLAW_SKIP_CHANNELS). */
+  channels: ChannelManager | null;
   /** Restart through the supervisor (drain, shutdown event, fresh gateway). */
   requestRestart(reason: string): void;
   /** Re-read the config file now (same controller as the file watcher). */

@@ -3,7 +3,12 @@
  * for the actions a machine asks the runtime to perform, and a registry that stops every actor a test
  * created (each test file calls `afterEach(stopAllActors)`).
  */
-import { fromCallback, fromPromise, createActor } from "xstate";
+import { SimulatedClock, fromCallback, fromPromise, createActor } from "xstate";
+import {
+  channelAccountMachine,
+  type ChannelAccountEvent,
+  type ChannelAccountReadiness,
+} from "../../src/machines/channel.machine.js";
 import type { AnyActorRef } from "xstate";
 import {
   connectionMachine,
@@ -302,4 +307,36 @@ export function gatewayFakes() {
 /** State value of a machine actor, for readable assertions. */
 export function valueOf(actor: { getSnapshot(): { value: unknown } }): unknown {
   return actor.getSnapshot().value;
+}
+
+/** The account machine with fake start/stop/watch actors, recorded actions and a simulated clock. */
+export function channelHarness(readiness: ChannelAccountReadiness = "enabled", random = () => 0.5) {
+  const clock = new SimulatedClock();
+  const log = new ActionLog();
+  const startAccount = new PromiseFake<void, { attempt: number }>();
+  const stopAccount = new PromiseFake<void, unknown>();
+  const watchConnection = new CallbackFake<ChannelAccountEvent, unknown>();
+  const machine = channelAccountMachine.provide({
+    actors: {
+      startAccount: startAccount.logic,
+      stopAccount: stopAccount.logic,
+      watchConnection: watchConnection.logic,
+    },
+    actions: {
+      announceRunning: log.record("announceRunning"),
+      announceFailure: log.record("announceFailure"),
+      announceRestart: log.record("announceRestart"),
+      announceStopTimeout: log.record("announceStopTimeout"),
+      abandonTransport: log.record("abandonTransport"),
+      announceStopped: log.record("announceStopped"),
+    },
+  });
+  const actor = track(
+    createActor(machine, {
+      clock,
+      input: { channel: "irc", accountId: "default", readiness, reason: `${readiness} reason`, random },
+    }),
+  );
+  actor.start();
+  return { clock, log, startAccount, stopAccount, watchConnection, actor };
 }
