@@ -53,9 +53,13 @@ describe("promptFromMessages", () => {
 describe("POST /v1/chat/completions, disabled (the default)", () => {
   const fixture = useGateway(localConfig());
 
-  it("is not there", async () => {
+  it("is not there, nor is /v1/models", async () => {
     const res = await post(httpUrl(fixture.url), userSays("hello"));
     expect(res.status).toBe(404);
+    const models = await fetch(httpUrl(fixture.url, "/v1/models"), {
+      headers: { authorization: `Bearer ${TEST_TOKEN}` },
+    });
+    expect(models.status).toBe(404);
   });
 });
 
