@@ -119,6 +119,17 @@ describe("POST /v1/responses", () => {
     expect(typed.find(({ event }) => event === "response.output_text.done")!.body.text).toBe("one two three");
   });
 
+  it("lists the agents at /v1/models with only this endpoint enabled", async () => {
+    const res = await fetch(`${fixture.url.replace(/^ws:/, "http:")}/v1/models`, {
+      headers: { authorization: `Bearer ${TEST_TOKEN}` },
+    });
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({
+      object: "list",
+      data: [{ id: "coderclaw:main", object: "model", created: expect.any(Number), owned_by: "coderclaw" }],
+    });
+  });
+
   it("answers unsupported input with 400 and its path", async () => {
     const res = await post(fixture.url, {
       input: [{ role: "user", content: [{ type: "input_file", file_id: "f" }] }],
