@@ -6,7 +6,11 @@ import { localConfig, TEST_TOKEN } from "./helpers/gateway-process.js";
 const fixture = useGateway(
   localConfig(
     { http: { endpoints: { chatCompletions: { enabled: true }, responses: { enabled: true } } } },
-    { agents: { list: [{ id: "main", default: true }, { id: "helper" }] } },
+    {
+      // `broken` runs a command that fails: its runs end in an error.
+      providers: { failing: { type: "command", command: [process.execPath, "-e", "process.exit(3)"] } },
+      agents: { list: [{ id: "main", default: true }, { id: "helper" }, { id: "broken", model: "failing" }] },
+    },
   ),
 );
 
@@ -26,6 +30,7 @@ describe("the openai package against the gateway", () => {
     expect(models).toEqual([
       { id: "coderclaw:main", object: "model", created: expect.any(Number), owned_by: "coderclaw" },
       { id: "coderclaw:helper", object: "model", created: expect.any(Number), owned_by: "coderclaw" },
+      { id: "coderclaw:broken", object: "model", created: expect.any(Number), owned_by: "coderclaw" },
     ]);
     expect(await client().models.retrieve("coderclaw:helper")).toMatchObject({
       id: "coderclaw:helper",
@@ -145,5 +150,45 @@ describe("GET /v1/models on the wire", () => {
       headers: { authorization: `Bearer ${TEST_TOKEN}` },
     });
     expect(await encoded.json()).toMatchObject({ id: "coderclaw:helper" });
+  });
+});
+
+describe("a run that fails", () => {
+  it("ends a chat completion stream with an error event, which the client raises", async () => {
+    const stream = await client().chat.completions.create({
+      model: "coderclaw:broken",
+      messages: [{ role: "user", content: "hi" }],
+      stream: true,
+    });
+    const iterate = async () => {
+      for await (const chunk of stream) void chunk;
+    };
+    const raised = iterate();
+    await expect(raised).rejects.toBeInstanceOf(OpenAI.APIError);
+    await expect(raised).rejects.toMatchObject({ message: "internal error", type: "server_error" });
+
+    const raw = await fetch(`${baseURL()}/chat/completions`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${TEST_TOKEN}`, "content-type": "application/json" },
+      body: JSON.stringify({
+        model: "coderclaw:broken",
+        messages: [{ role: "user", content: "hi" }],
+        stream: true,
+      }),
+    });
+    const data = (await raw.text()).split("\n\n").filter((block) => block.startsWith("data: "));
+    expect(data.at(-1)).toBe("data: [DONE]");
+    expect(JSON.parse(data.at(-2)!.slice("data: ".length))).toEqual({
+      error: { message: "internal error", type: "server_error", param: null, code: null },
+    });
+  });
+
+  it("answers a whole chat completion with a server error", async () => {
+    const failed = client().chat.completions.create({
+      model: "coderclaw:broken",
+      messages: [{ role: "user", content: "hi" }],
+    });
+    await expect(failed).rejects.toBeInstanceOf(OpenAI.APIError);
+    await expect(failed).rejects.toMatchObject({ status: 500, type: "server_error" });
   });
 });
