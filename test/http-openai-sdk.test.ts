@@ -183,6 +183,21 @@ describe("a run that fails", () => {
     });
   });
 
+  it("ends a response stream with response.failed carrying the error", async () => {
+    const events = await client().responses.create({ model: "coderclaw:broken", input: "hi", stream: true });
+    const types: string[] = [];
+    let failed: unknown;
+    for await (const event of events) {
+      types.push(event.type);
+      if (event.type === "response.failed") failed = event.response;
+    }
+    expect(types.at(-1)).toBe("response.failed");
+    expect(failed).toMatchObject({
+      status: "failed",
+      error: { code: "server_error", message: "internal error" },
+    });
+  });
+
   it("answers a whole chat completion with a server error", async () => {
     const failed = client().chat.completions.create({
       model: "coderclaw:broken",
