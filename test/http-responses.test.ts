@@ -78,7 +78,14 @@ describe("POST /v1/responses", () => {
           content: [{ type: "output_text", text: "hello responses", annotations: [] }],
         },
       ],
-      usage: { input_tokens: 0, output_tokens: 0, total_tokens: 0 },
+      // Estimated at four characters a token: 15 characters each way.
+      usage: {
+        input_tokens: 4,
+        input_tokens_details: { cached_tokens: 0 },
+        output_tokens: 4,
+        output_tokens_details: { reasoning_tokens: 0 },
+        total_tokens: 8,
+      },
       error: null,
     });
   });
@@ -91,6 +98,7 @@ describe("POST /v1/responses", () => {
     expect(events.at(-1)).toEqual({ event: null, data: "[DONE]" });
     const typed = events.slice(0, -1).map(({ event, data }) => ({ event, body: JSON.parse(data) }));
     expect(typed.every(({ event, body }) => body.type === event)).toBe(true);
+    expect(typed.map(({ body }) => body.sequence_number)).toEqual(typed.map((_, index) => index));
     const order = typed.map(({ event }) => event).filter((event) => event !== "response.output_text.delta");
     expect(order).toEqual([
       "response.created",
@@ -111,6 +119,17 @@ describe("POST /v1/responses", () => {
     expect(typed.find(({ event }) => event === "response.output_text.done")!.body.text).toBe("one two three");
   });
 
+  it("lists the agents at /v1/models with only this endpoint enabled", async () => {
+    const res = await fetch(`${fixture.url.replace(/^ws:/, "http:")}/v1/models`, {
+      headers: { authorization: `Bearer ${TEST_TOKEN}` },
+    });
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({
+      object: "list",
+      data: [{ id: "coderclaw:main", object: "model", created: expect.any(Number), owned_by: "coderclaw" }],
+    });
+  });
+
   it("answers unsupported input with 400 and its path", async () => {
     const res = await post(fixture.url, {
       input: [{ role: "user", content: [{ type: "input_file", file_id: "f" }] }],
@@ -120,6 +139,8 @@ describe("POST /v1/responses", () => {
       error: {
         message: 'input[0].content[0].type: "input_file" is not supported (text only)',
         type: "invalid_request_error",
+        param: null,
+        code: null,
       },
     });
   });

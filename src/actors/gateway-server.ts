@@ -10,6 +10,7 @@ import { chatCompletionsRoute } from "../http/chat-completions.js";
 import { gatewayHooksRoute } from "../http/hooks.js";
 import { controlUiHandler } from "../http/control-ui.js";
 import { responsesRoute } from "../http/responses.js";
+import { modelsRoute } from "../http/models.js";
 import type { GatewayLogger, SubsystemLogger } from "../log/logger.js";
 import type { DrainRequest } from "../machines/gateway.machine.js";
 import { Dispatcher } from "../methods/dispatcher.js";
@@ -186,6 +187,9 @@ export class GatewayServer {
     if (endpoints.chatCompletions.enabled) this.httpRoutes.push(chatCompletionsRoute(agentHttp));
     if (endpoints.responses.enabled) {
       this.httpRoutes.push(responsesRoute(agentHttp, endpoints.responses.maxBodyBytes));
+    }
+    if (endpoints.chatCompletions.enabled || endpoints.responses.enabled) {
+      this.httpRoutes.push(modelsRoute(agentHttp));
     }
     this.wss = new WebSocketServer({ noServer: true, maxPayload: this.config.gateway.maxPayloadBytes });
     this.deliverBusFacts();

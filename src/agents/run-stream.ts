@@ -31,15 +31,11 @@ export class RunStream {
   }
 
   /**
-   * The last events of the run: lifecycle end/error and chat final/error/aborted. `failed`: the run
-   * failed on its own (the provider, or its end could not be saved), whatever its stop reason.
+   * The last events of the run: lifecycle end/error and chat final/error/aborted. A run failed when its
+   * provider did, or when its end could not be saved (`unsaved`), whatever its stop reason.
    */
-  finished(
-    output: RunOutput,
-    startedAt: number | null,
-    endedAt: number,
-    failed = output.stopReason === "provider",
-  ): void {
+  finished(output: RunOutput, startedAt: number | null, endedAt: number, unsaved = false): void {
+    const failed = unsaved || output.stopReason === "provider";
     this.stopDeltas();
     const base = { runId: this.runId, sessionKey: this.sessionKey };
     if (output.status === "ok") {

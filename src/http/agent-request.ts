@@ -6,9 +6,11 @@ import type { AgentEventPayload } from "../agents/run-events.js";
 import { GatewayError } from "../methods/method-spec.js";
 import { ErrorCodes } from "../protocol/index.js";
 import type { GatewayAccess } from "../transport/access.js";
-import { sendJson, sendText } from "../transport/http-response.js";
+import { sendJson } from "../transport/http-response.js";
 import type { HttpRoute } from "../transport/http-router.js";
 import { authorizeHttp } from "./http-auth.js";
+import { agentForModel, DEFAULT_MODEL } from "./models.js";
+import { invalidRequest, modelNotFound, sendMethodNotAllowed, serverError } from "./openai-errors.js";
 import { readJsonBody } from "./request-body.js";
 
 /** What the OpenAI-style endpoints need from the gateway. */
@@ -19,10 +21,7 @@ export interface AgentHttpDeps {
   bus: EventBus;
 }
 
-const DEFAULT_MODEL = "coderclaw";
-
-const invalidRequest = (message: string) => ({ error: { message, type: "invalid_request_error" } });
-const internalError = { error: { message: "internal error", type: "api_error" } };
+const internalError = serverError();
 
 function header(req: IncomingMessage, name: string): string | undefined {
   const value = req.headers[name];
@@ -40,7 +39,7 @@ async function acceptJsonPost(
   maxBytes: number,
 ): Promise<Record<string, unknown> | null> {
   if (req.method !== "POST") {
-    sendText(res, 405, "Method Not Allowed", { allow: "POST" });
+    sendMethodNotAllowed(res, "POST");
     return null;
   }
   if (!authorizeHttp(deps.access, req, res)) return null;
@@ -56,12 +55,10 @@ async function acceptJsonPost(
   return body.value as Record<string, unknown>;
 }
 
-/** REFERENCE §7.2: the agent from a header, else from `model` (`coderclaw:<id>`, `coderclaw/<id>`, `agent:<id>`). */
-function agentIdOf(req: IncomingMessage, model: string): string | undefined {
+/** REFERENCE §7.2: the agent from a header, else the one `model` names (see `agentForModel`). */
+function agentIdOf(req: IncomingMessage, model: string, runs: AgentRuns): string | undefined {
   const fromHeader = header(req, "x-coderclaw-agent-id") ?? header(req, "x-coderclaw-agent");
-  if (fromHeader) return fromHeader;
-  const match = /^(?:coderclaw[:/]|agent:)(.+)$/.exec(model);
-  return match?.[1]?.trim() || undefined;
+  return fromHeader ?? agentForModel(runs.agents, model)?.id;
 }
 
 export interface HttpRunRequest {
@@ -92,10 +89,11 @@ function startHttpRun(
     return {
       ok: false,
       status: 503,
-      body: { error: { message: "agent runs are unavailable", type: "api_error" } },
+      body: serverError("agent runs are unavailable"),
     };
+  const agentId = agentIdOf(req, request.model, runs);
+  if (!agentId) return { ok: false, status: 404, body: modelNotFound(request.model) };
   const runId = randomUUID();
-  const agentId = agentIdOf(req, request.model) ?? runs.agents.defaultAgent.id;
   const { sessionPrefix: prefix, user } = request;
   const sessionKey =
     header(req, "x-coderclaw-session-key") ??
@@ -115,8 +113,7 @@ function startHttpRun(
       const { code, message } = error.shape;
       if (code === ErrorCodes.INVALID_REQUEST)
         return { ok: false, status: 400, body: invalidRequest(message) };
-      if (code === ErrorCodes.UNAVAILABLE)
-        return { ok: false, status: 503, body: { error: { message, type: "api_error" } } };
+      if (code === ErrorCodes.UNAVAILABLE) return { ok: false, status: 503, body: serverError(message) };
     }
     return { ok: false, status: 500, body: internalError };
   }
@@ -201,9 +198,7 @@ async function runToCompletion(
   if (row.status !== "ok" && row.stopReason === "interrupted") {
     // Not saved, or cut short by a restart: nothing wrong with the request, try it again.
     res.setHeader("retry-after", "5");
-    sendJson(res, 503, {
-      error: { message: row.error ?? "interrupted", type: "api_error", code: "unavailable" },
-    });
+    sendJson(res, 503, serverError(row.error ?? "interrupted"));
     return null;
   }
   if (row.status !== "ok") {
@@ -253,6 +248,7 @@ export interface AgentEndpoint {
     request: HttpRunRequest,
     runId: string,
     events: EventStream,
+    body: Record<string, unknown>,
   ): { head: string; listener: RunListener };
   /** The whole answer (status 200). */
   reply(request: HttpRunRequest, runId: string, text: string): unknown;
@@ -274,7 +270,7 @@ export function agentRoute(deps: AgentHttpDeps, endpoint: AgentEndpoint): HttpRo
     }
     const request = runRequestOf(body, prompt.message, endpoint.sessionPrefix);
     if (body.stream === true) {
-      streamRun(deps, req, res, request, (runId, events) => endpoint.stream(request, runId, events));
+      streamRun(deps, req, res, request, (runId, events) => endpoint.stream(request, runId, events, body));
       return;
     }
     const reply = await runToCompletion(deps, req, res, request);

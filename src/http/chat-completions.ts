@@ -1,9 +1,39 @@
 import type { HttpRoute } from "../transport/http-router.js";
 import { agentRoute, type AgentHttpDeps } from "./agent-request.js";
+import { serverError } from "./openai-errors.js";
 
 export const CHAT_COMPLETIONS_PATH = "/v1/chat/completions";
 const MAX_BODY_BYTES = 1024 * 1024;
 const NO_RESPONSE = "No response from CoderClaw.";
+
+/**
+ * Token counts are estimates (about four characters a token, OpenAI's rule of thumb): the agent's
+ * model may not be OpenAI's, and clients that budget or bill by usage want numbers that grow with the
+ * text rather than zeros.
+ */
+export function estimateTokens(text: string): number {
+  return Math.ceil(text.length / 4);
+}
+
+export function chatUsage(prompt: string, completion: string) {
+  const promptTokens = estimateTokens(prompt);
+  const completionTokens = estimateTokens(completion);
+  return {
+    prompt_tokens: promptTokens,
+    completion_tokens: completionTokens,
+    total_tokens: promptTokens + completionTokens,
+  };
+}
+
+/** `stream_options.include_usage`, when the body asks for it (anything else is ignored, as OpenAI does). */
+function includesUsage(body: Record<string, unknown>): boolean {
+  const options = body.stream_options;
+  return (
+    typeof options === "object" &&
+    options !== null &&
+    (options as { include_usage?: unknown }).include_usage === true
+  );
+}
 
 /** The text parts of a message's content (a string, or an array of parts). */
 export function textOf(content: unknown): string {
@@ -58,37 +88,46 @@ export function chatCompletionsRoute(deps: AgentHttpDeps): HttpRoute {
     maxBodyBytes: MAX_BODY_BYTES,
     sessionPrefix: "openai",
     prompt: (body) => promptFromMessages(body.messages),
-    // The deltas as `chat.completion.chunk` events after a first chunk with the role; `[DONE]` at the end.
-    stream: (request, runId, events) => {
-      const chunk = (delta: Record<string, string>) =>
-        `data: ${JSON.stringify({
-          ...completionOf(runId, request.model),
-          object: "chat.completion.chunk",
-          choices: [{ index: 0, delta, finish_reason: null }],
-        })}\n\n`;
+    // As OpenAI streams: a first chunk with the role, the deltas, a last chunk with `finish_reason: "stop"`
+    // (or an error event when the run failed), the usage chunk when asked for, then `[DONE]`.
+    stream: (request, runId, events, body) => {
+      const withUsage = includesUsage(body);
+      const base = { ...completionOf(runId, request.model), object: "chat.completion.chunk" };
+      const data = (value: unknown) => `data: ${JSON.stringify(value)}\n\n`;
+      const chunk = (delta: Record<string, string>, finishReason: "stop" | null = null) =>
+        data({
+          ...base,
+          choices: [{ index: 0, delta, finish_reason: finishReason }],
+          ...(withUsage ? { usage: null } : {}),
+        });
+      let text = "";
       return {
         head: chunk({ role: "assistant" }),
         listener: {
-          delta: (text) => events.write(chunk({ content: text })),
+          delta: (delta) => {
+            text += delta;
+            events.write(chunk({ content: delta }));
+          },
           end: (outcome, error) => {
             // OpenAI streams report a failure as an error object before the end.
-            if (outcome === "error") {
-              events.write(`data: ${JSON.stringify({ error: { message: error, type: "api_error" } })}\n\n`);
-            }
+            events.write(outcome === "error" ? data(serverError(error)) : chunk({}, "stop"));
+            if (withUsage)
+              events.write(data({ ...base, choices: [], usage: chatUsage(request.message, text) }));
             events.write("data: [DONE]\n\n");
             events.end();
           },
         },
       };
     },
-    reply: (request, runId, text) => ({
-      ...completionOf(runId, request.model),
-      object: "chat.completion",
-      choices: [
-        { index: 0, message: { role: "assistant", content: text || NO_RESPONSE }, finish_reason: "stop" },
-      ],
-      usage: { prompt_tokens: 0, completion_tokens: 0, total_tokens: 0 },
-    }),
+    reply: (request, runId, text) => {
+      const content = text || NO_RESPONSE;
+      return {
+        ...completionOf(runId, request.model),
+        object: "chat.completion",
+        choices: [{ index: 0, message: { role: "assistant", content }, finish_reason: "stop" }],
+        usage: chatUsage(request.message, content),
+      };
+    },
   });
 }
 

@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { GatewayAccess } from "../transport/access.js";
 import { sendJson } from "../transport/http-response.js";
+import { openAiError } from "./openai-errors.js";
 
 function bearerOf(req: IncomingMessage): string | undefined {
   const header = req.headers.authorization;
@@ -11,7 +12,7 @@ function bearerOf(req: IncomingMessage): string | undefined {
 /**
  * REFERENCE §7.1: `Authorization: Bearer <secret>`, tried as the token and as the password, behind the
  * same rate limiter as the WebSocket handshake (loopback is not exempt from auth). Sends the 401 or
- * 429 itself and returns false when the request may not proceed.
+ * 429 itself, in OpenAI's error shape, and returns false when the request may not proceed.
  */
 export function authorizeHttp(access: GatewayAccess, req: IncomingMessage, res: ServerResponse): boolean {
   const peer = access.peer(req);
@@ -23,16 +24,13 @@ export function authorizeHttp(access: GatewayAccess, req: IncomingMessage, res: 
     sendJson(
       res,
       429,
-      {
-        error: {
-          message: "Too many failed authentication attempts. Please try again later.",
-          type: "rate_limited",
-        },
-      },
+      openAiError("Too many failed authentication attempts. Please try again later.", "rate_limit_exceeded", {
+        code: "rate_limit_exceeded",
+      }),
       { "retry-after": String(retryAfter) },
     );
     return false;
   }
-  sendJson(res, 401, { error: { message: "Unauthorized", type: "unauthorized" } });
+  sendJson(res, 401, openAiError("Unauthorized", "authentication_error", { code: "invalid_api_key" }));
   return false;
 }

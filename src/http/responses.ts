@@ -1,7 +1,13 @@
 import { randomUUID } from "node:crypto";
 import type { HttpRoute } from "../transport/http-router.js";
-import { agentRoute, type AgentHttpDeps, type EventStream, type RunListener } from "./agent-request.js";
-import { promptFromMessages } from "./chat-completions.js";
+import {
+  agentRoute,
+  type AgentHttpDeps,
+  type EventStream,
+  type HttpRunRequest,
+  type RunListener,
+} from "./agent-request.js";
+import { estimateTokens, promptFromMessages } from "./chat-completions.js";
 
 export const RESPONSES_PATH = "/v1/responses";
 const TEXT_PARTS = new Set(["input_text", "output_text", "text"]);
@@ -56,6 +62,8 @@ interface ResponseIds {
   itemId: string;
   createdAt: number;
   model: string;
+  /** The run message, for the usage estimate. */
+  prompt: string;
 }
 
 function responseObject(ids: ResponseIds, status: string, text: string | null, error: unknown = null) {
@@ -66,8 +74,21 @@ function responseObject(ids: ResponseIds, status: string, text: string | null, e
     status,
     model: ids.model,
     output: text === null ? [] : [messageItem(ids, "completed", text)],
-    usage: { input_tokens: 0, output_tokens: 0, total_tokens: 0 },
+    usage: usageOf(ids.prompt, text ?? ""),
     error,
+  };
+}
+
+/** Estimated like chat completions' usage (`estimateTokens`), in the Responses API's shape. */
+function usageOf(prompt: string, text: string) {
+  const input = estimateTokens(prompt);
+  const output = estimateTokens(text);
+  return {
+    input_tokens: input,
+    input_tokens_details: { cached_tokens: 0 },
+    output_tokens: output,
+    output_tokens_details: { reasoning_tokens: 0 },
+    total_tokens: input + output,
   };
 }
 
@@ -83,31 +104,34 @@ function messageItem(ids: ResponseIds, status: string, text: string | null) {
 
 /** REFERENCE §7.3 `POST /v1/responses` (text input): one agent run per request, whole or as typed events. */
 export function responsesRoute(deps: AgentHttpDeps, maxBodyBytes: number): HttpRoute {
-  const idsFor = (runId: string, model: string): ResponseIds => ({
+  const idsFor = (runId: string, { model, message }: HttpRunRequest): ResponseIds => ({
     id: `resp_${runId}`,
     itemId: `msg_${randomUUID()}`,
     createdAt: Math.floor(Date.now() / 1000),
     model,
+    prompt: message,
   });
   return agentRoute(deps, {
     path: RESPONSES_PATH,
     maxBodyBytes,
     sessionPrefix: "openresponses",
     prompt: (body) => promptFromInput(body.input, body.instructions),
-    stream: (request, runId, events) => streamedResponse(idsFor(runId, request.model), events),
-    reply: (request, runId, text) => responseObject(idsFor(runId, request.model), "completed", text),
+    stream: (request, runId, events) => streamedResponse(idsFor(runId, request), events),
+    reply: (request, runId, text) => responseObject(idsFor(runId, request), "completed", text),
   });
 }
 
 /**
  * `response.created`, `response.in_progress`, the output item and its text part opening, a
  * `response.output_text.delta` per delta, their closing events, then `response.completed` (status
- * `incomplete` for a run that was stopped) or `response.failed`, and `[DONE]`.
+ * `incomplete` for a run that was stopped) or `response.failed`, and `[DONE]`. Each event carries its
+ * `sequence_number`, as OpenAI's do.
  */
 function streamedResponse(ids: ResponseIds, events: EventStream): { head: string; listener: RunListener } {
   let text = "";
+  let sequence = 0;
   const event = (type: string, data: Record<string, unknown>) =>
-    `event: ${type}\ndata: ${JSON.stringify({ type, ...data })}\n\n`;
+    `event: ${type}\ndata: ${JSON.stringify({ type, sequence_number: sequence++, ...data })}\n\n`;
   const part = (value: string) => ({ type: "output_text", text: value, annotations: [] });
   const at = { item_id: ids.itemId, output_index: 0, content_index: 0 };
   const opening = responseObject(ids, "in_progress", null);
@@ -132,7 +156,7 @@ function streamedResponse(ids: ResponseIds, events: EventStream): { head: string
           outcome === "error"
             ? event("response.failed", {
                 response: responseObject(ids, "failed", text, {
-                  code: "api_error",
+                  code: "server_error",
                   message: "internal error",
                 }),
               })
