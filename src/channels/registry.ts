@@ -1,7 +1,8 @@
+import { telegramChannel } from "./telegram/index.js";
 import type { AnyChannelPlugin } from "./types.js";
 
 /** Every channel the gateway can run, in status order. Adding a channel is one line here. */
-export const CHANNEL_PLUGINS: readonly AnyChannelPlugin[] = [];
+export const CHANNEL_PLUGINS: readonly AnyChannelPlugin[] = [telegramChannel];
 
 export function channelPlugin(id: string): AnyChannelPlugin | undefined {
   return CHANNEL_PLUGINS.find((plugin) => plugin.id === id);

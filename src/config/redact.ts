@@ -1,13 +1,32 @@
+import { ACCOUNT_ID, CHANNEL_ID } from "./channels.js";
 import { SENSITIVE_PATHS } from "./schema.js";
 import { getAtPath, setAtPath } from "./write.js";
 
 export const REDACTED = "__CODERCLAW_REDACTED__";
 
 const SECRET_HEADERS = /^(authorization|x-api-key|api-key)$/i;
+/** Channel keys that hold credentials, at `channels.<id>` and `channels.<id>.accounts.<account>`. */
+const CHANNEL_SECRET_KEYS = ["botToken", "webhookSecret"];
+
+const isRecord = (value: unknown): value is Record<string, unknown> =>
+  typeof value === "object" && value !== null && !Array.isArray(value);
+
+function channelSecretPaths(channels: unknown): string[] {
+  if (!isRecord(channels)) return [];
+  const paths: string[] = [];
+  for (const [id, section] of Object.entries(channels)) {
+    if (!CHANNEL_ID.test(id) || !isRecord(section)) continue;
+    for (const key of CHANNEL_SECRET_KEYS) paths.push(`channels.${id}.${key}`);
+    if (!isRecord(section.accounts)) continue;
+    for (const account of Object.keys(section.accounts).filter((name) => ACCOUNT_ID.test(name)))
+      for (const key of CHANNEL_SECRET_KEYS) paths.push(`channels.${id}.accounts.${account}.${key}`);
+  }
+  return paths;
+}
 
 /** Every secret-bearing path set in `config`: the schema's sensitive keys, provider API keys and auth headers. */
 function secretPaths(config: Record<string, unknown>): string[] {
-  const paths = [...SENSITIVE_PATHS];
+  const paths = [...SENSITIVE_PATHS, ...channelSecretPaths(config.channels)];
   const providers = config.providers;
   if (typeof providers !== "object" || providers === null) return paths;
   for (const [name, entry] of Object.entries(providers as Record<string, unknown>)) {
