@@ -92,7 +92,7 @@ export async function startFakeTelegram(
 
   const pending = (offset: number) => updates.filter((update) => update.update_id >= offset);
 
-  const getUpdates = (res: http.ServerResponse, call: ApiCall, req: http.IncomingMessage) => {
+  const getUpdates = (res: http.ServerResponse, call: ApiCall) => {
     const offset = Number(call.params.offset ?? 0);
     // A getUpdates with an offset confirms every update before it: Telegram forgets them.
     if (offset > 0) updates.splice(0, updates.length, ...pending(offset));
@@ -102,14 +102,11 @@ export async function startFakeTelegram(
     const release = () => {
       heldPolls.delete(release);
       clearTimeout(timer);
-      if (!res.writableEnded && !res.destroyed && !stalled) answer();
+      // A client that gave up has a destroyed socket; nothing to answer.
+      if (!res.writableEnded && !res.destroyed && res.socket?.destroyed === false && !stalled) answer();
     };
     const timer = stalled ? undefined : setTimeout(release, timeoutS * 1000);
     heldPolls.add(release);
-    req.on("close", () => {
-      heldPolls.delete(release);
-      clearTimeout(timer);
-    });
     const waiters = pollWaiters;
     pollWaiters = [];
     waiters.forEach((resolve) => resolve());
@@ -158,7 +155,7 @@ export async function startFakeTelegram(
             409,
             "Conflict: terminated by other getUpdates request; make sure that only one bot instance is running",
           );
-        return getUpdates(res, call, req);
+        return getUpdates(res, call);
       case "sendMessage": {
         const text = typeof params.text === "string" ? params.text : "";
         if (params.chat_id === undefined) return fail(res, call, 400, "Bad Request: chat_id is empty");

@@ -37,17 +37,30 @@ export interface TelegramUser {
   username?: string;
 }
 
+interface ErrorLike {
+  name?: unknown;
+  message?: unknown;
+  code?: unknown;
+  cause?: unknown;
+}
+
+// Duck-typed: fetch's errors may come from another realm (a test VM), where instanceof Error fails.
+const errorLike = (value: unknown): value is ErrorLike => typeof value === "object" && value !== null;
+const withoutUrls = (text: string) => text.replace(/https?:\/\/\S+/g, "<api>");
+
 function describeFailure(error: unknown): string {
-  if (!(error instanceof Error)) return String(error);
+  if (!errorLike(error)) return String(error);
   if (error.name === "TimeoutError") return "request timed out";
   if (error.name === "AbortError") return "request aborted";
   // fetch's "fetch failed" hides the reason (ECONNREFUSED, ENOTFOUND, ...) in `cause`.
-  const cause = (error as { cause?: unknown }).cause;
-  if (cause instanceof Error) {
-    const code = (cause as NodeJS.ErrnoException).code;
-    return code ? `${code} (${cause.message.replace(/https?:\/\/\S+/g, "<api>")})` : cause.message;
+  const cause = error.cause;
+  if (errorLike(cause) && typeof cause.message === "string") {
+    const reason = withoutUrls(cause.message);
+    return typeof cause.code === "string" && !reason.includes(cause.code)
+      ? `${cause.code}: ${reason}`
+      : reason;
   }
-  return error.message.replace(/https?:\/\/\S+/g, "<api>");
+  return withoutUrls(String(error.message));
 }
 
 export class BotApi {
