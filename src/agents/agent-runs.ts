@@ -6,7 +6,7 @@ import type { SubsystemLogger } from "../log/logger.js";
 import { runMachine, type RunOutput, type StopReason } from "../machines/run.machine.js";
 import { GatewayError } from "../methods/method-spec.js";
 import { ErrorCodes } from "../protocol/index.js";
-import type { MessageState, RunRow, StateStore } from "../store/state-store.js";
+import type { MessageOrigin, MessageState, RunRow, StateStore } from "../store/state-store.js";
 import { AgentDirectory, type AgentProfile } from "./agent-directory.js";
 import { ProviderRegistry } from "./providers/registry.js";
 import type { RunEventSink } from "./run-events.js";
@@ -24,6 +24,12 @@ export interface RunRequest {
   sessionKey?: string;
   /** Seconds (agent) — 0 means no timeout; undefined means the configured default. */
   timeoutMs?: number;
+  /** The channel chat the message came from (recorded with it in the transcript). */
+  origin?: MessageOrigin;
+  /** The channel chat the reply goes to (recorded with it in the transcript). */
+  replyTo?: MessageOrigin;
+  /** Deliver the reply to the session's last channel chat (`deliver: true`). */
+  deliver?: boolean;
 }
 
 interface ActiveRun {
@@ -36,6 +42,7 @@ interface ActiveRun {
   message: string;
   acceptedAt: number;
   startedAt: number | null;
+  replyTo: MessageOrigin | null;
   stream: RunStream;
   meta: Record<string, unknown>;
   lastPartialSaveAt: number;
@@ -45,7 +52,7 @@ interface ActiveRun {
 }
 
 export interface RunStarted {
-  run: Pick<ActiveRun, "runId" | "sessionKey" | "acceptedAt">;
+  run: Pick<ActiveRun, "runId" | "sessionKey" | "acceptedAt" | "replyTo">;
   done: Promise<RunRow>;
 }
 
@@ -213,6 +220,7 @@ export class AgentRuns {
         agentId: agent.id,
         acceptedAt: now,
         userText: request.message,
+        origin: request.origin ?? null,
       });
     } catch (error) {
       if (String(error).includes("UNIQUE constraint failed: runs.run_id")) {
@@ -236,6 +244,7 @@ export class AgentRuns {
       message,
       acceptedAt: now,
       startedAt: null,
+      replyTo: request.replyTo ?? (request.deliver ? store.lastRoute(sessionKey) : null),
       stream: new RunStream(runId, sessionKey, this.options.events),
       meta: {},
       lastPartialSaveAt: now,
@@ -306,7 +315,7 @@ export class AgentRuns {
       ...end,
     };
     try {
-      this.options.store.finishRun(run, end);
+      this.options.store.finishRun(run, { ...end, replyTo: run.replyTo });
       row = this.options.store.getRun(runId) ?? row;
     } catch (error) {
       this.options.log.error(`could not persist the end of run ${runId}: ${describeError(error)}`);

@@ -136,6 +136,37 @@ export class ChannelManager {
     return chunks.length;
   }
 
+  /**
+   * Delivers a run's reply once it is final; a gateway stop waits for it. A reply that cannot be
+   * delivered is still in the transcript; the failure is logged.
+   */
+  deliverReply(
+    target: ChannelTarget,
+    reply: Promise<{ text: string; status: string; error?: string | null }>,
+  ): void {
+    const label = `${target.channel}:${target.accountId}`;
+    void this.track(
+      (async () => {
+        const row = await reply;
+        if (row.text.trim() === "") {
+          if (row.status !== "ok")
+            this.log.warn(`[${label}] no reply to ${target.to}: ${row.error ?? row.status}`);
+          return;
+        }
+        try {
+          await this.deliver(target, row.text);
+        } catch (error) {
+          this.log.warn(`[${label}] reply to ${target.to} not delivered: ${(error as Error).message}`);
+        }
+      })(),
+    );
+  }
+
+  /** The config the channels run with (replaced on every reload). */
+  get currentConfig(): CoderclawConfig {
+    return this.config;
+  }
+
   /** Work a gateway stop waits for (a reply being produced or delivered). */
   track<T>(work: Promise<T>): Promise<T> {
     this.inFlight.add(work);

@@ -4,6 +4,8 @@ import type { CoderclawConfig } from "../config/schema.js";
 import type { GatewayLogger } from "../log/logger.js";
 import type { StateStore } from "../store/state-store.js";
 import { ChannelManager } from "./channel-manager.js";
+import { InboundRouter } from "./inbound-router.js";
+import { PairingStore } from "./pairing-store.js";
 import { CHANNEL_PLUGINS } from "./registry.js";
 
 export interface GatewayChannelsDeps {
@@ -25,15 +27,21 @@ export function startGatewayChannels(deps: GatewayChannelsDeps): ChannelManager 
     deps.logger.child("channels").info("channels skipped (CODERCLAW_SKIP_CHANNELS)");
     return null;
   }
-  const log = deps.logger.child("channels");
+  const router = new InboundRouter({
+    manager: () => manager,
+    runs: deps.runs,
+    store: deps.store,
+    pairing: new PairingStore(deps.store.database),
+    log: deps.logger.child("channels"),
+    env,
+  });
   const manager = new ChannelManager({
     config: deps.config,
     env,
     plugins: CHANNEL_PLUGINS,
     logger: deps.logger,
     inspect: deps.inspect,
-    onInbound: (account, message) =>
-      log.debug(`[${account.channel}:${account.accountId}] inbound ${message.messageId} (no router)`),
+    onInbound: (account, message) => router.handle(account, message),
   });
   manager.start();
   return manager;

@@ -19,6 +19,9 @@
  *   (mode, bot name, token source) to the status snapshot.
  * - `reload.configPrefixes`: config paths whose change restarts this channel's accounts.
  * - `gateway.logout`: forgets the account's credentials or session, when the channel has any.
+ * - `security.matchesSender`: how `allowFrom` entries match a sender (stable ids; names only on opt-in).
+ * Access (dmPolicy, allowFrom, groupPolicy, groups, requireMention), pairing, routing to an agent and
+ * session, the run and the chunked reply are the gateway's (src/channels/inbound-router.ts).
  */
 import type { CoderclawConfig } from "../config/schema.js";
 import type { SubsystemLogger } from "../log/logger.js";
@@ -154,6 +157,8 @@ export interface ChannelPlugin<A extends ChannelAccount = ChannelAccount> {
     chunker(text: string, limit: number, to: string, account: A): string[];
   };
   reload: { configPrefixes: string[] };
+  /** How an allowlist entry matches a sender (default: `*`, or the sender's id exactly). */
+  security?: { matchesSender?(entry: string, sender: InboundMessage["sender"], account: A): boolean };
 }
 
 /** A plugin of any account type, as the registry and the manager hold them. */

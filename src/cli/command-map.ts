@@ -4,6 +4,10 @@ import GatewayInspect from "./commands/gateway/inspect.js";
 import GatewayRun from "./commands/gateway/run.js";
 import SessionsList from "./commands/sessions/list.js";
 import SessionsShow from "./commands/sessions/show.js";
+import ChannelsList from "./commands/channels/list.js";
+import PairingApprove from "./commands/pairing/approve.js";
+import PairingList from "./commands/pairing/list.js";
+import PairingReject from "./commands/pairing/reject.js";
 import ChannelsStatus from "./commands/channels/status.js";
 import ConfigGet from "./commands/config/get.js";
 import ConfigSet from "./commands/config/set.js";
@@ -37,6 +41,10 @@ export const commands = {
   health: Health,
   logs: Logs,
   "channels:status": ChannelsStatus,
+  "channels:list": ChannelsList,
+  "pairing:list": PairingList,
+  "pairing:approve": PairingApprove,
+  "pairing:reject": PairingReject,
   setup: Setup,
   "config:get": ConfigGet,
   "config:set": ConfigSet,

@@ -2,7 +2,7 @@ import { Type } from "@sinclair/typebox";
 import { ErrorCodes, errorShape } from "../protocol/index.js";
 import type { RunRow } from "../store/state-store.js";
 import { defineMethod, RpcReply, TwoStageReply } from "./method-spec.js";
-import { requireRuns } from "./run-access.js";
+import { deliverToChannel, requireRuns } from "./run-access.js";
 
 const NonEmpty = Type.String({ minLength: 1 });
 
@@ -56,7 +56,9 @@ export const agentMethod = defineMethod({
             agentId: params.agentId,
             sessionKey: params.sessionKey,
             timeoutMs: params.timeout === undefined ? undefined : params.timeout * 1_000,
+            deliver: params.deliver,
           });
+    if (previous === null) deliverToChannel(gateway, started);
     const ack = { runId: started.run.runId, status: "accepted", acceptedAt: started.run.acceptedAt };
     return new TwoStageReply(ack, started.done.then(agentFinal));
   },

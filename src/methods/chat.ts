@@ -2,7 +2,7 @@ import { Type } from "@sinclair/typebox";
 import { chatMessage } from "../agents/run-events.js";
 import { ErrorCodes, errorShape } from "../protocol/index.js";
 import { defineMethod, GatewayError, RpcReply } from "./method-spec.js";
-import { requireRuns } from "./run-access.js";
+import { deliverToChannel, requireRuns } from "./run-access.js";
 
 const NonEmpty = Type.String({ minLength: 1 });
 const STOP_COMMAND = /^\/(stop|abort)\s*$/i;
@@ -47,7 +47,9 @@ export const chatSendMethod = defineMethod({
       message: params.message,
       sessionKey: params.sessionKey,
       timeoutMs: params.timeoutMs,
+      deliver: params.deliver,
     });
+    deliverToChannel(gateway, started);
     gateway.publishChat({
       runId: `user-${params.idempotencyKey}`,
       sessionKey: started.run.sessionKey,
@@ -75,6 +77,9 @@ export const chatHistoryMethod = defineMethod({
       ...chatMessage(message.role, message.text, message.ts),
       runId: message.runId,
       state: message.state,
+      ...(message.channel
+        ? { channel: message.channel, accountId: message.accountId, peer: message.peer }
+        : {}),
     }));
     return { sessionKey: params.sessionKey, sessionId: session.sessionId, messages };
   },

@@ -1,6 +1,6 @@
 import { agentMethod, agentWaitMethod } from "./agent.js";
 import { agentsListMethod, modelsListMethod } from "./agents.js";
-import { channelsStatusMethod } from "./channels.js";
+import { channelsLogoutMethod, channelsStatusMethod } from "./channels.js";
 import { chatAbortMethod, chatHistoryMethod, chatSendMethod } from "./chat.js";
 import {
   configApplyMethod,
@@ -17,6 +17,7 @@ import { lastHeartbeatMethod, setHeartbeatsMethod } from "./heartbeat.js";
 import { inspectSnapshotMethod } from "./inspect.js";
 import { logsTailMethod } from "./logs.js";
 import type { MethodSpec } from "./method-spec.js";
+import { pairingApproveMethod, pairingListMethod, pairingRejectMethod } from "./pairing.js";
 import { systemEventMethod, systemPresenceMethod } from "./presence.js";
 import {
   sessionsDeleteMethod,
@@ -36,6 +37,10 @@ export const coreMethods: readonly MethodSpec[] = [
   setHeartbeatsMethod,
   logsTailMethod,
   channelsStatusMethod,
+  channelsLogoutMethod,
+  pairingListMethod,
+  pairingApproveMethod,
+  pairingRejectMethod,
   configGetMethod,
   configSchemaMethod,
   configSchemaLookupMethod,

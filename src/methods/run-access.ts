@@ -1,4 +1,4 @@
-import type { AgentRuns } from "../agents/agent-runs.js";
+import type { AgentRuns, RunStarted } from "../agents/agent-runs.js";
 import { ErrorCodes } from "../protocol/index.js";
 import type { StateStore } from "../store/state-store.js";
 import { GatewayError } from "./method-spec.js";
@@ -10,4 +10,14 @@ export function requireRuns(gateway: GatewayServices): { runs: AgentRuns; store:
     throw new GatewayError(ErrorCodes.UNAVAILABLE, gateway.storeError ?? "agent runs are not available");
   }
   return { runs: gateway.runs, store: gateway.store };
+}
+
+/** `deliver: true`: the final reply also goes to the session's last channel chat. */
+export function deliverToChannel(gateway: GatewayServices, started: RunStarted): void {
+  const route = started.run.replyTo;
+  if (!route || !gateway.channels) return;
+  gateway.channels.deliverReply(
+    { channel: route.channel, accountId: route.accountId, to: route.peer },
+    started.done,
+  );
 }

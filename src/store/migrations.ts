@@ -36,4 +36,29 @@ export const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX runs_unfinished ON runs (status) WHERE status IN ('accepted', 'streaming');
   `,
+  `
+  ALTER TABLE messages ADD COLUMN channel TEXT;
+  ALTER TABLE messages ADD COLUMN account_id TEXT;
+  ALTER TABLE messages ADD COLUMN peer TEXT;
+  ALTER TABLE sessions ADD COLUMN last_channel TEXT;
+  ALTER TABLE sessions ADD COLUMN last_account_id TEXT;
+  ALTER TABLE sessions ADD COLUMN last_to TEXT;
+  CREATE TABLE channel_pairing_requests (
+    channel TEXT NOT NULL,
+    account_id TEXT NOT NULL,
+    code TEXT NOT NULL,
+    sender_id TEXT NOT NULL,
+    sender_name TEXT,
+    created_at INTEGER NOT NULL,
+    expires_at INTEGER NOT NULL,
+    PRIMARY KEY (channel, code)
+  );
+  CREATE TABLE channel_allow_from (
+    channel TEXT NOT NULL,
+    account_id TEXT NOT NULL,
+    sender_id TEXT NOT NULL,
+    approved_at INTEGER NOT NULL,
+    PRIMARY KEY (channel, account_id, sender_id)
+  );
+  `,
 ];

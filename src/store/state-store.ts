@@ -19,6 +19,14 @@ export interface SessionSummary extends SessionRow {
   lastMessage: { role: string; text: string; ts: number } | null;
 }
 
+/** Where a transcript message came from or went to, when that was a channel. */
+export interface MessageOrigin {
+  channel: string;
+  accountId: string;
+  /** The chat: the DM peer's id or the group's id. */
+  peer: string;
+}
+
 export interface MessageRow {
   id: number;
   sessionId: string;
@@ -27,6 +35,9 @@ export interface MessageRow {
   text: string;
   state: MessageState;
   ts: number;
+  channel: string | null;
+  accountId: string | null;
+  peer: string | null;
 }
 
 export interface RunRow {
@@ -55,6 +66,8 @@ export interface NewRun {
   agentId: string;
   acceptedAt: number;
   userText: string;
+  /** The channel chat the user message came from. */
+  origin?: MessageOrigin | null;
 }
 
 export interface RunOutcome {
@@ -67,6 +80,8 @@ export interface RunOutcome {
   meta?: Record<string, unknown> | null;
   /** The transcript state of the assistant message (none is written for an empty, failed run). */
   messageState: MessageState;
+  /** The channel chat the reply goes to. */
+  replyTo?: MessageOrigin | null;
 }
 
 /** A database that cannot be opened or used: names the file and what to run next. */
@@ -141,11 +156,20 @@ export class StateStore {
       resetSession: db.prepare("UPDATE sessions SET session_id = ?, updated_at = ? WHERE key = ?"),
       deleteSession: db.prepare("DELETE FROM sessions WHERE key = ?"),
       insertMessage: db.prepare(
-        "INSERT INTO messages (session_id, run_id, role, text, state, ts) VALUES (?, ?, ?, ?, ?, ?)",
+        `INSERT INTO messages (session_id, run_id, role, text, state, ts, channel, account_id, peer)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       ),
       history: db.prepare(
-        `SELECT id, session_id AS sessionId, run_id AS runId, role, text, state, ts FROM messages
+        `SELECT id, session_id AS sessionId, run_id AS runId, role, text, state, ts, channel,
+           account_id AS accountId, peer FROM messages
          WHERE session_id = ? ORDER BY id DESC LIMIT ?`,
+      ),
+      setLastRoute: db.prepare(
+        "UPDATE sessions SET last_channel = ?, last_account_id = ?, last_to = ? WHERE key = ?",
+      ),
+      lastRoute: db.prepare(
+        `SELECT last_channel AS channel, last_account_id AS accountId, last_to AS peer FROM sessions
+         WHERE key = ? AND last_channel IS NOT NULL`,
       ),
       insertRun: db.prepare(
         `INSERT INTO runs (run_id, dedupe_key, kind, session_key, session_id, agent_id, status, accepted_at)
@@ -245,6 +269,20 @@ export class StateStore {
     }));
   }
 
+  /** The channel chat a session last talked through (where `deliver: true` replies go). */
+  setLastRoute(key: string, route: MessageOrigin): void {
+    this.statements.setLastRoute.run(route.channel, route.accountId, route.peer, key);
+  }
+
+  lastRoute(key: string): MessageOrigin | null {
+    return (this.statements.lastRoute.get(key) as MessageOrigin | undefined) ?? null;
+  }
+
+  /** The open database, for stores of other concepts that live in the same file (channel pairing). */
+  get database(): Database.Database {
+    return this.db;
+  }
+
   // ---- transcripts -------------------------------------------------------------------------------
 
   /** The last `limit` messages of a transcript, oldest first. */
@@ -273,6 +311,9 @@ export class StateStore {
         run.userText,
         "final",
         run.acceptedAt,
+        run.origin?.channel ?? null,
+        run.origin?.accountId ?? null,
+        run.origin?.peer ?? null,
       );
       this.statements.touchSession.run(run.acceptedAt, run.sessionKey);
     })();
@@ -317,6 +358,9 @@ export class StateStore {
           outcome.text,
           outcome.messageState,
           outcome.endedAt,
+          outcome.replyTo?.channel ?? null,
+          outcome.replyTo?.accountId ?? null,
+          outcome.replyTo?.peer ?? null,
         );
       }
       this.statements.touchSession.run(outcome.endedAt, run.sessionKey);

@@ -1,4 +1,6 @@
 import { Flags } from "@oclif/core";
+import { configuredAccountLine, configuredAccounts } from "../../../channels/config-accounts.js";
+import { CHANNEL_PLUGINS } from "../../../channels/registry.js";
 import { resolveCliTarget } from "../../../client/cli-target.js";
 import { callGateway } from "../../../client/one-shot.js";
 import { readConfigSnapshot } from "../../../config/load.js";
@@ -54,6 +56,7 @@ export default class ChannelsStatusCommand extends OperatorCommand {
     const target = resolveCliTarget(flags);
     const config = readConfigSnapshot(target.configPath).config;
     const mode = config.gateway.mode === "remote" ? "remote" : "local";
+    const accounts = configuredAccounts(CHANNEL_PLUGINS, config, process.env);
     this.errLine(`Gateway not reachable: ${error}`);
     if (flags.json) {
       const result = {
@@ -64,7 +67,8 @@ export default class ChannelsStatusCommand extends OperatorCommand {
         channelOrder: [],
         channelLabels: {},
         channels: {},
-        accounts: [],
+        channelAccounts: {},
+        accounts,
       };
       this.line(JSON.stringify(result, null, 2));
       return;
@@ -72,6 +76,7 @@ export default class ChannelsStatusCommand extends OperatorCommand {
     this.line("Gateway not reachable; showing config-only status.");
     this.line(`Config: ${target.configPath}`);
     this.line(`Mode: ${mode}`);
-    channelStatusLines({ accounts: [], channelLabels: {} }).forEach((line) => this.line(line));
+    if (accounts.length === 0) this.line("No channels configured.");
+    accounts.forEach((account) => this.line(configuredAccountLine(account)));
   }
 }

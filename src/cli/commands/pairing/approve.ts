@@ -1,0 +1,17 @@
+import { channelArg, codeArg, PairingCommand, pairingFlags } from "./pairing-call.js";
+
+export default class PairingApprove extends PairingCommand {
+  static override summary = "Approve a pending pairing code: its sender may DM the assistant from now on.";
+  static override args = { channel: channelArg, code: codeArg };
+  static override flags = pairingFlags;
+
+  async run(): Promise<void> {
+    const { args, flags } = await this.parse(PairingApprove);
+    const result = await this.callPairing<{ id: string; accountId: string }>(
+      "pairing.approve",
+      { channel: args.channel, code: args.code },
+      flags,
+    );
+    this.line(`Approved ${args.channel} sender ${result.id} (account ${result.accountId}).`);
+  }
+}
