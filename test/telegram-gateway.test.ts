@@ -1,15 +1,18 @@
 /**
  * Telegram in a real gateway process against the Bot API wire-format server (one of each for the
- * file): the account polls with its token, the token stays out of config output and logs.
+ * file), with the echo agent: status and probe through the CLI, DMs answered, long replies chunked,
+ * 429s waited out, pairing, and messages flowing again after a stalled poll and an outage.
  */
 import fs from "node:fs";
 import path from "node:path";
+import type { ChannelsStatus } from "../src/channels/account-snapshot.js";
 import { REDACTED } from "../src/config/redact.js";
 import { startFakeTelegram, type FakeTelegramServer } from "./helpers/fake-telegram-server.js";
 import {
   killAll,
   localConfig,
   makeTempHome,
+  runCli,
   startGateway,
   TEST_TOKEN,
   type GatewayProcess,
@@ -18,6 +21,7 @@ import {
 import { WsPeer } from "./helpers/ws-peer.js";
 
 const USER = 7770001;
+const STRANGER = 7770002;
 
 const until = async (check: () => boolean, timeoutMs: number, what: string) => {
   const deadline = Date.now() + timeoutMs;
@@ -32,6 +36,7 @@ describe("telegram in the gateway", () => {
   let home: TempHome;
   let gateway: GatewayProcess;
   const peers: WsPeer[] = [];
+  let env: NodeJS.ProcessEnv;
 
   beforeAll(async () => {
     telegram = await startFakeTelegram();
@@ -46,7 +51,6 @@ describe("telegram in the gateway", () => {
               botToken: telegram.token,
               apiRoot: telegram.apiRoot,
               pollTimeoutSeconds: 1,
-              dmPolicy: "allowlist",
               allowFrom: [String(USER)],
             },
           },
@@ -54,6 +58,7 @@ describe("telegram in the gateway", () => {
       ),
     );
     gateway = await startGateway(home.env);
+    env = { ...home.env, CODERCLAW_GATEWAY_PORT: String(gateway.port) };
   });
 
   afterEach(() => peers.splice(0).forEach((peer) => peer.close()));
@@ -96,4 +101,153 @@ describe("telegram in the gateway", () => {
     const { stdout, stderr } = gateway.output();
     expect(stdout + stderr).not.toContain(telegram.token.split(":")[1]);
   });
+
+  async function channelsStatus(probe = false): Promise<ChannelsStatus> {
+    const result = await runCli(["channels", "status", "--json", ...(probe ? ["--probe"] : [])], env);
+    expect(result.code).toBe(0);
+    return JSON.parse(result.stdout) as ChannelsStatus;
+  }
+
+  /** The messages the bot sends to `chatId` from now on, once `count` have arrived. */
+  async function repliesTo(chatId: number, count: number, send: () => void, timeoutMs = 15_000) {
+    const before = telegram.sent.length;
+    send();
+    const mine = () => telegram.sent.slice(before).filter((message) => message.chatId === String(chatId));
+    await until(() => mine().length >= count, timeoutMs, `${count} message(s) to ${chatId}`);
+    return mine();
+  }
+
+  it("channels status --probe --json shows the account running and connected as the bot", async () => {
+    const status = await channelsStatus(true);
+    expect(status.channelOrder[0]).toBe("telegram");
+    expect(status.channelLabels.telegram).toBe("Telegram");
+    expect(status.channelAccounts.telegram?.[0]).toMatchObject({
+      accountId: "default",
+      enabled: true,
+      configured: true,
+      running: true,
+      connected: true,
+      state: "running",
+      mode: "polling",
+      self: telegram.bot.username,
+      tokenSource: "config",
+      dmPolicy: "pairing",
+      allowFrom: [String(USER)],
+      probe: { ok: true, bot: { id: telegram.bot.id, username: telegram.bot.username } },
+    });
+    const text = await runCli(["channels", "status", "--probe"], env);
+    expect(text.stdout).toMatch(/- Telegram default: enabled, configured, running, connected, /);
+    expect(text.stdout + JSON.stringify(status)).not.toContain(telegram.token.split(":")[1]);
+  });
+
+  it("a DM from an allowed numeric id gets the echo agent's reply", async () => {
+    const replies = await repliesTo(USER, 1, () => telegram.userMessage({ from: USER, text: "hello bot" }));
+    expect(replies.map((message) => message.text)).toEqual(["hello bot"]);
+  });
+
+  it("a long reply arrives in order, every message within 4096, reassembling exactly", async () => {
+    const text = Array.from(
+      { length: 300 },
+      (_, n) => `Paragraph ${n}. ${"Sphinx of black quartz, judge my vow. ".repeat(3)}`,
+    ).join("\n\n");
+    expect(text.length).toBeGreaterThan(3 * 4096);
+    const expected = Math.ceil(text.length / 4096);
+    const replies = await repliesTo(USER, expected, () => telegram.userMessage({ from: USER, text }));
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const all = telegram.sent
+      .slice(telegram.sent.indexOf(replies[0]!))
+      .filter((m) => m.chatId === String(USER));
+    for (const message of all) expect(message.text.length).toBeLessThanOrEqual(4096);
+    expect(all.map((message) => message.text).join("")).toBe(text);
+  });
+
+  it("after a 429 the bot waits retry_after before sending again", async () => {
+    telegram.rateLimit("sendMessage", 2);
+    const since = telegram.calls.length;
+    const replies = await repliesTo(USER, 1, () => telegram.userMessage({ from: USER, text: "slow down" }));
+    expect(replies.map((message) => message.text)).toEqual(["slow down"]);
+    const sends = telegram.calls.slice(since).filter((call) => call.method === "sendMessage");
+    expect(sends.map((call) => call.status)).toEqual([429, 200]);
+    expect(sends[1]!.at - sends[0]!.at).toBeGreaterThanOrEqual(2_000);
+  });
+
+  it("an unknown sender gets a pairing code; approved with the CLI, the agent answers", async () => {
+    const [pairing] = await repliesTo(STRANGER, 1, () =>
+      telegram.userMessage({ from: STRANGER, text: "hi" }),
+    );
+    const lines = pairing!.text.split("\n");
+    expect(lines).toEqual([
+      "CoderClaw: access not configured.",
+      `Your ID: ${STRANGER}`,
+      expect.stringMatching(/^Pairing code: [A-HJ-NP-Z2-9]{8}$/),
+      expect.stringMatching(
+        /^Ask the bot owner to approve with: coderclaw pairing approve telegram [A-HJ-NP-Z2-9]{8}$/,
+      ),
+    ]);
+    const code = lines[2]!.slice("Pairing code: ".length);
+    const listed = await runCli(["pairing", "list", "telegram", "--json"], env);
+    expect(JSON.parse(listed.stdout).requests).toEqual([
+      expect.objectContaining({
+        code,
+        channel: "telegram",
+        accountId: "default",
+        senderId: String(STRANGER),
+      }),
+    ]);
+    const approved = await runCli(["pairing", "approve", "telegram", code], env);
+    expect(approved.code).toBe(0);
+    const replies = await repliesTo(STRANGER, 1, () =>
+      telegram.userMessage({ from: STRANGER, text: "let me in" }),
+    );
+    expect(replies.map((message) => message.text)).toEqual(["let me in"]);
+  });
+
+  it("after a stalled poll, messages flow again", async () => {
+    telegram.stall(true);
+    try {
+      await until(
+        () =>
+          gateway.output().stdout.includes("getUpdates stalled") || logText().includes("getUpdates stalled"),
+        15_000,
+        "stall noticed",
+      );
+      const account = (await channelsStatus()).channelAccounts.telegram?.[0];
+      expect(account).toMatchObject({
+        running: false,
+        lastError: "getUpdates stalled: no answer within 6.5s",
+      });
+      expect(account?.nextAttemptAt).toEqual(expect.any(Number));
+    } finally {
+      telegram.stall(false);
+    }
+    const answeringAt = Date.now();
+    await repliesTo(USER, 1, () => telegram.userMessage({ from: USER, text: "still there?" }), 60_000);
+    const flowingAfterMs = Date.now() - answeringAt;
+    console.log(`telegram (gateway): reply ${flowingAfterMs} ms after the stalled Bot API answered again`);
+    expect(flowingAfterMs).toBeLessThan(60_000);
+  }, 90_000);
+
+  it("after an outage of a few seconds, messages flow again", async () => {
+    await until(() => logText().split("connected as @").length >= 3, 60_000, "reconnected after the stall");
+    const outageStarted = Date.now();
+    try {
+      await telegram.outage("refuse");
+      await new Promise((resolve) => setTimeout(resolve, 3_000));
+      await telegram.outage("502");
+      await new Promise((resolve) => setTimeout(resolve, 2_000));
+    } finally {
+      await telegram.outage(null);
+    }
+    const answeringAt = Date.now();
+    await repliesTo(USER, 1, () => telegram.userMessage({ from: USER, text: "back?" }), 60_000);
+    const flowingAfterMs = Date.now() - answeringAt;
+    console.log(
+      `telegram (gateway): reply ${flowingAfterMs} ms after an outage of ${answeringAt - outageStarted} ms ended`,
+    );
+    expect(flowingAfterMs).toBeLessThan(60_000);
+  }, 90_000);
+
+  function logText(): string {
+    return fs.readFileSync(path.join(home.stateDir, "logs", "gateway.log"), "utf8");
+  }
 });
