@@ -176,6 +176,16 @@ describe("telegram updates as inbound messages", () => {
     expect(inGroup({ text: "ping @claw_bot" })?.mentioned).toBe(true);
   });
 
+  it("skips malformed updates", () => {
+    for (const message of [
+      { from: { id: 1 }, text: "x" },
+      { chat: { id: "1", type: "private" }, from: { id: 1 }, text: "x" },
+      { chat: { id: 1, type: "private" }, from: {}, text: "x" },
+    ])
+      expect(toInboundMessage(update(message), bot)).toBeNull();
+    expect(toInboundMessage({ update_id: 2 } as TelegramUpdate, bot)).toBeNull();
+  });
+
   it("skips messages from bots, without text, and from channels", () => {
     expect(
       toInboundMessage(

@@ -60,7 +60,9 @@ function displayName(from: NonNullable<TelegramMessage["from"]>): string | undef
  */
 export function toInboundMessage(update: TelegramUpdate, bot: BotIdentity): InboundMessage | null {
   const message = update.message;
-  if (!message?.from || message.from.is_bot) return null;
+  // The shape is checked, not trusted: a malformed update is skipped, never a crash of the poll loop.
+  if (typeof message?.from?.id !== "number" || message.from.is_bot) return null;
+  if (typeof message.chat?.id !== "number" || typeof message.message_id !== "number") return null;
   const text = message.text ?? message.caption;
   if (typeof text !== "string" || text.trim() === "") return null;
   const chatType = message.chat.type;
