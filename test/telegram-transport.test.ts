@@ -178,4 +178,16 @@ describe("telegram transport under the channel manager", () => {
     }
     await dm("after the conflict", 60_000);
   }, 90_000);
+
+  it("on stop, confirms the updates it handled so the next start does not receive them again", async () => {
+    await until(() => account().state === "running", 30_000, "running");
+    const lastUpdate = telegram.userMessage({ from: USER, text: "the last one" });
+    await until(() => inbound.at(-1)?.text === "the last one", 5_000, "last message");
+    await manager.stop();
+    expect(telegram.calls.at(-1)).toMatchObject({
+      method: "getUpdates",
+      params: { offset: lastUpdate + 1, timeout: 0 },
+      status: 200,
+    });
+  });
 });

@@ -5,6 +5,7 @@ import { toInboundMessage, type BotIdentity, type TelegramUpdate } from "./inbou
 
 const GET_ME_TIMEOUT_MS = 15_000;
 const SEND_TIMEOUT_MS = 30_000;
+const CONFIRM_TIMEOUT_MS = 2_000;
 /** A chunk refused with 429 is retried after retry_after, this many times at most. */
 const SEND_ATTEMPTS = 5;
 const CHAT_ID = /^-?\d{1,20}$/;
@@ -82,7 +83,11 @@ export async function openTelegramConnection(
     ctx.abortSignal.removeEventListener("abort", onAbort);
     throw explainStartFailure(error);
   }
-  const bot: BotIdentity = { id: me.id, username: me.username ?? "" };
+  if (typeof me?.id !== "number" || typeof me.username !== "string" || me.username === "") {
+    ctx.abortSignal.removeEventListener("abort", onAbort);
+    throw new Error("getMe answered without the bot's id and username");
+  }
+  const bot: BotIdentity = { id: me.id, username: me.username };
   ctx.setStatus({ mode: "polling", self: bot.username, lastEventAt: Date.now() });
   log.info(`${label} connected as @${bot.username} (long polling)`);
 
@@ -174,6 +179,13 @@ export async function openTelegramConnection(
     async stop() {
       stopping.abort();
       await closed;
+      // Confirms the updates already handled, so the next start (even in another process) does not
+      // receive them again; best effort, briefly.
+      const offset = nextOffsets.get(offsetKey);
+      if (offset !== undefined)
+        await api
+          .call("getUpdates", { offset, timeout: 0, limit: 1 }, { timeoutMs: CONFIRM_TIMEOUT_MS })
+          .catch(() => undefined);
     },
     probe: (timeoutMs) => probeTelegram(api, timeoutMs),
   };
