@@ -226,13 +226,11 @@ describe("telegram in the gateway", () => {
     await telegram.waitForPoll();
     telegram.stall(true);
     try {
-      await until(
-        () =>
-          gateway.output().stdout.includes("getUpdates stalled") || logText().includes("getUpdates stalled"),
-        15_000,
-        "stall noticed",
-      );
-      const account = (await channelsStatus()).channelAccounts.telegram?.[0];
+      await until(() => logText().includes("polling ended: getUpdates stalled"), 15_000, "stall noticed");
+      // Over the WebSocket rather than the CLI: the answer must come before the 5 s restart.
+      const admin = await connected();
+      const status = (await admin.request("channels.status", {})).payload as ChannelsStatus;
+      const account = status.channelAccounts.telegram?.[0];
       expect(account).toMatchObject({
         running: false,
         lastError: "getUpdates stalled: no answer within 6.5s",
