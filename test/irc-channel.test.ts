@@ -19,6 +19,13 @@ import { WsPeer } from "./helpers/ws-peer.js";
 
 jest.setTimeout(60_000);
 
+interface ActorNode {
+  id: string;
+  machine: string | null;
+  state: unknown;
+  children: ActorNode[];
+}
+
 const BOT = "clawbot";
 let ngircd: Ngircd;
 let home: TempHome;
@@ -113,6 +120,16 @@ describe("IRC channel against ngircd", () => {
       self: BOT,
       probe: { ok: true },
     });
+    // The account is an actor under the gateway in the inspector's tree.
+    const peer = await operator();
+    const tree = await peer.request("inspect.snapshot", {});
+    const find = (nodes: ActorNode[]): ActorNode | undefined =>
+      nodes.map((node) => (node.id === "channel:irc:default" ? node : find(node.children))).find(Boolean);
+    const gatewayNode = find(
+      (tree.payload as { actors: ActorNode[] }).actors.flatMap((node) => node.children),
+    );
+    expect(gatewayNode).toMatchObject({ id: "channel:irc:default", machine: "channel", state: "running" });
+
     const text = await runCli(["channels", "status"], env);
     expect(text.stdout).toMatch(/- IRC default: enabled, configured, running, connected, .*dm:pairing/);
   });
@@ -231,6 +248,40 @@ describe("IRC channel against ngircd", () => {
     expect(lines.flatMap((line) => line.text.split(" "))).toEqual(words);
   });
 
+  it("a change under channels.irc restarts only the IRC account; clients stay connected", async () => {
+    const peer = await operator();
+    const before = (await channelsStatus()).channelAccounts.irc?.[0];
+    home.writeConfig(
+      localConfig(
+        {},
+        {
+          providers: { quick: { type: "echo", delayMs: 1 } },
+          agents: { defaults: { model: "quick" } },
+          channels: {
+            irc: {
+              host: "127.0.0.1",
+              port: ngircd.port,
+              tls: false,
+              nick: BOT,
+              channels: ["#room"],
+              groups: { "#room": {}, "#other": {} },
+            },
+          },
+        },
+      ),
+    );
+    const deadline = Date.now() + 20_000;
+    for (;;) {
+      const account = (await channelsStatus()).channelAccounts.irc?.[0];
+      if (account?.connected && (account.lastStartAt ?? 0) > (before?.lastStartAt ?? 0)) break;
+      if (Date.now() > deadline) throw new Error(`IRC account not restarted: ${JSON.stringify(account)}`);
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+    const health = await peer.request("health", {});
+    expect(health.ok).toBe(true);
+    expect(peer.events("shutdown")).toEqual([]);
+  });
+
   it("after the server goes away and comes back, the account reconnects, rejoins and messages flow again", async () => {
     humans.splice(0).forEach((person) => person.close());
     await ngircd.kill();
@@ -271,4 +322,16 @@ describe("IRC channel against ngircd", () => {
     console.log(`IRC inbound-to-reply latency (echo agent, 100 DMs): p50 ${p50} ms, p99 ${p99} ms`);
     expect(p50).toBeLessThan(2_000);
   }, 180_000);
+  it("channels.logout stops the account; an unknown channel is a bad request", async () => {
+    const peer = await operator();
+    const unknown = await peer.request("channels.logout", { channel: "smoke-signals" });
+    expect(unknown.error).toMatchObject({
+      code: "INVALID_REQUEST",
+      message: "unknown channel: smoke-signals",
+    });
+    const logout = await peer.request("channels.logout", { channel: "irc" });
+    expect(logout.payload).toEqual({ channel: "irc", accountId: "default", cleared: false, loggedOut: true });
+    const account = (await channelsStatus()).channelAccounts.irc?.[0];
+    expect(account).toMatchObject({ state: "stopped", running: false, connected: false });
+  });
 });

@@ -18,8 +18,11 @@ export interface ChannelManagerOptions {
   delays?: { stopTimeout?: number; stableAfter?: number };
 }
 
-/** How long a gateway stop waits for replies still being produced or delivered. */
-const IN_FLIGHT_WAIT_MS = 10_000;
+/**
+ * How long a gateway stop waits for replies still being delivered (runs were drained before): the
+ * supervisor's stop deadline is 5 s. A reply cut short is still whole in the transcript.
+ */
+const IN_FLIGHT_WAIT_MS = 1_500;
 
 export class ChannelError extends Error {
   constructor(
@@ -100,7 +103,13 @@ export class ChannelManager {
         ),
       ),
     );
-    for (const plugin of touched) await this.reconfigure(plugin.id);
+    for (const plugin of touched) {
+      try {
+        await this.reconfigure(plugin.id);
+      } catch (error) {
+        this.log.error(`restarting channel ${plugin.id} failed: ${(error as Error).message}`);
+      }
+    }
   }
 
   /** Restarts only this channel's accounts, from the current config. */

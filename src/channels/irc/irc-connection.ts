@@ -1,4 +1,4 @@
-import IRC, { type PrivmsgEvent } from "irc-framework";
+import type { Client, PrivmsgEvent } from "irc-framework";
 import type { ChannelConnection, ChannelStartContext, ProbeResult } from "../types.js";
 import type { IrcAccount } from "./irc-config.js";
 import { SendPacer } from "./send-pacer.js";
@@ -24,9 +24,14 @@ export function mentionOf(text: string, nick: string): { mentioned: boolean; tex
  * configured), join the configured channels, hand PRIVMSGs to the gateway, and send paced lines. It
  * never reconnects by itself: when the socket ends, `closed` settles and the manager starts a fresh one.
  */
-export function openIrcConnection(ctx: ChannelStartContext<IrcAccount>): Promise<ChannelConnection> {
+export async function openIrcConnection(ctx: ChannelStartContext<IrcAccount>): Promise<ChannelConnection> {
+  // Loaded on first use: CLI commands that only read channel config never pay for the IRC library.
+  const IRC = (await import("irc-framework")).default;
+  return connect(ctx, new IRC.Client());
+}
+
+function connect(ctx: ChannelStartContext<IrcAccount>, client: Client): Promise<ChannelConnection> {
   const { account, abortSignal, log } = ctx;
-  const client = new IRC.Client();
   const pacer = new SendPacer();
   const pongWaiters = new Map<string, () => void>();
   let resolveClosed!: (value: { error?: string }) => void;
