@@ -99,12 +99,16 @@ describe("telegram accounts from config", () => {
     });
   });
 
-  it("redacts bot tokens in config output", () => {
+  it("redacts bot tokens (and other channel credentials) in config output", () => {
     const redacted = redactConfig({
       channels: { telegram: { botToken: TOKEN, accounts: { work: { botToken: TOKEN } } } },
     });
     expect(redacted.channels.telegram.botToken).toBe(REDACTED);
     expect(redacted.channels.telegram.accounts.work.botToken).toBe(REDACTED);
+    const irc = redactConfig({
+      channels: { irc: { password: "server-secret", nickserv: { password: "nick-secret" } } },
+    });
+    expect(JSON.stringify(irc)).not.toMatch(/server-secret|nick-secret/);
   });
 });
 

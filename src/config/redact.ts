@@ -6,7 +6,7 @@ export const REDACTED = "__CODERCLAW_REDACTED__";
 
 const SECRET_HEADERS = /^(authorization|x-api-key|api-key)$/i;
 /** Channel keys that hold credentials, at `channels.<id>` and `channels.<id>.accounts.<account>`. */
-const CHANNEL_SECRET_KEYS = ["botToken", "webhookSecret"];
+const CHANNEL_SECRET_KEYS = ["botToken", "webhookSecret", "password", "nickserv.password"];
 
 const isRecord = (value: unknown): value is Record<string, unknown> =>
   typeof value === "object" && value !== null && !Array.isArray(value);
