@@ -1,3 +1,4 @@
+import { ACCOUNT_ID, CHANNEL_ID } from "./channels.js";
 import { SENSITIVE_PATHS } from "./schema.js";
 
 export const REDACTED = "__CODERCLAW_REDACTED__";
@@ -17,9 +18,30 @@ const HARMLESS_HEADERS: ReadonlySet<string> = new Set([
 
 const SENSITIVE = new Set(SENSITIVE_PATHS);
 
+/** Channel keys that hold credentials, at `channels.<id>` and `channels.<id>.accounts.<account>`. */
+const CHANNEL_SECRET_KEYS: ReadonlySet<string> = new Set([
+  "botToken",
+  "webhookSecret",
+  "password",
+  "nickserv.password",
+]);
+
+/** Whether `rest` (the path below `channels`) names a channel or account credential. */
+function isChannelSecret(rest: readonly string[]): boolean {
+  const [id, ...below] = rest;
+  if (id === undefined || !CHANNEL_ID.test(id)) return false;
+  if (below[0] === "accounts") {
+    const account = below[1];
+    if (account === undefined || !ACCOUNT_ID.test(account)) return false;
+    return CHANNEL_SECRET_KEYS.has(below.slice(2).join("."));
+  }
+  return CHANNEL_SECRET_KEYS.has(below.join("."));
+}
+
 /** Whether the value at `path` (config keys from the root) is a secret as a whole. */
 function isSecretPath(path: readonly string[]): boolean {
   if (SENSITIVE.has(path.join("."))) return true;
+  if (path[0] === "channels") return isChannelSecret(path.slice(1));
   if (path[0] !== "providers" || path.length < 3) return false;
   const field = path[2];
   if (path.length === 3) return field === "apiKey";
