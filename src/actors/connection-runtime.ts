@@ -10,7 +10,7 @@ import {
   type HandshakeRejection,
 } from "../machines/connection.machine.js";
 import type { Dispatcher } from "../methods/dispatcher.js";
-import type { ClientSession } from "../methods/method-spec.js";
+import type { ClientSession } from "../protocol/client-session.js";
 import { CloseCodes, ErrorCodes, errorShape, validateRequestFrame } from "../protocol/index.js";
 import type { GatewayAccess } from "../transport/access.js";
 import { ClientConnection } from "../transport/client-connection.js";

@@ -1,6 +1,6 @@
 import os from "node:os";
 import type { CoderclawConfig } from "../config/schema.js";
-import type { ClientSession } from "../methods/method-spec.js";
+import type { ClientSession } from "../protocol/client-session.js";
 import { GATEWAY_EVENTS, PROTOCOL_VERSION } from "../protocol/index.js";
 import type { EffectiveAuthMode } from "../transport/auth.js";
 

@@ -12,6 +12,7 @@ export type ServerSetup = Omit<
 >;
 
 const RESTART_EXPECTED_MS = 1_500;
+const CLOSE_WAIT_MS = 2_000;
 
 /** Under systemd or launchd a restart is an exit: the service manager starts the new process. */
 export function isServiceSupervised(env: NodeJS.ProcessEnv = process.env): boolean {
@@ -85,11 +86,11 @@ export function startSupervisor(options: SupervisorOptions): RunningGateway {
       services: fromCallback(() => server?.startServices() ?? (() => {})),
       drainRuns: fromPromise(async ({ input }) => {
         // A stop must fit the supervisor's 5 s stop deadline; a restart may wait the configured drain time.
-        const configured = server?.drainTimeoutMs ?? 0;
+        const configured = server?.snapshot.config.gateway.restart.drainTimeoutMs ?? 0;
         await server?.drainRuns(input.restartExpectedMs === null ? Math.min(configured, 3_000) : configured);
       }),
       closeServer: fromPromise(async ({ input }) => {
-        await server?.close(input);
+        await server?.close(input, CLOSE_WAIT_MS);
         server = null;
       }),
     },

@@ -1,3 +1,4 @@
+import { RunningConfig } from "../actors/running-config.js";
 import { readConfigSnapshot } from "../config/load.js";
 import { createLogger } from "../log/logger.js";
 import { isServiceSupervised, startSupervisor, type ServerSetup } from "../actors/supervisor.js";
@@ -60,6 +61,7 @@ export async function runGateway(flags: GatewayRunFlags, env: NodeJS.ProcessEnv,
   });
   const version = packageInfo().version;
   let first = true;
+  const runningConfig = new RunningConfig(plan.snapshot);
   // `--port 0` picks a free port once; an in-process restart must come back on the same one.
   let boundPort = plan.port;
   const prepare = (): ServerSetup => {
@@ -69,8 +71,9 @@ export async function runGateway(flags: GatewayRunFlags, env: NodeJS.ProcessEnv,
     first = false;
     const auth =
       usable === plan.snapshot ? plan.auth : resolveGatewayAuth(usable.config, flagOverrides(flags), env);
+    runningConfig.replace(usable);
     return {
-      snapshot: usable,
+      runningConfig,
       auth,
       port: boundPort,
       bind: plan.bind,

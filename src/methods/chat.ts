@@ -1,7 +1,8 @@
 import { Type } from "@sinclair/typebox";
 import { chatMessage } from "../agents/run-events.js";
 import { ErrorCodes, errorShape } from "../protocol/index.js";
-import { defineMethod, GatewayError, RpcReply } from "./method-spec.js";
+import { GatewayError } from "../protocol/gateway-error.js";
+import { defineMethod, RpcReply } from "./method-spec.js";
 import { requireRuns } from "./run-access.js";
 
 const NonEmpty = Type.String({ minLength: 1 });
