@@ -193,7 +193,9 @@ describe("config reload", () => {
     const peer = await reconnect(gateway);
     await new Promise((resolve) => setTimeout(resolve, 1_200));
     expectNoRestart(peer);
-    expect(gateway.output().stdout.match(/restart \(config change\)/g)).toHaveLength(1);
+    expect(
+      gateway.output().stdout.match(/restart \(config change \(gateway.tickIntervalMs\)\)/g),
+    ).toHaveLength(1);
   });
 
   it("`coderclaw gateway hot-reload` and config.reload re-read the file on demand", async () => {

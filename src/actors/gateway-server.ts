@@ -235,9 +235,13 @@ export class GatewayServer {
 
   // ---- background services (owned by the gateway machine's `ready` state) ----------------------
 
-  startServices(): () => void {
+  /** `onTick` runs before each tick is sent (the fault-injection point of a test). */
+  startServices(onTick: () => void = () => {}): () => void {
     const { tickIntervalMs, healthRefreshMs } = this.snapshot.config.gateway;
-    const tick = setInterval(() => this.bus.emit("tick", { ts: Date.now() }), tickIntervalMs);
+    const tick = setInterval(() => {
+      onTick();
+      this.bus.emit("tick", { ts: Date.now() });
+    }, tickIntervalMs);
     const refreshHealth = () =>
       this.health
         .refresh()

@@ -5,6 +5,7 @@ import { readConfigSnapshot, type ConfigSnapshot } from "../config/load.js";
 import { diffConfigPaths } from "../config/diff.js";
 import { classifyChanges } from "../config/reload-rules.js";
 import type { SubsystemLogger } from "../log/logger.js";
+import { NO_FAULTS, type FaultInjection } from "./fault-injection.js";
 import { reloadMachine, type ReloadAssessment, type ReloadEvent } from "../machines/reload.machine.js";
 
 export interface ReloadOutcome {
@@ -24,11 +25,13 @@ export interface ReloadControllerDeps {
   requestRestart(reason: string): void;
   /** Tells admin clients (`reload` event). */
   publish(outcome: ReloadOutcome): void;
+  faults?: FaultInjection;
 }
 
 /** The reload machine with real I/O: a directory watch (editors replace files by rename), reads, diffs. */
 export function provideReloadMachine(deps: ReloadControllerDeps) {
   const { configPath, log } = deps;
+  const faults = deps.faults ?? NO_FAULTS;
   let planned: ConfigSnapshot | null = null;
   const outcome = (status: ReloadOutcome["status"], assessment: ReloadAssessment, paths: string[]) =>
     deps.publish({
@@ -78,6 +81,7 @@ export function provideReloadMachine(deps: ReloadControllerDeps) {
     },
     actions: {
       reportInvalid: (_, assessment) => {
+        faults.trip("reload:action");
         const problems = assessment.issues
           .map((issue) => `${issue.path || "<root>"}: ${issue.message}`)
           .join(", ");
@@ -95,6 +99,7 @@ export function provideReloadMachine(deps: ReloadControllerDeps) {
         outcome("ignored", assessment, assessment.restart);
       },
       reportApplied: (_, assessment) => {
+        faults.trip("reload:action");
         log.info(
           assessment.hot.length > 0
             ? `config hot reload applied (${assessment.hot.join(", ")})`
@@ -112,11 +117,12 @@ export function provideReloadMachine(deps: ReloadControllerDeps) {
         });
       },
       requestRestart: (_, assessment) => {
+        faults.trip("reload:action");
         const paths = (assessment.mode === "restart" ? assessment.changed : assessment.restart).join(", ");
         log.info(`config change requires gateway restart (${paths})`);
         outcome("restarting", assessment, assessment.changed);
         // Leave this transition first: the restart tears this controller down.
-        queueMicrotask(() => deps.requestRestart("config change"));
+        queueMicrotask(() => deps.requestRestart(`config change (${paths})`));
       },
     },
   });
