@@ -8,6 +8,8 @@ export const FAULT_POINTS = {
   "gateway:services": "gateway services",
   /** A tick timer callback throws: an exception outside any actor. */
   "gateway:tick": "gateway tick",
+  /** Closing the gateway never finishes (a stop that overruns its budget). */
+  "gateway:close": "gateway close",
 } as const;
 
 export type FaultPoint = keyof typeof FAULT_POINTS;
@@ -36,6 +38,16 @@ export class FaultInjection {
       }
     }
     return faults;
+  }
+
+  /** Never settles when this pass is the armed one. */
+  stall(point: FaultPoint): Promise<void> {
+    try {
+      this.trip(point);
+      return Promise.resolve();
+    } catch {
+      return new Promise<void>(() => {});
+    }
   }
 
   /** Throws when this pass is the armed one. */

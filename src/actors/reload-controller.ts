@@ -42,6 +42,13 @@ export function provideReloadMachine(deps: ReloadControllerDeps) {
       ...(assessment.valid ? {} : { issues: assessment.issues }),
     });
 
+  const differsFromRunning = () => {
+    const current = deps.current();
+    const onDisk = readConfigSnapshot(configPath);
+    if (!current || !onDisk.exists) return false;
+    return !onDisk.valid || diffConfigPaths(current.config, onDisk.config).length > 0;
+  };
+
   return reloadMachine.provide({
     delays: { debounce: () => deps.current()?.config.gateway.reload.debounceMs ?? 300 },
     actors: {
@@ -62,6 +69,8 @@ export function provideReloadMachine(deps: ReloadControllerDeps) {
           log.error(`config watcher error: ${error.message}`);
           watcher.close();
         });
+        // A controller restarted after a failure may have missed a change meanwhile: look once now.
+        if (differsFromRunning()) sendBack({ type: "FILE_CHANGED" });
         return () => watcher.close();
       }),
       planReload: fromPromise(async (): Promise<ReloadAssessment> => {

@@ -117,7 +117,10 @@ export function startSupervisor(options: SupervisorOptions): RunningGateway {
       drainRuns: fromPromise(async ({ input }) => {
         await server?.drainRuns(input.budget.drainMs);
       }),
-      closeServer: fromPromise(({ input }) => closeServer(input)),
+      closeServer: fromPromise(async ({ input }) => {
+        await faults.stall("gateway:close");
+        await closeServer(input);
+      }),
     },
     actions: {
       announceReady: () => {
