@@ -146,7 +146,7 @@ describe("core methods and HTTP probes", () => {
     const peer = await connected();
     const { actors } = (await peer.request("inspect.snapshot")).payload;
     const supervisor = actors.find((a: { id: string }) => a.id === "supervisor");
-    expect(supervisor.state).toEqual({ supervising: "running" });
+    expect(supervisor.state).toEqual({ supervising: { gateway: "running", reload: "running" } });
     const gatewayNode = supervisor.children.find((c: { machine: string }) => c.machine === "gateway");
     expect(gatewayNode.state).toBe("ready");
     const host = gatewayNode.children.find((c: { id: string }) => c.id === "connections");
@@ -166,7 +166,7 @@ describe("core methods and HTTP probes", () => {
       CODERCLAW_GATEWAY_PORT: String(fixture.gateway.port),
     });
     expect(result.code).toBe(0);
-    expect(result.stdout).toMatch(/^supervisor {2}supervising\.running$/m);
+    expect(result.stdout).toMatch(/^supervisor {2}supervising\.gateway\.running, reload\.running$/m);
     expect(result.stdout).toMatch(/gateway {2}ready/);
     expect(result.stdout).toMatch(/connection:[0-9a-f-]{36} {2}ready/);
   });
