@@ -1,4 +1,4 @@
-import { assign, fromPromise, raise, sendTo, setup } from "xstate";
+import { and, assign, fromPromise, raise, sendTo, setup } from "xstate";
 import {
   gatewayMachine,
   type DrainRequest,
@@ -86,10 +86,18 @@ const failedWhile =
     return output?.status === "failed" && output.failedWhile === phase;
   };
 
+const gatewayOutOfRestarts = {
+  type: "outOfRestarts" as const,
+  params: ({ context }: { context: SupervisorContext }) => ({
+    child: "gateway" as const,
+    failures: context.crashes,
+  }),
+};
+
 const drain = (request: DrainRequest) => ({ type: "DRAIN" as const, ...request });
 
 /** One parallel region per worker: running, and after a failure a backoff (or an orderly stop of everything). */
-function workerRegion(id: WorkerId, policy: ChildPolicy) {
+function workerRegion(id: WorkerId) {
   const failed = {
     actions: [
       assign({
@@ -109,8 +117,13 @@ function workerRegion(id: WorkerId, policy: ChildPolicy) {
           src: id,
           onError: [
             {
-              guard: ({ context }: { context: SupervisorContext }) =>
-                policy.kind === "stop" || context.workerFailures[id] + 1 > policy.maxRestarts,
+              guard: {
+                type: "outOfRestarts",
+                params: ({ context }: { context: SupervisorContext }) => ({
+                  child: id,
+                  failures: context.workerFailures[id] + 1,
+                }),
+              },
               target: "failed",
               actions: [
                 ...failed.actions,
@@ -164,7 +177,7 @@ function workerRegion(id: WorkerId, policy: ChildPolicy) {
 
 // Generated from WORKERS, so typed loosely: xstate checks the hand-written gateway region, not these.
 const workerRegions: object = Object.fromEntries(
-  Object.entries(WORKERS).map(([id, policy]) => [id, workerRegion(id as WorkerId, policy)]),
+  Object.keys(WORKERS).map((id) => [id, workerRegion(id as WorkerId)]),
 );
 
 const workerBackoffs = Object.fromEntries(
@@ -204,7 +217,11 @@ export const supervisorMachine = setup({
     failedWhileRunning: failedWhile("running"),
     restartIntended: ({ context }) => context.intent === "restart",
     stopIntended: ({ context }) => context.intent === "stop",
-    outOfRestarts: ({ context }) => context.crashes > GATEWAY_POLICY.maxRestarts,
+    /** The child's policy allows no further restart after this many consecutive failures. */
+    outOfRestarts: (_, { child, failures }: { child: "gateway" | WorkerId; failures: number }) => {
+      const policy = (child === "gateway" ? GATEWAY_POLICY : WORKERS[child]) as ChildPolicy;
+      return policy.kind === "stop" || failures > policy.maxRestarts;
+    },
   },
   delays: {
     deadline: ({ context }) => context.deadlineMs,
@@ -237,6 +254,15 @@ export const supervisorMachine = setup({
             id: "gateway",
             src: "gateway",
             onDone: [
+              // A gateway that never came up ends the process, whatever was asked of it meanwhile.
+              {
+                guard: "failedWhileStarting",
+                target: "#supervisor.ended",
+                actions: assign({
+                  error: ({ event }) => event.output.error,
+                  exit: { code: ExitCodes.startFailed, outcome: "failed" },
+                }),
+              },
               {
                 guard: "restartIntended",
                 target: "#supervisor.supervising",
@@ -253,15 +279,13 @@ export const supervisorMachine = setup({
                   },
                 ],
               },
-              { guard: "stopIntended", target: "#supervisor.ended" },
+              // It failed on its way out: it still closed (clients heard `shutdown`), but the stop was not clean.
               {
-                guard: "failedWhileStarting",
+                guard: and(["stopIntended", "failedWhileRunning"]),
                 target: "#supervisor.ended",
-                actions: assign({
-                  error: ({ event }) => event.output.error,
-                  exit: { code: ExitCodes.startFailed, outcome: "failed" },
-                }),
+                actions: assign({ error: ({ event }) => event.output.error, exit: CHILD_FAILED_EXIT }),
               },
+              { guard: "stopIntended", target: "#supervisor.ended" },
               {
                 guard: "failedWhileRunning",
                 target: "#supervisor.crashed",
@@ -426,7 +450,7 @@ export const supervisorMachine = setup({
               },
         onDone: [
           { guard: "stopIntended", target: "ended", actions: assign({ exit: CHILD_FAILED_EXIT }) },
-          { guard: "outOfRestarts", target: "ended", actions: assign({ exit: CHILD_FAILED_EXIT }) },
+          { guard: gatewayOutOfRestarts, target: "ended", actions: assign({ exit: CHILD_FAILED_EXIT }) },
           { target: "backoff" },
         ],
         onError: { target: "ended", actions: assign({ exit: CHILD_FAILED_EXIT }) },
@@ -437,7 +461,7 @@ export const supervisorMachine = setup({
     /** The gateway closed itself after a fault: back off, or end when it is out of restarts. */
     crashed: {
       always: [
-        { guard: "outOfRestarts", target: "ended", actions: assign({ exit: CHILD_FAILED_EXIT }) },
+        { guard: gatewayOutOfRestarts, target: "ended", actions: assign({ exit: CHILD_FAILED_EXIT }) },
         { target: "backoff" },
       ],
     },
