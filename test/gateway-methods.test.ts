@@ -2,6 +2,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { useGateway } from "./helpers/gateway-fixture.js";
 import { localConfig, runCli, TEST_TOKEN } from "./helpers/gateway-process.js";
+import { waitFor } from "./helpers/wait-for.js";
 import { WsPeer } from "./helpers/ws-peer.js";
 
 describe("core methods and HTTP probes", () => {
@@ -128,8 +129,10 @@ describe("core methods and HTTP probes", () => {
     expect(first.lines.join("\n")).toContain("listening on ws://127.0.0.1");
     const rejected = await fixture.open();
     await rejected.connect({ auth: { token: "tail-marker-wrong-token" } });
-    await new Promise((resolve) => setTimeout(resolve, 200));
-    const next = (await peer.request("logs.tail", { cursor: first.cursor })).payload;
+    const next = await waitFor("the rejection in logs.tail", async () => {
+      const tail = (await peer.request("logs.tail", { cursor: first.cursor })).payload;
+      return tail.lines.some((line: string) => line.includes("connect rejected")) ? tail : undefined;
+    });
     expect(next.reset).toBe(false);
     expect(next.lines.some((line: string) => line.includes("connect rejected: unauthorized"))).toBe(true);
     expect(next.lines.some((line: string) => line.includes("listening on ws://"))).toBe(false);

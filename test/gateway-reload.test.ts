@@ -10,6 +10,7 @@ import {
   type GatewayProcess,
   type TempHome,
 } from "./helpers/gateway-process.js";
+import { waitFor } from "./helpers/wait-for.js";
 import { WsPeer, type Frame } from "./helpers/ws-peer.js";
 
 const homes: TempHome[] = [];
@@ -346,7 +347,11 @@ describe("restart with drain", () => {
     admin.send({ type: "req", id: "slow", method: "agent", params: { message, idempotencyKey: "slow-run" } });
     await admin.until(() => admin.events("agent").length > 1, 5_000, "slow run streaming");
     await admin.request("gateway.restart.request", {});
-    await new Promise((resolve) => setTimeout(resolve, 150));
+    await waitFor("the gateway draining", () =>
+      fetch(`http://127.0.0.1:${gateway.port}/readyz`).then(async (response) =>
+        ((await response.json()) as { state: string }).state === "draining" ? true : undefined,
+      ),
+    );
     const refused = await admin.request("agent", { message: "late", idempotencyKey: "late-run" });
     expect(refused.error).toMatchObject({ code: "UNAVAILABLE", retryable: true, retryAfterMs: 1500 });
     const final = await admin.until(

@@ -11,6 +11,7 @@ import {
   type TempHome,
 } from "./helpers/gateway-process.js";
 import { freePort } from "./helpers/start-tools.js";
+import { readyOn, waitFor } from "./helpers/wait-for.js";
 import { WsPeer } from "./helpers/ws-peer.js";
 
 jest.setTimeout(40_000);
@@ -36,28 +37,6 @@ async function admin(port: number): Promise<WsPeer> {
   expect((await peer.connect({ auth: { token: TEST_TOKEN } })).ok).toBe(true);
   return peer;
 }
-
-async function until<T>(
-  what: string,
-  probe: () => Promise<T | undefined> | T | undefined,
-  timeoutMs = 10_000,
-) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-}
-
-const readyOn = (port: number) =>
-  until(`/readyz 200 on ${port}`, () =>
-    fetch(`http://127.0.0.1:${port}/readyz`).then(
-      (response) => (response.status === 200 ? true : undefined),
-      () => undefined,
-    ),
-  );
 
 const occurrences = (text: string, needle: string) => text.split(needle).length - 1;
 
@@ -104,7 +83,7 @@ describe("an in-process restart applies the new config", () => {
     home.writeConfig(configWith(other, { bind: "loopback" }));
     await client.waitClose(10_000);
     await readyOn(pinned);
-    await until("the pin line", () =>
+    await waitFor("the pin line", () =>
       gateway.output().stdout.includes(`restart: gateway.port pinned by --port (${pinned})`)
         ? true
         : undefined,
@@ -138,7 +117,7 @@ describe("an in-process restart applies the new config", () => {
     home.writeConfig(configWith(port, {}, { logging: { file: newFile } }));
     await client.waitClose(10_000);
     await readyOn(port);
-    const newLines = await until("lines in the new file", () => {
+    const newLines = await waitFor("lines in the new file", () => {
       const text = fs.existsSync(newFile) ? fs.readFileSync(newFile, "utf8") : "";
       return text.includes("gateway ready") ? text : undefined;
     });
@@ -150,7 +129,7 @@ describe("an in-process restart applies the new config", () => {
 
     // A line logged now (a hot reload) lands in the new file only.
     home.writeConfig(configWith(port, {}, { logging: { file: newFile }, session: { mainKey: "after" } }));
-    await until("the hot reload line", () =>
+    await waitFor("the hot reload line", () =>
       fs.readFileSync(newFile, "utf8").includes("config hot reload applied (session.mainKey)")
         ? true
         : undefined,

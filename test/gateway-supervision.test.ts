@@ -14,6 +14,7 @@ import {
   type GatewayProcess,
   type TempHome,
 } from "./helpers/gateway-process.js";
+import { readyOn, waitFor } from "./helpers/wait-for.js";
 import { WsPeer } from "./helpers/ws-peer.js";
 
 jest.setTimeout(40_000);
@@ -51,33 +52,11 @@ async function connect(port: number): Promise<WsPeer> {
   return peer;
 }
 
-async function until<T>(
-  what: string,
-  probe: () => Promise<T | undefined> | T | undefined,
-  timeoutMs = 10_000,
-) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-}
-
 const logged = (gateway: GatewayProcess, text: string) =>
-  until(`log line "${text}"`, () => {
+  waitFor(`log line "${text}"`, () => {
     const { stdout, stderr } = gateway.output();
     return stdout.includes(text) || stderr.includes(text) ? true : undefined;
   });
-
-const readyOn = (port: number) =>
-  until(`/readyz 200 on ${port}`, () =>
-    fetch(`http://127.0.0.1:${port}/readyz`).then(
-      (response) => (response.status === 200 ? true : undefined),
-      () => undefined,
-    ),
-  );
 
 /** The `shutdown` event came before the close frame, and the close was 1012. */
 async function expectShutdownThenClose(client: WsPeer, payload: unknown) {
@@ -130,7 +109,7 @@ describe("gateway actor: cleaned up, then restarted with backoff", () => {
       gateway,
       "gateway failed: injected fault (gateway:services); restarting in 1000 ms (attempt 1)",
     );
-    await until("a second start", () =>
+    await waitFor("a second start", () =>
       gateway.output().stdout.split("gateway ready").length - 1 === 2 ? true : undefined,
     );
     await readyOn(gateway.port);
