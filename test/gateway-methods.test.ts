@@ -183,13 +183,14 @@ describe("core methods and HTTP probes", () => {
     let stdout = "";
     child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
     try {
-      const deadline = Date.now() + 8_000;
-      while (!stdout.includes("supervisor") && Date.now() < deadline)
-        await new Promise((r) => setTimeout(r, 50));
+      await waitFor("the live tree", () => (stdout.includes("supervisor") ? true : undefined), 8_000);
       const visitor = await connected();
       visitor.close();
-      while (!/connection:\S+ {2}closed/.test(stdout) && Date.now() < deadline)
-        await new Promise((r) => setTimeout(r, 50));
+      await waitFor(
+        "the visitor closed",
+        () => (/connection:\S+ {2}closed/.test(stdout) ? true : undefined),
+        8_000,
+      );
       expect(stdout).toMatch(/connection:\S+ {2}started/);
       expect(stdout).toMatch(/connection:\S+ {2}ready \(AUTHENTICATED\)/);
       // The parent of the connections has no state of its own to report when one of them ends.

@@ -10,7 +10,7 @@ import {
   type GatewayProcess,
   type TempHome,
 } from "./helpers/gateway-process.js";
-import { waitFor } from "./helpers/wait-for.js";
+import { readyOn, waitFor } from "./helpers/wait-for.js";
 import { WsPeer, type Frame } from "./helpers/ws-peer.js";
 
 const homes: TempHome[] = [];
@@ -53,16 +53,7 @@ async function start(config: Config): Promise<{ home: TempHome; gateway: Gateway
 
 /** After a restart: wait until the new instance reports ready on /readyz, then connect. */
 async function reconnect(gateway: GatewayProcess): Promise<WsPeer> {
-  const deadline = Date.now() + 8_000;
-  for (;;) {
-    const ready = await fetch(`http://127.0.0.1:${gateway.port}/readyz`).then(
-      (r) => r.status === 200,
-      () => false,
-    );
-    if (ready) break;
-    if (Date.now() > deadline) throw new Error("gateway did not come back");
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
+  await readyOn(gateway.port, 8_000);
   const peer = await WsPeer.open(gateway.url);
   peers.push(peer);
   expect((await peer.connect({ auth: { token: TEST_TOKEN } })).ok).toBe(true);
