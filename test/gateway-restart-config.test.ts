@@ -168,4 +168,43 @@ describe("an in-process restart applies the new config", () => {
       /restart: .*coderclaw\.json: config invalid .*; keeping the running config/,
     );
   });
+
+  it("tells command agents the port it listens on (CODERCLAW_GATEWAY_PORT), also after moving to a new one", async () => {
+    const [first, second] = [await freePort(), await freePort()];
+    const agents = {
+      providers: {
+        probe: {
+          type: "command",
+          command: [
+            process.execPath,
+            "-e",
+            "process.stdout.write('port ' + process.env.CODERCLAW_GATEWAY_PORT)",
+          ],
+        },
+      },
+      agents: { defaults: { model: "probe" } },
+    };
+    const { home } = await startWith(configWith(first, {}, agents), ["gateway"]);
+    const portSeenBy = async (client: WsPeer, key: string) => {
+      client.send({
+        type: "req",
+        id: key,
+        method: "agent",
+        params: { message: "port?", idempotencyKey: key },
+      });
+      const final = await client.until(
+        () => client.frames.filter((frame) => frame.id === key)[1],
+        10_000,
+        key,
+      );
+      return final.payload.result.payloads[0].text;
+    };
+    const before = await admin(first);
+    expect(await portSeenBy(before, "run-before")).toBe(`port ${first}`);
+
+    home.writeConfig(configWith(second, {}, agents));
+    await before.waitClose(10_000);
+    await readyOn(second);
+    expect(await portSeenBy(await admin(second), "run-after")).toBe(`port ${second}`);
+  });
 });
