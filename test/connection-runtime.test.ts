@@ -18,6 +18,7 @@ import type { GatewayServices } from "../src/methods/services.js";
 import type { ClientConnection } from "../src/transport/client-connection.js";
 import { TEST_TOKEN } from "./helpers/gateway-process.js";
 import { fileLogger, loggedLine } from "./helpers/in-process.js";
+import { waitFor } from "./helpers/wait-for.js";
 import { WsPeer, connectParams } from "./helpers/ws-peer.js";
 import { GatewayAccess } from "../src/transport/access.js";
 
@@ -157,7 +158,9 @@ describe("connection runtime", () => {
       const closed = second.waitClose();
       second.close();
       await closed;
-      await new Promise((resolve) => setTimeout(resolve, 50));
+      await waitFor("the connection actor stopped", () =>
+        mine().at(-1)?.kind === "stopped" ? true : undefined,
+      );
       expect(mine().at(-1)).toMatchObject({ kind: "stopped", actor: { state: "closed", status: "done" } });
       expect(connectionsNode().children.length).toBe(before.length);
     } finally {

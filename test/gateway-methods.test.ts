@@ -2,6 +2,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { useGateway } from "./helpers/gateway-fixture.js";
 import { localConfig, runCli, TEST_TOKEN } from "./helpers/gateway-process.js";
+import { waitFor } from "./helpers/wait-for.js";
 import { WsPeer } from "./helpers/ws-peer.js";
 
 describe("core methods and HTTP probes", () => {
@@ -129,8 +130,10 @@ describe("core methods and HTTP probes", () => {
     expect(first.lines.join("\n")).toContain("listening on ws://127.0.0.1");
     const rejected = await fixture.open();
     await rejected.connect({ auth: { token: "tail-marker-wrong-token" } });
-    await new Promise((resolve) => setTimeout(resolve, 200));
-    const next = (await peer.request("logs.tail", { cursor: first.cursor })).payload;
+    const next = await waitFor("the rejection in logs.tail", async () => {
+      const tail = (await peer.request("logs.tail", { cursor: first.cursor })).payload;
+      return tail.lines.some((line: string) => line.includes("connect rejected")) ? tail : undefined;
+    });
     expect(next.reset).toBe(false);
     expect(next.lines.some((line: string) => line.includes("connect rejected: unauthorized"))).toBe(true);
     expect(next.lines.some((line: string) => line.includes("listening on ws://"))).toBe(false);
@@ -147,7 +150,7 @@ describe("core methods and HTTP probes", () => {
     const peer = await connected();
     const { actors } = (await peer.request("inspect.snapshot")).payload;
     const supervisor = actors.find((a: { id: string }) => a.id === "supervisor");
-    expect(supervisor.state).toEqual({ supervising: "running" });
+    expect(supervisor.state).toEqual({ supervising: { gateway: "running", reload: "running" } });
     const gatewayNode = supervisor.children.find((c: { machine: string }) => c.machine === "gateway");
     expect(gatewayNode.state).toBe("ready");
     const host = gatewayNode.children.find((c: { id: string }) => c.id === "connections");
@@ -167,7 +170,7 @@ describe("core methods and HTTP probes", () => {
       CODERCLAW_GATEWAY_PORT: String(fixture.gateway.port),
     });
     expect(result.code).toBe(0);
-    expect(result.stdout).toMatch(/^supervisor {2}supervising\.running$/m);
+    expect(result.stdout).toMatch(/^supervisor {2}supervising\.gateway\.running, reload\.running$/m);
     expect(result.stdout).toMatch(/gateway {2}ready/);
     expect(result.stdout).toMatch(/connection:[0-9a-f-]{36} {2}ready/);
   });
@@ -181,13 +184,14 @@ describe("core methods and HTTP probes", () => {
     let stdout = "";
     child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
     try {
-      const deadline = Date.now() + 8_000;
-      while (!stdout.includes("supervisor") && Date.now() < deadline)
-        await new Promise((r) => setTimeout(r, 50));
+      await waitFor("the live tree", () => (stdout.includes("supervisor") ? true : undefined), 8_000);
       const visitor = await connected();
       visitor.close();
-      while (!/connection:\S+ {2}closed/.test(stdout) && Date.now() < deadline)
-        await new Promise((r) => setTimeout(r, 50));
+      await waitFor(
+        "the visitor closed",
+        () => (/connection:\S+ {2}closed/.test(stdout) ? true : undefined),
+        8_000,
+      );
       expect(stdout).toMatch(/connection:\S+ {2}started/);
       expect(stdout).toMatch(/connection:\S+ {2}ready \(AUTHENTICATED\)/);
       // The parent of the connections has no state of its own to report when one of them ends.

@@ -1,6 +1,6 @@
 import { EventBus } from "../src/actors/event-bus.js";
 import { PresenceFeed } from "../src/actors/presence-feed.js";
-import type { ClientSession } from "../src/methods/method-spec.js";
+import type { ClientSession } from "../src/protocol/client-session.js";
 import { PresenceTable } from "../src/state/presence.js";
 
 function uiSession(instanceId: string): ClientSession {

@@ -10,7 +10,7 @@ import {
   type HandshakeRejection,
 } from "../machines/connection.machine.js";
 import type { Dispatcher } from "../methods/dispatcher.js";
-import type { ClientSession } from "../methods/method-spec.js";
+import type { ClientSession } from "../protocol/client-session.js";
 import { CloseCodes, ErrorCodes, errorShape, validateRequestFrame } from "../protocol/index.js";
 import type { GatewayAccess } from "../transport/access.js";
 import { ClientConnection, type SendLimit } from "../transport/client-connection.js";
@@ -19,15 +19,13 @@ import { KeepaliveSweep } from "../transport/keepalive-sweep.js";
 import { authenticateConnect } from "./handshake.js";
 import type { HelloOk } from "./hello-ok.js";
 import { createFailureParent } from "./failure-parent.js";
+import { CLOSE_GRACE_MS } from "./shutdown-budget.js";
 import type { ActorNode, Inspection, OnDemandActors } from "./inspection.js";
 
 const CONNECTION_ACTOR_PREFIX = "connection:";
 
 /** Frames before hello-ok are capped far below maxPayload, so an unauthenticated peer cannot make us buffer much. */
 export const PRE_HELLO_MAX_PAYLOAD = 64 * 1024;
-
-/** How long a peer has to answer our close frame before its socket is cut. */
-export const CLOSE_GRACE_MS = 1_000;
 
 export interface ConnectionRuntimeDeps {
   config: CoderclawConfig;

@@ -8,7 +8,7 @@ import {
   type ConnectParams,
 } from "../protocol/index.js";
 import type { HandshakeRejection } from "../machines/connection.machine.js";
-import type { ClientSession } from "../methods/method-spec.js";
+import type { ClientSession } from "../protocol/client-session.js";
 import type { GatewayAccess } from "../transport/access.js";
 import { unauthorizedMessage } from "../transport/auth.js";
 import { verifyDevice } from "../transport/device-identity.js";

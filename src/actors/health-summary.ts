@@ -1,10 +1,11 @@
+import { configuredAgents, defaultAgentId } from "../agents/agent-directory.js";
 import type { CoderclawConfig } from "../config/schema.js";
 import type { GatewayServices } from "../methods/services.js";
 
 /** REFERENCE §5.9. Channels fill in as that subsystem arrives; sessions come from the store. */
 export async function computeHealthSummary(config: CoderclawConfig, services: GatewayServices) {
-  const agents = config.agents.list.length > 0 ? config.agents.list : [{ id: "main", default: true }];
-  const defaultAgent = agents.find((agent) => agent.default) ?? agents[0];
+  const agents = configuredAgents(config);
+  const defaultId = defaultAgentId(config);
   const sessions = services.store?.listSessions(5) ?? [];
   const counts = services.store?.counts();
   const now = Date.now();
@@ -22,11 +23,11 @@ export async function computeHealthSummary(config: CoderclawConfig, services: Ga
     channelOrder: [],
     channelLabels: {},
     heartbeatSeconds: 0,
-    defaultAgentId: defaultAgent?.id ?? "main",
+    defaultAgentId: defaultId,
     agents: agents.map((agent) => ({
       agentId: agent.id,
       name: agent.name,
-      isDefault: agent.id === defaultAgent?.id,
+      isDefault: agent.id === defaultId,
       heartbeat: null,
       sessions: sessions.filter((session) => session.agentId === agent.id).length,
     })),

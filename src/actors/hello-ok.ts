@@ -1,6 +1,7 @@
 import os from "node:os";
 import type { CoderclawConfig } from "../config/schema.js";
-import type { ClientSession } from "../methods/method-spec.js";
+import { defaultAgentId } from "../agents/agent-directory.js";
+import type { ClientSession } from "../protocol/client-session.js";
 import { GATEWAY_EVENTS, PROTOCOL_VERSION } from "../protocol/index.js";
 import type { EffectiveAuthMode } from "../transport/auth.js";
 
@@ -93,12 +94,11 @@ export class HelloOk {
 }
 
 function sessionDefaults(config: CoderclawConfig) {
-  const defaultAgent = config.agents.list.find((agent) => agent.default) ?? config.agents.list[0];
-  const defaultAgentId = defaultAgent?.id ?? "main";
+  const defaultId = defaultAgentId(config);
   return {
-    defaultAgentId,
+    defaultAgentId: defaultId,
     mainKey: config.session.mainKey,
-    mainSessionKey: `agent:${defaultAgentId}:${config.session.mainKey}`,
+    mainSessionKey: `agent:${defaultId}:${config.session.mainKey}`,
     scope: config.session.scope,
   };
 }

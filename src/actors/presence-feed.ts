@@ -1,4 +1,4 @@
-import type { ClientSession } from "../methods/method-spec.js";
+import type { ClientSession } from "../protocol/client-session.js";
 import type { PresenceEntry } from "../protocol/index.js";
 import type { PresenceTable } from "../state/presence.js";
 import type { EventBus } from "./event-bus.js";

@@ -5,6 +5,7 @@ import { readConfigSnapshot, type ConfigSnapshot } from "../config/load.js";
 import { diffConfigPaths } from "../config/diff.js";
 import { classifyChanges } from "../config/reload-rules.js";
 import type { SubsystemLogger } from "../log/logger.js";
+import { NO_FAULTS, type FaultInjection } from "./fault-injection.js";
 import { reloadMachine, type ReloadAssessment, type ReloadEvent } from "../machines/reload.machine.js";
 
 export interface ReloadOutcome {
@@ -24,11 +25,13 @@ export interface ReloadControllerDeps {
   requestRestart(reason: string): void;
   /** Tells admin clients (`reload` event). */
   publish(outcome: ReloadOutcome): void;
+  faults?: FaultInjection;
 }
 
 /** The reload machine with real I/O: a directory watch (editors replace files by rename), reads, diffs. */
 export function provideReloadMachine(deps: ReloadControllerDeps) {
   const { configPath, log } = deps;
+  const faults = deps.faults ?? NO_FAULTS;
   let planned: ConfigSnapshot | null = null;
   const outcome = (status: ReloadOutcome["status"], assessment: ReloadAssessment, paths: string[]) =>
     deps.publish({
@@ -38,6 +41,13 @@ export function provideReloadMachine(deps: ReloadControllerDeps) {
       ts: Date.now(),
       ...(assessment.valid ? {} : { issues: assessment.issues }),
     });
+
+  const differsFromRunning = () => {
+    const current = deps.current();
+    const onDisk = readConfigSnapshot(configPath);
+    if (!current || !onDisk.exists) return false;
+    return !onDisk.valid || diffConfigPaths(current.config, onDisk.config).length > 0;
+  };
 
   return reloadMachine.provide({
     delays: { debounce: () => deps.current()?.config.gateway.reload.debounceMs ?? 300 },
@@ -59,6 +69,8 @@ export function provideReloadMachine(deps: ReloadControllerDeps) {
           log.error(`config watcher error: ${error.message}`);
           watcher.close();
         });
+        // A controller restarted after a failure may have missed a change meanwhile: look once now.
+        if (differsFromRunning()) sendBack({ type: "FILE_CHANGED" });
         return () => watcher.close();
       }),
       planReload: fromPromise(async (): Promise<ReloadAssessment> => {
@@ -78,6 +90,7 @@ export function provideReloadMachine(deps: ReloadControllerDeps) {
     },
     actions: {
       reportInvalid: (_, assessment) => {
+        faults.trip("reload:action");
         const problems = assessment.issues
           .map((issue) => `${issue.path || "<root>"}: ${issue.message}`)
           .join(", ");
@@ -95,6 +108,7 @@ export function provideReloadMachine(deps: ReloadControllerDeps) {
         outcome("ignored", assessment, assessment.restart);
       },
       reportApplied: (_, assessment) => {
+        faults.trip("reload:action");
         log.info(
           assessment.hot.length > 0
             ? `config hot reload applied (${assessment.hot.join(", ")})`
@@ -112,11 +126,12 @@ export function provideReloadMachine(deps: ReloadControllerDeps) {
         });
       },
       requestRestart: (_, assessment) => {
+        faults.trip("reload:action");
         const paths = (assessment.mode === "restart" ? assessment.changed : assessment.restart).join(", ");
         log.info(`config change requires gateway restart (${paths})`);
         outcome("restarting", assessment, assessment.changed);
         // Leave this transition first: the restart tears this controller down.
-        queueMicrotask(() => deps.requestRestart("config change"));
+        queueMicrotask(() => deps.requestRestart(`config change (${paths})`));
       },
     },
   });

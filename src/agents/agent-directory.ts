@@ -16,6 +16,19 @@ const DEFAULT_MODEL = "echo";
 /** The agent and session a run goes to, or why the request names none that exists. */
 export type RunTarget = { agent: AgentProfile; sessionKey: string } | { invalid: string };
 
+type AgentEntry = CoderclawConfig["agents"]["list"][number];
+
+/** The configured agents, or a single `main` agent when none is configured. */
+export function configuredAgents(config: CoderclawConfig): ReadonlyArray<Pick<AgentEntry, "id" | "name">> {
+  return config.agents.list.length > 0 ? config.agents.list : [{ id: "main" }];
+}
+
+/** Which agent is the default: the first marked `default`, else the first listed, else `main`. */
+export function defaultAgentId(config: CoderclawConfig): string {
+  const list = config.agents.list;
+  return (list.find((entry) => entry.default) ?? list[0])?.id ?? "main";
+}
+
 /** The configured agents (or a single `main` agent), with defaults applied. */
 export class AgentDirectory {
   readonly agents: AgentProfile[];
@@ -24,9 +37,8 @@ export class AgentDirectory {
   constructor(config: CoderclawConfig, env: NodeJS.ProcessEnv = process.env) {
     const defaults = config.agents.defaults;
     const baseWorkspace = path.resolve(expandHome(defaults.workspace ?? resolveDefaultWorkspace(env), env));
-    const entries = config.agents.list.length > 0 ? config.agents.list : [{ id: "main", default: true }];
-    const defaultId = (entries.find((entry) => entry.default) ?? entries[0])?.id ?? "main";
-    this.agents = entries.map((entry) => ({
+    const defaultId = defaultAgentId(config);
+    this.agents = configuredAgents(config).map((entry: Partial<AgentEntry> & { id: string }) => ({
       id: entry.id,
       name: typeof entry.name === "string" ? entry.name : null,
       isDefault: entry.id === defaultId,

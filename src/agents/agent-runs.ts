@@ -4,7 +4,7 @@ import { createFailureParent } from "../actors/failure-parent.js";
 import type { CoderclawConfig } from "../config/schema.js";
 import type { SubsystemLogger } from "../log/logger.js";
 import { runMachine, type RunOutput, type StopReason } from "../machines/run.machine.js";
-import { GatewayError } from "../methods/method-spec.js";
+import { GatewayError } from "../protocol/gateway-error.js";
 import { ErrorCodes } from "../protocol/index.js";
 import type { MessageOrigin, MessageState, RunRow, StateStore } from "../store/state-store.js";
 import { AgentDirectory, type AgentProfile } from "./agent-directory.js";
@@ -71,6 +71,8 @@ export interface AgentRunsOptions {
   events: RunEventSink;
   log: SubsystemLogger;
   inspect: (event: InspectionEvent) => void;
+  /** The port of the gateway that runs these agents (command agents find it in CODERCLAW_GATEWAY_PORT). */
+  gatewayPort?: number;
 }
 
 const PARTIAL_SAVE_INTERVAL_MS = 1_000;
@@ -148,6 +150,7 @@ export class AgentRuns {
             message: run.message,
             history,
             workspace: run.agent.workspace,
+            gatewayPort: this.options.gatewayPort,
             signal,
             onDelta: (delta) => this.onDelta(run, delta),
             log: this.options.log,

@@ -149,33 +149,13 @@ export async function prepareLaunch(
       `Config write audit: ${path.join(resolveLogDir(stateDir), "config-audit.jsonl")}`,
     ]);
   }
-  const bind = (flags.bind ?? config.gateway.bind) as BindMode;
-  if (!BIND_MODES.includes(bind)) {
-    throw new LaunchError(['Invalid --bind (use "loopback", "lan", "tailnet", "auto", or "custom")']);
-  }
-  const listenPlan = resolveListenPlan(bind, config.gateway.customBindHost);
   if (flags.token) env.CODERCLAW_GATEWAY_TOKEN = flags.token;
-
-  let auth = resolveGatewayAuth(
-    config,
-    { mode: flags.auth as "token" | "password" | undefined, token: flags.token, password: flags.password },
-    env,
-  );
-  if (auth.mode === "password" && !auth.password) {
-    throw new LaunchError([
-      "Gateway auth is set to password, but no password is configured.",
-      "Set gateway.auth.password (or CODERCLAW_GATEWAY_PASSWORD), or pass --password.",
-    ]);
-  }
-  if (auth.mode === "trusted-proxy") checkTrustedProxyMode(config, listenPlan);
+  const listener = resolveListenerAndAuth(config, flags, env);
+  const { bind, listenPlan } = listener;
+  let auth = listener.auth;
   // In trusted-proxy mode the proxy authenticates; a token would be a second, unused way in.
-  const hasSecret = auth.mode === "trusted-proxy" || Boolean(auth.token || auth.password);
-  if (!hasSecret && !isLoopbackHost(listenPlan.host)) {
-    throw new LaunchError([
-      `refusing to bind gateway to ${listenPlan.host}:${port} without auth (set gateway.auth.token/password, or set CODERCLAW_GATEWAY_TOKEN/CODERCLAW_GATEWAY_PASSWORD)`,
-      "Set gateway.auth.token/password (or CODERCLAW_GATEWAY_TOKEN/CODERCLAW_GATEWAY_PASSWORD) or pass --token/--password.",
-    ]);
-  }
+  const hasSecret = hasAuthSecret(auth);
+  if (!hasSecret && !isLoopbackHost(listenPlan.host)) throw new LaunchError(noAuthLines(listenPlan, port));
   let generatedToken = false;
   if (!hasSecret) {
     // Auth is always on: a loopback gateway with no secret gets one, kept in its own config.
@@ -188,8 +168,53 @@ export async function prepareLaunch(
     auth = resolveGatewayAuth(snapshot.config, {}, env);
     generatedToken = true;
   }
-  const logFile = snapshot.config.logging.file ?? path.join(resolveLogDir(stateDir), "gateway.log");
+  const logFile = resolveLogFile(snapshot.config, stateDir);
   return { configPath, stateDir, snapshot, port, bind, listenPlan, auth, logFile, generatedToken };
+}
+
+export function resolveLogFile(config: CoderclawConfig, stateDir: string): string {
+  return config.logging.file ?? path.join(resolveLogDir(stateDir), "gateway.log");
+}
+
+export function noAuthLines(listenPlan: ListenPlan, port: number): string[] {
+  return [
+    `refusing to bind gateway to ${listenPlan.host}:${port} without auth (set gateway.auth.token/password, or set CODERCLAW_GATEWAY_TOKEN/CODERCLAW_GATEWAY_PASSWORD)`,
+    "Set gateway.auth.token/password (or CODERCLAW_GATEWAY_TOKEN/CODERCLAW_GATEWAY_PASSWORD) or pass --token/--password.",
+  ];
+}
+
+/**
+ * Bind mode, listen plan and auth from a config, flags winning (`--bind`, `--auth`, `--token`,
+ * `--password`), then env for secrets. Throws LaunchError for a combination the gateway refuses.
+ */
+export function resolveListenerAndAuth(
+  config: CoderclawConfig,
+  flags: GatewayRunFlags,
+  env: Env,
+): { bind: BindMode; listenPlan: ListenPlan; auth: GatewayAuth } {
+  const bind = (flags.bind ?? config.gateway.bind) as BindMode;
+  if (!BIND_MODES.includes(bind)) {
+    throw new LaunchError(['Invalid --bind (use "loopback", "lan", "tailnet", "auto", or "custom")']);
+  }
+  const listenPlan = resolveListenPlan(bind, config.gateway.customBindHost);
+  const auth = resolveGatewayAuth(
+    config,
+    { mode: flags.auth as "token" | "password" | undefined, token: flags.token, password: flags.password },
+    env,
+  );
+  if (auth.mode === "password" && !auth.password) {
+    throw new LaunchError([
+      "Gateway auth is set to password, but no password is configured.",
+      "Set gateway.auth.password (or CODERCLAW_GATEWAY_PASSWORD), or pass --password.",
+    ]);
+  }
+  if (auth.mode === "trusted-proxy") checkTrustedProxyMode(config, listenPlan);
+  return { bind, listenPlan, auth };
+}
+
+/** Whether the gateway would have a way to authenticate clients (it never runs without one). */
+export function hasAuthSecret(auth: GatewayAuth): boolean {
+  return auth.mode === "trusted-proxy" || Boolean(auth.token || auth.password);
 }
 
 /** REFERENCE §2.6: auth mode "trusted-proxy" needs a non-loopback listener, the proxies, and the user header. */

@@ -1,12 +1,14 @@
+import { FaultInjection } from "../actors/fault-injection.js";
+import { RunningConfig } from "../actors/running-config.js";
 import { readConfigSnapshot } from "../config/load.js";
 import { createLogger } from "../log/logger.js";
 import { isServiceSupervised, startSupervisor, type ServerSetup } from "../actors/supervisor.js";
-import { resolveGatewayAuth } from "../transport/auth.js";
 import { acquireInstanceLock, GatewayLockError } from "./instance-lock.js";
 import { LaunchError, prepareLaunch, type GatewayRunFlags, type LaunchPlan } from "./launch.js";
 import { packageInfo } from "./package-info.js";
 import { stateDirAccessProblem } from "./state-dir-access.js";
 import { describePortHolders } from "./port-diagnostics.js";
+import { resolveRestartSettings, type InstanceSettings } from "./restart-settings.js";
 import { cliCommand } from "../config/paths.js";
 import { configSecretValues } from "../config/redact.js";
 
@@ -57,6 +59,7 @@ export async function runGateway(flags: GatewayRunFlags, env: NodeJS.ProcessEnv,
   }
   const config = plan.snapshot.config;
   const launchSecrets = configSecretValues(plan.snapshot.parsed);
+  let instance: InstanceSettings = plan;
   const logger = createLogger({
     file: plan.logFile,
     level: config.logging.level,
@@ -64,39 +67,69 @@ export async function runGateway(flags: GatewayRunFlags, env: NodeJS.ProcessEnv,
     console: true,
     maxFileBytes: config.logging.maxFileBytes,
     maxFiles: config.logging.maxFiles,
-    secrets: () => [plan.auth.token ?? "", plan.auth.password ?? "", ...launchSecrets],
+    secrets: () => [instance.auth.token ?? "", instance.auth.password ?? "", ...launchSecrets],
   });
+  const log = logger.child("gateway");
   const version = packageInfo().version;
+  const runningConfig = new RunningConfig(plan.snapshot);
   let first = true;
   // `--port 0` picks a free port once; an in-process restart must come back on the same one.
   let boundPort = plan.port;
   const prepare = (): ServerSetup => {
-    // Each in-process restart re-reads the config; the listener settings stay as resolved at launch.
-    const snapshot = first ? plan.snapshot : readConfigSnapshot(plan.configPath);
-    const usable = snapshot.valid ? snapshot : plan.snapshot;
+    if (!first) instance = nextInstance();
     first = false;
-    const auth =
-      usable === plan.snapshot ? plan.auth : resolveGatewayAuth(usable.config, flagOverrides(flags), env);
     return {
-      snapshot: usable,
-      auth,
-      port: boundPort,
-      bind: plan.bind,
-      listenPlan: plan.listenPlan,
+      runningConfig,
+      auth: instance.auth,
+      port: instance.port,
+      bind: instance.bind,
+      listenPlan: instance.listenPlan,
       stateDir: plan.stateDir,
       version,
     };
   };
-  logger.child("gateway").info(authLine(plan));
+  /** An in-process restart re-reads the file; what it cannot use leaves the running instance's settings. */
+  const nextInstance = (): InstanceSettings => {
+    const next = resolveRestartSettings(
+      readConfigSnapshot(plan.configPath),
+      flags,
+      env,
+      plan.stateDir,
+      boundPort,
+    );
+    if (!next.ok) {
+      log.warn(`restart: ${plan.configPath}: ${next.reason}; keeping the running config`);
+      return { ...instance, snapshot: runningConfig.snapshot };
+    }
+    for (const pin of next.pins) log.info(`restart: ${pin.path} pinned by ${pin.source} (${pin.value})`);
+    const logging = next.settings.snapshot.config.logging;
+    try {
+      logger.reopen({
+        file: next.settings.logFile,
+        level: logging.level,
+        maxFileBytes: logging.maxFileBytes,
+        maxFiles: logging.maxFiles,
+      });
+    } catch (error) {
+      log.warn(
+        `restart: cannot log to ${next.settings.logFile} (${(error as Error).message}); keeping ${logger.file}`,
+      );
+    }
+    runningConfig.replace(next.settings.snapshot);
+    return { ...next.settings, logFile: logger.file };
+  };
+  log.info(authLine(plan));
   const running = startSupervisor({
     logger,
     prepare,
-    allowSignalRestart: () => readConfigSnapshot(plan.configPath).config.commands.restart,
+    runningConfig,
+    allowSignalRestart: () => runningConfig.snapshot.config.commands.restart,
+    faults: FaultInjection.fromEnv(env),
     handleSignals: true,
     configPath: plan.configPath,
     supervisedRestart: isServiceSupervised(env),
     onReady: (server) => {
-      boundPort = server.port;
+      if (plan.port === 0 && boundPort === 0) boundPort = server.port;
     },
   });
   const output = await running.done;
@@ -104,20 +137,12 @@ export async function runGateway(flags: GatewayRunFlags, env: NodeJS.ProcessEnv,
     io.err(`Gateway failed to start: ${output.error}`);
     io.err(stopHint);
     if (output.error.includes("already listening")) {
-      (await describePortHolders(plan.port)).forEach((line) => io.err(line));
+      (await describePortHolders(instance.port)).forEach((line) => io.err(line));
     }
   }
   await lock.release();
   await logger.close();
   return output.exitCode;
-}
-
-function flagOverrides(flags: GatewayRunFlags) {
-  return {
-    mode: flags.auth as "token" | "password" | undefined,
-    token: flags.token,
-    password: flags.password,
-  };
 }
 
 export { LaunchError };

@@ -3,7 +3,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import type { EventBus } from "../actors/event-bus.js";
 import type { AgentRuns, RunStarted } from "../agents/agent-runs.js";
 import type { AgentEventPayload } from "../agents/run-events.js";
-import { GatewayError } from "../methods/method-spec.js";
+import { GatewayError } from "../protocol/gateway-error.js";
 import { ErrorCodes } from "../protocol/index.js";
 import type { GatewayAccess } from "../transport/access.js";
 import { sendJson } from "../transport/http-response.js";

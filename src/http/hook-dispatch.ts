@@ -3,7 +3,7 @@ import type { AgentRuns } from "../agents/agent-runs.js";
 import type { WakeMode } from "../config/hooks-config.js";
 import type { CoderclawConfig } from "../config/schema.js";
 import type { SubsystemLogger } from "../log/logger.js";
-import { GatewayError } from "../methods/method-spec.js";
+import { GatewayError } from "../protocol/gateway-error.js";
 import { ErrorCodes } from "../protocol/index.js";
 import type { RunRow, StateStore } from "../store/state-store.js";
 import type { AgentAction } from "./hook-actions.js";

@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { hooksBasePath, type HooksConfig } from "../config/hooks-config.js";
 import type { CoderclawConfig } from "../config/schema.js";
 import type { SubsystemLogger } from "../log/logger.js";
-import { GatewayError } from "../methods/method-spec.js";
+import { GatewayError } from "../protocol/gateway-error.js";
 import type { GatewayServices } from "../methods/services.js";
 import { ErrorCodes } from "../protocol/index.js";
 import type { GatewayAccess } from "../transport/access.js";

@@ -27,11 +27,24 @@ export interface SubsystemLogger {
   trace(message: string, meta?: Record<string, unknown>): void;
 }
 
+/** Where and how much the file transport writes; an in-process restart may change any of it. */
+export interface LogFileSettings {
+  file: string;
+  level: LogLevel;
+  maxFileBytes: number;
+  maxFiles: number;
+}
+
 export interface GatewayLogger {
   readonly file: string;
   child(subsystem: string): SubsystemLogger;
   /** Changes the file log level (hot reload of logging.level). */
   setLevel(level: LogLevel): void;
+  /**
+   * Moves the file transport to new settings (an in-process restart with a changed `logging.*`);
+   * lines logged before the call end up in the old file, lines after it in the new one.
+   */
+  reopen(settings: LogFileSettings): void;
   /** Flushes the file transport; resolves once everything written so far is on disk. */
   close(): Promise<void>;
 }
@@ -62,18 +75,28 @@ function consoleLine() {
   });
 }
 
-export function createLogger(options: LoggerOptions): GatewayLogger {
-  fs.mkdirSync(path.dirname(options.file), { recursive: true, mode: 0o700 });
-  const fileTransport = new winston.transports.File({
-    filename: options.file,
+function fileTransportFor(settings: LogFileSettings) {
+  fs.mkdirSync(path.dirname(settings.file), { recursive: true, mode: 0o700 });
+  return new winston.transports.File({
+    filename: settings.file,
     // Every file the transport opens, the first and each one after a rotation, is private.
     options: { flags: "a", mode: 0o600 },
-    level: options.level,
-    maxsize: options.maxFileBytes,
-    maxFiles: options.maxFiles,
+    level: settings.level,
+    maxsize: settings.maxFileBytes,
+    maxFiles: settings.maxFiles,
     tailable: true,
     format: winston.format.json(),
   });
+}
+
+export function createLogger(options: LoggerOptions): GatewayLogger {
+  let fileSettings: LogFileSettings = {
+    file: options.file,
+    level: options.level,
+    maxFileBytes: options.maxFileBytes,
+    maxFiles: options.maxFiles,
+  };
+  let fileTransport = fileTransportFor(fileSettings);
   const transports: winston.transport[] = [fileTransport];
   if (options.console) {
     transports.push(
@@ -98,7 +121,9 @@ export function createLogger(options: LoggerOptions): GatewayLogger {
   });
   const children = new Map<string, SubsystemLogger>();
   return {
-    file: options.file,
+    get file() {
+      return fileSettings.file;
+    },
     child(subsystem) {
       let logger = children.get(subsystem);
       if (!logger) {
@@ -108,7 +133,26 @@ export function createLogger(options: LoggerOptions): GatewayLogger {
       return logger;
     },
     setLevel(level) {
+      fileSettings = { ...fileSettings, level };
       fileTransport.level = level;
+    },
+    reopen(settings) {
+      const same =
+        settings.file === fileSettings.file &&
+        settings.maxFileBytes === fileSettings.maxFileBytes &&
+        settings.maxFiles === fileSettings.maxFiles;
+      if (same) {
+        this.setLevel(settings.level);
+        return;
+      }
+      // Throws (and leaves the current file in place) when the new directory cannot be created.
+      const next = fileTransportFor(settings);
+      const previous = fileTransport;
+      root.add(next);
+      // Removing a transport closes it (winston-transport's unpipe handler), flushing what it holds.
+      root.remove(previous);
+      fileTransport = next;
+      fileSettings = { ...settings };
     },
     close() {
       return new Promise((resolve) => {

@@ -1,9 +1,20 @@
 import { assign, fromCallback, fromPromise, setup } from "xstate";
 
+/** How long each step of a shutdown may take; decided once by the runtime and handed down. */
+export interface ShutdownBudget {
+  /** The whole stop or restart, from the request until the gateway has closed; past it the supervisor gives up. */
+  deadlineMs: number;
+  /** In-flight runs may finish within this; leftovers are interrupted. */
+  drainMs: number;
+  /** After `shutdown` and the close frames, how long peers get to close before their sockets are ended. */
+  closeWaitMs: number;
+}
+
 export interface DrainRequest {
   reason: string;
   /** null when the process is stopping for good; the expected downtime when restarting. */
   restartExpectedMs: number | null;
+  budget: ShutdownBudget;
 }
 
 export interface GatewayContext {
@@ -12,7 +23,16 @@ export interface GatewayContext {
   failedWhile: "starting" | "running" | null;
 }
 
-export type GatewayEvent = ({ type: "DRAIN" } & DrainRequest) | { type: "FAULT"; error: string };
+export type GatewayEvent =
+  | ({ type: "DRAIN" } & DrainRequest)
+  /** The server failed under the gateway (its listener died); closing still gets this budget. */
+  | { type: "FAULT"; error: string; budget: ShutdownBudget };
+
+const drainRequestOf = ({ reason, restartExpectedMs, budget }: DrainRequest): DrainRequest => ({
+  reason,
+  restartExpectedMs,
+  budget,
+});
 
 export interface GatewayOutput {
   status: "stopped" | "failed";
@@ -21,6 +41,12 @@ export interface GatewayOutput {
 }
 
 const notProvided = new Error("gateway machine: the runtime must provide this actor");
+/** Never used in practice: `draining` and `closing` are reached only with a request recorded. */
+const NO_REQUEST: DrainRequest = {
+  reason: "gateway stopping",
+  restartExpectedMs: null,
+  budget: { deadlineMs: 0, drainMs: 0, closeWaitMs: 0 },
+};
 
 /**
  * The server's lifecycle. `ready` owns the background services (tick, health, presence);
@@ -64,9 +90,7 @@ export const gatewayMachine = setup({
       on: {
         // A stop that arrives mid-start is remembered and honoured as soon as the server is up.
         DRAIN: {
-          actions: assign({
-            shutdown: ({ event }) => ({ reason: event.reason, restartExpectedMs: event.restartExpectedMs }),
-          }),
+          actions: assign({ shutdown: ({ event }) => drainRequestOf(event) }),
         },
       },
     },
@@ -77,16 +101,18 @@ export const gatewayMachine = setup({
       on: {
         DRAIN: {
           target: "draining",
-          actions: assign({
-            shutdown: ({ event }) => ({ reason: event.reason, restartExpectedMs: event.restartExpectedMs }),
-          }),
+          actions: assign({ shutdown: ({ event }) => drainRequestOf(event) }),
         },
         FAULT: {
           target: "closing",
           actions: assign({
             error: ({ event }) => event.error,
             failedWhile: "running",
-            shutdown: () => ({ reason: "gateway failed", restartExpectedMs: null }),
+            shutdown: ({ event }) => ({
+              reason: "gateway failed",
+              restartExpectedMs: null,
+              budget: event.budget,
+            }),
           }),
         },
       },
@@ -94,12 +120,12 @@ export const gatewayMachine = setup({
     draining: {
       entry: {
         type: "announceDraining",
-        params: ({ context }) => context.shutdown ?? { reason: "gateway stopping", restartExpectedMs: null },
+        params: ({ context }) => context.shutdown ?? NO_REQUEST,
       },
       invoke: {
         id: "drainRuns",
         src: "drainRuns",
-        input: ({ context }) => context.shutdown ?? { reason: "gateway stopping", restartExpectedMs: null },
+        input: ({ context }) => context.shutdown ?? NO_REQUEST,
         onDone: "closing",
         onError: "closing",
       },
@@ -108,7 +134,7 @@ export const gatewayMachine = setup({
       invoke: {
         id: "closeServer",
         src: "closeServer",
-        input: ({ context }) => context.shutdown ?? { reason: "gateway stopping", restartExpectedMs: null },
+        input: ({ context }) => context.shutdown ?? NO_REQUEST,
         onDone: [{ guard: ({ context }) => context.error !== null, target: "failed" }, { target: "stopped" }],
         onError: [
           { guard: ({ context }) => context.error !== null, target: "failed" },

@@ -2,7 +2,8 @@ import { Type } from "@sinclair/typebox";
 import type { ChannelsStatus } from "../channels/account-snapshot.js";
 import { ChannelError, type ChannelManager } from "../channels/channel-manager.js";
 import { DurationMs, ErrorCodes } from "../protocol/index.js";
-import { defineMethod, GatewayError } from "./method-spec.js";
+import { GatewayError } from "../protocol/gateway-error.js";
+import { defineMethod } from "./method-spec.js";
 import type { GatewayServices } from "./services.js";
 
 export type { ChannelAccountSnapshot, ChannelsStatus } from "../channels/account-snapshot.js";

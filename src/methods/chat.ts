@@ -1,8 +1,9 @@
 import { Type } from "@sinclair/typebox";
 import { chatMessage } from "../agents/run-events.js";
 import { DurationMs, ErrorCodes, errorShape } from "../protocol/index.js";
+import { GatewayError } from "../protocol/gateway-error.js";
 import { boundedHistory } from "./chat-history.js";
-import { defineMethod, GatewayError, RpcReply } from "./method-spec.js";
+import { defineMethod, RpcReply } from "./method-spec.js";
 import { deliverToChannel, requireRuns } from "./run-access.js";
 
 const NonEmpty = Type.String({ minLength: 1 });

@@ -8,7 +8,8 @@ import { FORBIDDEN_KEY_MESSAGE, forbiddenKeyPath, pathHasForbiddenKey } from "..
 import { configSchema, schemaLeaf, schemaLeafPaths } from "../config/schema.js";
 import { setAtPath, writeConfigFile } from "../config/write.js";
 import { ErrorCodes } from "../protocol/index.js";
-import { defineMethod, GatewayError } from "./method-spec.js";
+import { GatewayError } from "../protocol/gateway-error.js";
+import { defineMethod } from "./method-spec.js";
 import type { GatewayServices } from "./services.js";
 
 const BaseHash = Type.Optional(Type.String());

@@ -3,18 +3,13 @@ import {
   errorShape,
   ErrorCodes,
   validateRequestFrame,
+  GatewayError,
+  type ClientSession,
   type ErrorShape,
   type Validator,
 } from "../protocol/index.js";
 import type { SubsystemLogger } from "../log/logger.js";
-import {
-  GatewayError,
-  RpcReply,
-  TwoStageReply,
-  type ClientSession,
-  type MethodScope,
-  type MethodSpec,
-} from "./method-spec.js";
+import { RpcReply, TwoStageReply, type MethodScope, type MethodSpec } from "./method-spec.js";
 import type { GatewayServices } from "./services.js";
 
 interface TableEntry {

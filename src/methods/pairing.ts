@@ -2,7 +2,8 @@ import { Type } from "@sinclair/typebox";
 import { PairingStore } from "../channels/pairing-store.js";
 import { channelPlugin } from "../channels/registry.js";
 import { ErrorCodes } from "../protocol/index.js";
-import { defineMethod, GatewayError } from "./method-spec.js";
+import { GatewayError } from "../protocol/gateway-error.js";
+import { defineMethod } from "./method-spec.js";
 import { requireRuns } from "./run-access.js";
 import type { GatewayServices } from "./services.js";
 

@@ -1,7 +1,7 @@
 import type { AgentRuns, RunStarted } from "../agents/agent-runs.js";
 import { ErrorCodes } from "../protocol/index.js";
 import type { StateStore } from "../store/state-store.js";
-import { GatewayError } from "./method-spec.js";
+import { GatewayError } from "../protocol/gateway-error.js";
 import type { GatewayServices } from "./services.js";
 
 /** The run service and store, or the UNAVAILABLE error that says why state.db cannot be used. */

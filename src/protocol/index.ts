@@ -8,3 +8,5 @@ export * from "./frames.js";
 export * from "./hello.js";
 export * from "./validate.js";
 export * from "./version.js";
+export * from "./client-session.js";
+export * from "./gateway-error.js";

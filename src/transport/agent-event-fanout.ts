@@ -1,5 +1,5 @@
 import type { AgentEventPayload } from "../agents/run-events.js";
-import type { ClientSession } from "../methods/method-spec.js";
+import type { ClientSession } from "../protocol/client-session.js";
 import { AGENT_DELTA_CAP } from "../protocol/index.js";
 import type { Broadcaster } from "./broadcaster.js";
 

@@ -1,4 +1,4 @@
-import type { ClientSession } from "../methods/method-spec.js";
+import type { ClientSession } from "../protocol/client-session.js";
 import type { ClientConnection } from "./client-connection.js";
 
 export interface BroadcastOptions {

@@ -2,7 +2,7 @@ import type { IncomingMessage } from "node:http";
 import type { WebSocket } from "ws";
 import type { Actor } from "xstate";
 import type { connectionMachine } from "../machines/connection.machine.js";
-import type { ClientSession } from "../methods/method-spec.js";
+import type { ClientSession } from "../protocol/client-session.js";
 import type { TrustedProxyAuthConfig } from "../config/trusted-proxy-auth.js";
 import {
   forwardedClientIp,

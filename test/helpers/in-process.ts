@@ -1,4 +1,4 @@
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { createLogger, type GatewayLogger } from "../../src/log/logger.js";
 
@@ -22,7 +22,9 @@ export async function loggedLine(
 ): Promise<Record<string, unknown>> {
   const deadline = Date.now() + 3_000;
   for (;;) {
-    const entry = readFileSync(path.join(dir, "gateway.log"), "utf8")
+    // The file transport creates its file asynchronously: not there yet is "not yet", not an error.
+    const file = path.join(dir, "gateway.log");
+    const entry = (existsSync(file) ? readFileSync(file, "utf8") : "")
       .split("\n")
       .filter(Boolean)
       .map((line) => JSON.parse(line) as Record<string, unknown>)

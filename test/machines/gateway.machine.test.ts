@@ -4,8 +4,9 @@ import { flush, gatewayFakes, stopAllActors, track, valueOf } from "./support.js
 
 afterEach(stopAllActors);
 
-const STOP = { type: "DRAIN", reason: "SIGTERM", restartExpectedMs: null } as const;
-const RESTART = { type: "DRAIN", reason: "config change", restartExpectedMs: 1_500 } as const;
+const BUDGET = { deadlineMs: 5_000, drainMs: 3_000, closeWaitMs: 2_000 };
+const STOP = { type: "DRAIN", reason: "SIGTERM", restartExpectedMs: null, budget: BUDGET } as const;
+const RESTART = { type: "DRAIN", reason: "config change", restartExpectedMs: 1_500, budget: BUDGET } as const;
 
 function startGateway() {
   const fakes = gatewayFakes();
@@ -62,14 +63,20 @@ describe("gateway machine", () => {
     g.actor.send(RESTART);
 
     expect(valueOf(g.actor)).toBe("draining");
-    expect(g.log.of("announceDraining")).toEqual([{ reason: "config change", restartExpectedMs: 1_500 }]);
-    expect(g.drainRuns.inputs()).toEqual([{ reason: "config change", restartExpectedMs: 1_500 }]);
+    expect(g.log.of("announceDraining")).toEqual([
+      { reason: "config change", restartExpectedMs: 1_500, budget: BUDGET },
+    ]);
+    expect(g.drainRuns.inputs()).toEqual([
+      { reason: "config change", restartExpectedMs: 1_500, budget: BUDGET },
+    ]);
     expect(g.closeServer.calls).toHaveLength(0);
 
     g.drainRuns.last.deferred.resolve();
     await flush();
     expect(valueOf(g.actor)).toBe("closing");
-    expect(g.closeServer.inputs()).toEqual([{ reason: "config change", restartExpectedMs: 1_500 }]);
+    expect(g.closeServer.inputs()).toEqual([
+      { reason: "config change", restartExpectedMs: 1_500, budget: BUDGET },
+    ]);
 
     g.closeServer.last.deferred.resolve();
     await flush();
@@ -102,7 +109,7 @@ describe("gateway machine", () => {
 
     expect(valueOf(g.actor)).toBe("draining");
     expect(g.log.types()).toEqual(["announceReady", "announceDraining"]);
-    expect(g.drainRuns.inputs()).toEqual([{ reason: "SIGTERM", restartExpectedMs: null }]);
+    expect(g.drainRuns.inputs()).toEqual([{ reason: "SIGTERM", restartExpectedMs: null, budget: BUDGET }]);
     expect(g.services.running).toBe(0);
   });
 
@@ -113,7 +120,7 @@ describe("gateway machine", () => {
     await flush();
 
     expect(valueOf(g.actor)).toBe("closing");
-    expect(g.closeServer.inputs()).toEqual([{ reason: "SIGTERM", restartExpectedMs: null }]);
+    expect(g.closeServer.inputs()).toEqual([{ reason: "SIGTERM", restartExpectedMs: null, budget: BUDGET }]);
     g.closeServer.last.deferred.resolve();
     await flush();
     expect(g.actor.getSnapshot().output).toEqual({ status: "stopped", failedWhile: null, error: null });
@@ -127,17 +134,21 @@ describe("gateway machine", () => {
     await flush();
 
     expect(g.drainRuns.calls).toHaveLength(1);
-    expect(g.closeServer.inputs()).toEqual([{ reason: "config change", restartExpectedMs: 1_500 }]);
+    expect(g.closeServer.inputs()).toEqual([
+      { reason: "config change", restartExpectedMs: 1_500, budget: BUDGET },
+    ]);
   });
 
   it("closes the server on FAULT in ready and ends failed with failedWhile 'running'", async () => {
     const g = await readyGateway();
-    g.actor.send({ type: "FAULT", error: "tick loop crashed" });
+    g.actor.send({ type: "FAULT", error: "tick loop crashed", budget: BUDGET });
 
     expect(valueOf(g.actor)).toBe("closing");
     expect(g.services.running).toBe(0);
     expect(g.drainRuns.calls).toHaveLength(0);
-    expect(g.closeServer.inputs()).toEqual([{ reason: "gateway failed", restartExpectedMs: null }]);
+    expect(g.closeServer.inputs()).toEqual([
+      { reason: "gateway failed", restartExpectedMs: null, budget: BUDGET },
+    ]);
 
     g.closeServer.last.deferred.resolve();
     await flush();
@@ -153,7 +164,7 @@ describe("gateway machine", () => {
 
   it("still ends failed after a FAULT when closing the server fails", async () => {
     const g = await readyGateway();
-    g.actor.send({ type: "FAULT", error: "tick loop crashed" });
+    g.actor.send({ type: "FAULT", error: "tick loop crashed", budget: BUDGET });
     g.closeServer.last.deferred.reject(new Error("close failed"));
     await flush();
 

@@ -131,6 +131,11 @@ function exitFailure(
   return new ProviderError("PROVIDER_FAILED", tail === "" ? reason : `${reason}: ${tail}`);
 }
 
+/** Where the agent's own gateway listens, so tools it runs can call back into it. */
+function gatewayEnv(request: ProviderRequest): Record<string, string> {
+  return request.gatewayPort === undefined ? {} : { CODERCLAW_GATEWAY_PORT: String(request.gatewayPort) };
+}
+
 function runCommand(
   id: string,
   config: CommandProviderConfig,
@@ -148,7 +153,7 @@ function runCommand(
       // detached: the child leads a new process group, so abort can kill everything it started.
       child = spawn(argv0, args, {
         cwd: request.workspace,
-        env: { ...process.env, ...config.env },
+        env: { ...process.env, ...gatewayEnv(request), ...config.env },
         detached: true,
         stdio: ["pipe", "pipe", "pipe"],
       });

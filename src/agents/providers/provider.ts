@@ -16,6 +16,8 @@ export interface ProviderRequest {
   history(): TranscriptTurn[];
   /** The agent's workspace directory (cwd of command agents). */
   workspace: string;
+  /** The port of the gateway running this request. */
+  gatewayPort?: number;
   /** Aborted on chat.abort, timeout or shutdown; run() must then settle promptly and leave nothing running. */
   signal: AbortSignal;
   /** New assistant text, in order, as it is produced. */

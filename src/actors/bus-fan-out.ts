@@ -1,0 +1,73 @@
+import type { ClientSession } from "../protocol/client-session.js";
+import { broadcastAgentEvent } from "../transport/agent-event-fanout.js";
+import type { Broadcaster, BroadcastOptions } from "../transport/broadcaster.js";
+import type { BroadcastFacts, EventBus } from "./event-bus.js";
+import type { Inspection, InspectTransition } from "./inspection.js";
+
+export const isOperator = (session: ClientSession) => session.role === "operator";
+export const isAdmin = (session: ClientSession) => session.scopes.includes("operator.admin");
+export const isInspectSubscriber = (session: ClientSession) =>
+  session.caps.includes("inspect") && session.scopes.includes("operator.admin");
+
+export interface StateVersion {
+  presence: number;
+  health: number;
+}
+
+/** How each bus fact reaches clients: who may see it, and whether a slow client may miss it. */
+export function fanOutBusFacts(
+  bus: EventBus,
+  broadcaster: Broadcaster,
+  stateVersion: () => StateVersion,
+): void {
+  const fanOut = <K extends keyof BroadcastFacts>(event: K, options: () => BroadcastOptions) =>
+    bus.on(event, ((payload: unknown) => broadcaster.send(event, payload, options())) as never);
+  fanOut("presence", () => ({ dropIfSlow: true, stateVersion: stateVersion() }));
+  fanOut("health", () => ({ stateVersion: stateVersion() }));
+  fanOut("heartbeat", () => ({ dropIfSlow: true }));
+  fanOut("tick", () => ({ dropIfSlow: true }));
+  bus.on("agent", (payload) => broadcastAgentEvent(broadcaster, payload));
+  fanOut("inspect", () => ({ dropIfSlow: true, audience: isInspectSubscriber }));
+  fanOut("shutdown", () => ({}));
+  fanOut("reload", () => ({ audience: isAdmin }));
+  bus.on("chat", (payload, { dropIfSlow }) =>
+    broadcaster.send("chat", payload, { dropIfSlow, audience: isOperator }),
+  );
+}
+
+/**
+ * Actor transitions reach clients that asked for them (`caps: ["inspect"]`, admin), batched per turn;
+ * the inspection stream is followed only while someone subscribes to it.
+ */
+export class InspectFeed {
+  private pending: InspectTransition[] = [];
+  private subscribers = 0;
+
+  constructor(
+    private readonly inspection: Inspection,
+    private readonly bus: EventBus,
+  ) {}
+
+  joined(session: ClientSession): void {
+    if (!isInspectSubscriber(session)) return;
+    if (++this.subscribers === 1) this.inspection.follow(this.onTransition);
+  }
+
+  left(session: ClientSession): void {
+    if (!isInspectSubscriber(session)) return;
+    if (--this.subscribers === 0) this.inspection.unfollow(this.onTransition);
+  }
+
+  stop(): void {
+    this.inspection.unfollow(this.onTransition);
+  }
+
+  private readonly onTransition = (change: InspectTransition): void => {
+    if (this.pending.push(change) > 1) return;
+    setImmediate(() => {
+      const transitions = this.pending;
+      this.pending = [];
+      this.bus.emit("inspect", { transitions });
+    });
+  };
+}
