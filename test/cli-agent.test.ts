@@ -67,6 +67,15 @@ describe("coderclaw agent and coderclaw chat against a gateway with the echo age
     expect(result.stderr).toContain('unknown agent id "nobody"');
   });
 
+  it("agent --timeout ends a run that takes longer with exit 1 and the error", async () => {
+    const words = Array.from({ length: 200 }, (_, i) => `t${i}`).join(" ");
+    const result = await runCli(["agent", "--message", words, "--timeout", "1"], env);
+    expect(result.code).toBe(1);
+    expect(result.stdout).toMatch(/^t0 t1 /);
+    expect(result.stdout).not.toContain("t199");
+    expect(result.stderr).toMatch(/time/i);
+  }, 30_000);
+
   it("agent exits 130 after Ctrl-C, having aborted the run", async () => {
     const words = Array.from({ length: 200 }, (_, i) => `w${i}`).join(" ");
     const run = spawnCli(["agent", "--message", words, "--session", "agent:main:abort-test"], env);
@@ -112,5 +121,22 @@ describe("coderclaw agent and coderclaw chat against a gateway with the echo age
     after.child.stdin?.end();
     expect(await after.exited).toEqual({ code: 0, signal: null });
     expect(after.stdout()).toBe(`Session: ${session}\n`);
+  }, 30_000);
+
+  it("chat: /session switches and shows that session's history; /abort stops the reply being written", async () => {
+    const other = "agent:main:chat-other";
+    expect((await runCli(["agent", "--message", "other words", "--session", other], env)).code).toBe(0);
+    const chat = spawnCli(["chat", "--session", "agent:main:chat-first"], env, { stdin: "pipe" });
+    await chat.waitFor(/^Session: agent:main:chat-first$/m);
+    chat.child.stdin?.write(`/session ${other}\n`);
+    await chat.waitFor(/^Session: agent:main:chat-other\nuser: other words\nassistant: other words$/m);
+    const words = Array.from({ length: 200 }, (_, i) => `a${i}`).join(" ");
+    chat.child.stdin?.write(`${words}\n`);
+    await chat.waitFor(/a3 /);
+    chat.child.stdin?.write("/abort\n");
+    await chat.waitFor(/^error: /m, "stderr");
+    chat.child.stdin?.end();
+    expect(await chat.exited).toEqual({ code: 0, signal: null });
+    expect(chat.stdout()).not.toContain("a199");
   }, 30_000);
 });
