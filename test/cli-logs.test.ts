@@ -141,18 +141,18 @@ describe("coderclaw logs", () => {
     expect(follow.stderr()).toContain("coderclaw logs: output stdout closed (EPIPE). Stopping tail.");
   });
 
-  it("fails with the connection details and exit 1 when no gateway listens", async () => {
+  it("fails with the connection details, what to run and exit 1 when no gateway listens", async () => {
     const result = await runCli(["logs"], { ...home.env, CODERCLAW_GATEWAY_PORT: "1" });
     expect(result.code).toBe(1);
     expect(result.stdout).toBe("");
     expect(result.stderr.trimEnd().split("\n")).toEqual([
       "Gateway not reachable. Is it running and accessible?",
-      "gateway closed (1006 abnormal closure (no close frame)): no close reason",
+      "nothing is listening on ws://127.0.0.1:1",
       "Gateway target: ws://127.0.0.1:1",
       "Source: local loopback",
       `Config: ${home.configPath}`,
       "Bind: loopback",
-      "Hint: run `coderclaw doctor`.",
+      "Hint: start one with `coderclaw gateway`, or find where one runs with `coderclaw gateway status`.",
     ]);
   });
 
@@ -163,14 +163,14 @@ describe("coderclaw logs", () => {
     expect(JSON.parse(result.stderr)).toEqual({
       type: "error",
       message: "Gateway not reachable. Is it running and accessible?",
-      error: "gateway closed (1006 abnormal closure (no close frame)): no close reason",
+      error: "nothing is listening on ws://127.0.0.1:1",
       details: {
         url: "ws://127.0.0.1:1",
         urlSource: "local loopback",
         configPath: home.configPath,
         bind: "loopback",
       },
-      hint: "run `coderclaw doctor`.",
+      hint: "start one with `coderclaw gateway`, or find where one runs with `coderclaw gateway status`.",
     });
   });
 });

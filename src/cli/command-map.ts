@@ -25,6 +25,8 @@ import GatewayStop from "./commands/gateway/stop.js";
 import GatewayUninstall from "./commands/gateway/uninstall.js";
 import Status from "./commands/status.js";
 import Doctor from "./commands/doctor.js";
+import Agent from "./commands/agent.js";
+import Chat from "./commands/chat.js";
 import Dashboard from "./commands/dashboard.js";
 
 /** oclif's explicit command map: `gateway run` is `gateway:run` here. */
@@ -57,4 +59,6 @@ export const commands = {
   "gateway:restart": GatewayRestart,
   "gateway:status": GatewayStatus,
   status: Status,
+  agent: Agent,
+  chat: Chat,
 };

@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { EventEmitter } from "eventemitter3";
 import WebSocket from "ws";
+import { cliCommand } from "../config/paths.js";
 import {
   AGENT_DELTA_CAP,
   describeCloseCode,
@@ -61,6 +62,22 @@ export class GatewayRequestError extends Error {
   }
   get code(): string {
     return this.shape.code;
+  }
+}
+
+/** Nothing accepted the TCP connection: no gateway (or anything else) listens at that address. */
+export class GatewayUnreachableError extends Error {
+  constructor(
+    readonly url: string,
+    details: string,
+  ) {
+    super(
+      [
+        `nothing is listening on ${url}`,
+        `Start a gateway with: ${cliCommand("gateway")}`,
+        `Find where one runs with: ${cliCommand("gateway status")}`,
+      ].join("\n") + details,
+    );
   }
 }
 
@@ -135,7 +152,11 @@ export class GatewayClient extends EventEmitter<ClientEvents> {
         reject(error);
       };
       const connectId = randomUUID();
-      socket.on("error", () => {});
+      // A refused connection otherwise surfaces only as close 1006, which says nothing useful.
+      socket.on("error", (error: NodeJS.ErrnoException) => {
+        if (error.code === "ECONNREFUSED")
+          fail(new GatewayUnreachableError(this.options.url, this.details()));
+      });
       socket.on("message", (data) => {
         let frame: {
           type?: string;

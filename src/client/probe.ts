@@ -1,4 +1,4 @@
-import { GatewayClient, GatewayClosedError } from "./gateway-client.js";
+import { GatewayClient, GatewayClosedError, GatewayUnreachableError } from "./gateway-client.js";
 
 export interface ProbeOptions {
   url: string;
@@ -68,6 +68,8 @@ export async function probeGateway(options: ProbeOptions): Promise<ProbeResult> 
     if (error instanceof GatewayClosedError) {
       result.close = { code: error.closeCode, reason: error.closeReason };
     }
+    // Refused: no connection was ever open, so there is no close to report.
+    if (error instanceof GatewayUnreachableError) result.close = null;
     closing = true;
     await client.close();
     return result;

@@ -13,8 +13,15 @@ export interface SpawnedCli {
 const spawned = new Set<ChildProcess>();
 
 /** Starts a long-running CLI command (`logs --follow`) whose output a test watches as it comes. */
-export function spawnCli(args: string[], env: NodeJS.ProcessEnv): SpawnedCli {
-  const child = spawn(process.execPath, [CLI, ...args], { env, stdio: ["ignore", "pipe", "pipe"] });
+export function spawnCli(
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  options: { stdin?: "ignore" | "pipe" } = {},
+): SpawnedCli {
+  const child = spawn(process.execPath, [CLI, ...args], {
+    env,
+    stdio: [options.stdin ?? "ignore", "pipe", "pipe"],
+  });
   spawned.add(child);
   const output = { stdout: "", stderr: "" };
   child.stdout?.on("data", (chunk: Buffer) => (output.stdout += chunk.toString()));

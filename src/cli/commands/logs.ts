@@ -1,6 +1,10 @@
 import { Flags } from "@oclif/core";
 import { resolveCliTarget, type CliTarget } from "../../client/cli-target.js";
-import { GatewayClosedError, type GatewayClient } from "../../client/gateway-client.js";
+import {
+  GatewayClosedError,
+  GatewayUnreachableError,
+  type GatewayClient,
+} from "../../client/gateway-client.js";
 import { tailLogs, type LogTailPage, type LogTailParams } from "../../client/log-tail.js";
 import { connectCli } from "../../client/one-shot.js";
 import { cliCommand } from "../../config/paths.js";
@@ -136,7 +140,10 @@ export default class Logs extends OperatorCommand {
 
   private unreachable(error: unknown, target: CliTarget, json: boolean): never {
     const cause = String((error as Error)?.message ?? error).split("\n")[0] ?? "";
-    const hint = `run \`${cliCommand("doctor")}\`.`;
+    const hint =
+      error instanceof GatewayUnreachableError
+        ? `start one with \`${cliCommand("gateway")}\`, or find where one runs with \`${cliCommand("gateway status")}\`.`
+        : `run \`${cliCommand("doctor")}\`.`;
     if (json) {
       const details = {
         url: target.url,

@@ -18,6 +18,7 @@ export default class GatewayProbe extends OperatorCommand {
     const { flags } = await this.parse(GatewayProbe);
     this.applyProfile(flags.profile);
     const timeoutMs = this.timeoutMs(flags.timeout);
+    this.requireUrlCredentials(flags);
     const target = resolveCliTarget(flags);
     const progress = showProgress(`Connecting to ${redactUrl(target.url)}…`, !flags.json);
     const result = await probeGateway({

@@ -1,9 +1,10 @@
 import { Flags } from "@oclif/core";
 import { gatherGatewayStatus } from "../../../service/gateway-status.js";
-import { CoderclawCommand, connectionFlags } from "../../base-command.js";
+import { connectionFlags } from "../../base-command.js";
+import { OperatorCommand } from "../../operator-command.js";
 import { gatewayStatusLines } from "./status-lines.js";
 
-export default class GatewayStatus extends CoderclawCommand {
+export default class GatewayStatus extends OperatorCommand {
   static override summary =
     "Show the gateway service, its config, where it listens, its runtime and whether it answers RPC.";
   static override flags = {
@@ -22,6 +23,7 @@ export default class GatewayStatus extends CoderclawCommand {
   async run(): Promise<void> {
     const { flags } = await this.parse(GatewayStatus);
     this.applyProfile(flags.profile);
+    this.requireUrlCredentials(flags);
     let gathered;
     try {
       gathered = await gatherGatewayStatus({
