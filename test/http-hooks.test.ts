@@ -149,7 +149,7 @@ describe("POST /hooks/agent", () => {
     );
   });
 
-  it("logs a requested delivery as skipped while no channel is available, and still answers 202", async () => {
+  it("logs a delivery to a session with no channel chat as failed, and still answers 202", async () => {
     const res = await post("/hooks/agent", {
       message: "deliver me",
       channel: "last",
@@ -158,11 +158,12 @@ describe("POST /hooks/agent", () => {
     expect(res.status).toBe(202);
     const { runId } = (await res.json()) as { runId: string };
     const deadline = Date.now() + 5_000;
-    const line = `hook run ${runId}: delivery via last skipped: no channel available`;
+    const line = `hook run ${runId}: delivery via last failed`;
     while (!fixture.gateway.output().stdout.includes(line) && Date.now() < deadline) {
       await new Promise((resolve) => setTimeout(resolve, 25));
     }
     expect(fixture.gateway.output().stdout).toContain(line);
+    expect(fixture.gateway.output().stdout).toContain("has no last channel chat");
   });
 
   it("runs a named, allowed agent with a model of its own", async () => {

@@ -27,6 +27,7 @@ interface ActorNode {
 }
 
 const BOT = "clawbot";
+const HOOK_TOKEN = "irc-test-hook-secret";
 let ngircd: Ngircd;
 let home: TempHome;
 let gateway: GatewayProcess;
@@ -73,6 +74,7 @@ beforeAll(async () => {
       {
         providers: { quick: { type: "echo", delayMs: 1 } },
         agents: { defaults: { model: "quick" } },
+        hooks: { enabled: true, token: HOOK_TOKEN },
         channels: {
           irc: {
             host: "127.0.0.1",
@@ -207,6 +209,19 @@ describe("IRC channel against ngircd", () => {
     expect(reply).toMatchObject({ target: "#room", text: "what is up" });
     await new Promise((resolve) => setTimeout(resolve, 1_000));
     expect(bob.received.slice(before).filter((line) => line.from === BOT)).toHaveLength(1);
+  });
+
+  it("a webhook's agent run delivers its reply to an IRC chat", async () => {
+    const carol = await human("carol");
+    const before = carol.received.length;
+    const res = await fetch(`http://127.0.0.1:${gateway.port}/hooks/agent`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${HOOK_TOKEN}`, "content-type": "application/json" },
+      body: JSON.stringify({ message: "build 42 passed", name: "CI", channel: "irc", to: "carol" }),
+    });
+    expect(res.status).toBe(202);
+    const [reply] = await carol.messagesFrom(BOT, 1, before);
+    expect(reply).toMatchObject({ target: "carol", text: "build 42 passed" });
   });
 
   it("a long reply arrives whole, in order, in lines of at most 512 bytes", async () => {

@@ -1,5 +1,6 @@
 import path from "node:path";
 import { startGatewayChannels } from "../channels/gateway-channels.js";
+import { hookDelivery } from "../channels/hook-delivery.js";
 import { diffConfigPaths } from "../config/diff.js";
 import type { ConfigSnapshot } from "../config/load.js";
 import { chatCompletionsRoute } from "../http/chat-completions.js";
@@ -155,7 +156,10 @@ export class GatewayServer {
         auth: options.auth,
         access: this.access,
         log: logger.child("hooks"),
-        deliver: () => null,
+        deliver: () => {
+          const { channels, store } = this.services;
+          return channels && store ? hookDelivery(channels, store) : null;
+        },
       }),
     );
     const endpoints = config.gateway.http.endpoints;

@@ -1,4 +1,5 @@
 import type { AnyStateMachine } from "xstate";
+import { channelAccountMachine } from "../machines/channel.machine.js";
 import { connectionMachine } from "../machines/connection.machine.js";
 import { gatewayMachine } from "../machines/gateway.machine.js";
 import { reloadMachine } from "../machines/reload.machine.js";
@@ -13,6 +14,7 @@ export const INSPECTABLE_MACHINES: readonly AnyStateMachine[] = [
   reloadMachine,
   connectionMachine,
   runMachine,
+  channelAccountMachine,
 ];
 
 let graphs: MachineGraph[] | null = null;
