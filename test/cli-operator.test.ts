@@ -169,7 +169,11 @@ describe("operator CLI against a running gateway: health, gateway call/health/pr
     it("passes --params to the method", async () => {
       const result = await cli("gateway", "call", "channels.status", "--params", '{"probe":true}', "--json");
       expect(result.code).toBe(0);
-      expect(JSON.parse(result.stdout)).toMatchObject({ channelOrder: [], accounts: [] });
+      // Every channel the gateway knows is listed; none has an account in this config.
+      expect(JSON.parse(result.stdout)).toMatchObject({
+        channelOrder: ["telegram", "irc"],
+        channelAccounts: { telegram: [], irc: [] },
+      });
     });
 
     it("answers agent with the accepted ack, and with --expect-final with the final ok", async () => {
@@ -323,12 +327,12 @@ describe("operator CLI against a running gateway: health, gateway call/health/pr
       const result = await cli("channels", "status", "--probe", "--json");
       expect(result.code).toBe(0);
       const status = JSON.parse(result.stdout);
-      expect(status).toEqual({
+      expect(status).toMatchObject({
         ts: expect.any(Number),
-        channelOrder: [],
-        channelLabels: {},
-        channels: {},
-        accounts: [],
+        channelOrder: ["telegram", "irc"],
+        channelLabels: { telegram: "Telegram", irc: "IRC" },
+        channelAccounts: { telegram: [], irc: [] },
+        channelDefaultAccountId: { telegram: "default", irc: "default" },
       });
     });
 

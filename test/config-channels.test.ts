@@ -53,11 +53,9 @@ describe("channels, bindings and session.dmScope in the config", () => {
   });
 
   it("refuses a prototype key as a channel or account id", () => {
-    const parsed = JSON.parse(
-      '{"channels": {"__proto__": {"enabled": true}, "irc": {"accounts": {"__proto__": {}}}}}',
-    );
-    expect(issuesOf(parsed).map((issue) => issue.path)).toEqual(
-      expect.arrayContaining(["channels.__proto__", "channels.irc.accounts.__proto__"]),
-    );
+    const asChannel = JSON.parse('{"channels": {"__proto__": {"enabled": true}}}');
+    expect(issuesOf(asChannel).map((issue) => issue.path)).toContain("channels.__proto__");
+    const asAccount = JSON.parse('{"channels": {"irc": {"accounts": {"__proto__": {}}}}}');
+    expect(issuesOf(asAccount).map((issue) => issue.path)).toContain("channels.irc.accounts.__proto__");
   });
 });

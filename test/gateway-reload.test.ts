@@ -116,15 +116,21 @@ describe("config reload", () => {
 
   it("keeps the running config when the new file is invalid, and reports every problem", async () => {
     const config = baseConfig("hybrid");
-    const { home, admin } = await start(config);
+    const { home, gateway, admin } = await start(config);
     const hashBefore = (await admin.request("config.get")).payload.hash;
     editorWrite(home, { ...config, gateway: { ...config.gateway, port: "nope", bogus: true } });
     const invalid = await untilReload(admin, "invalid");
     expect(invalid.issues.map((i: { path: string }) => i.path)).toEqual(
       expect.arrayContaining(["gateway.bogus", "gateway.port"]),
     );
-    expect((await admin.request("config.get")).payload.hash).toBe(hashBefore);
+    // config.get shows the file as it is now (what the next write is checked against) ...
+    const file = (await admin.request("config.get")).payload;
+    expect(file.valid).toBe(false);
+    expect(file.hash).not.toBe(hashBefore);
+    // ... while the gateway keeps serving with the config it was running.
     expect((await admin.request("health")).ok).toBe(true);
+    const again = await reconnect(gateway);
+    expect(again.frames.find((f) => f.id === "connect")?.ok).toBe(true);
     expectNoRestart(admin);
   });
 

@@ -32,7 +32,7 @@ describe("inspect.machines", () => {
 
   it("serves every machine of the design by id", async () => {
     expect((await machines()).map((machine) => machine.id).sort()).toEqual(
-      ["connection", "gateway", "reload", "run", "supervisor"].sort(),
+      ["channel", "connection", "gateway", "reload", "run", "supervisor"].sort(),
     );
   });
 
@@ -77,37 +77,48 @@ describe("inspect.machines", () => {
     const served = await machines();
     const supervisor = served.find((machine) => machine.id === "supervisor")!;
     const supervising = supervisor.root.states.find((state) => state.key === "supervising")!;
-    expect(supervising.type).toBe("compound");
-    expect(supervising.initial).toBe("supervisor.supervising.running");
-    expect(supervising.states.map((state) => state.key)).toEqual(["running", "restarting", "stopping"]);
-    expect(supervising.invoke).toEqual([
-      { id: "gateway", src: "gateway" },
-      { id: "reload", src: "reload" },
-    ]);
+    // The supervisor runs its children side by side: one region per child, each with its own policy.
+    expect(supervising.type).toBe("parallel");
+    expect(supervising.states.map((state) => state.key)).toEqual(["gateway", "reload"]);
+    const gatewayRegion = supervising.states.find((state) => state.key === "gateway")!;
+    expect(gatewayRegion.initial).toBe("supervisor.supervising.gateway.running");
+    expect(gatewayRegion.states.map((state) => state.key)).toEqual(["running", "restarting", "stopping"]);
+    expect(gatewayRegion.invoke).toEqual([{ id: "gateway", src: "gateway" }]);
     expect(
-      supervising.transitions
+      gatewayRegion.transitions
         .filter((t) => t.kind === "done")
         .map((t) => [t.invokeId, t.guard, t.targets[0]]),
     ).toEqual([
-      ["gateway", "restartRequested", "supervisor.supervising"],
-      ["gateway", "stopRequested", "supervisor.stopped"],
-      ["gateway", "failedWhileStarting", "supervisor.failed"],
-      ["gateway", "failedWhileRunning", "supervisor.backoff"],
-      ["gateway", undefined, "supervisor.stopped"],
+      ["gateway", "failedWhileStarting", "supervisor.ended"],
+      ["gateway", "restartIntended", "supervisor.supervising"],
+      ["gateway", "stopIntended && failedWhileRunning", "supervisor.ended"],
+      ["gateway", "stopIntended", "supervisor.ended"],
+      ["gateway", "failedWhileRunning", "supervisor.crashed"],
+      ["gateway", undefined, "supervisor.ended"],
     ]);
-    const stopping = transitionsOf(supervisor, "supervisor.supervising.stopping");
+    const reloadRegion = supervising.states.find((state) => state.key === "reload")!;
+    expect(reloadRegion.states.find((state) => state.key === "running")!.invoke).toEqual([
+      { id: "reload", src: "reload" },
+    ]);
+    // The shutdown budget is handed down with each stop: the deadline is computed, so it has no fixed value.
+    const stopping = transitionsOf(supervisor, "supervisor.supervising.gateway.stopping");
     expect(stopping.find((t) => t.kind === "after")).toMatchObject({
-      delay: { name: "stopDeadline", ms: 5_000 },
+      delay: { name: "deadline", ms: null },
       targets: ["supervisor.timedOut"],
     });
-    // A delay computed from context has a name but no fixed value.
+    expect(
+      transitionsOf(supervisor, "supervisor.supervising.gateway.running").find((t) => t.kind === "after"),
+    ).toMatchObject({ delay: { name: "crashStreakReset", ms: 600_000 } });
     expect(transitionsOf(supervisor, "supervisor.backoff").find((t) => t.kind === "after")).toMatchObject({
       delay: { name: "crashBackoff", ms: null },
       targets: ["supervisor.supervising"],
     });
+    expect(supervisor.root.states.find((state) => state.key === "recovering")!.invoke).toEqual([
+      { id: "cleanupGateway", src: "cleanupGateway" },
+    ]);
     expect(
       supervisor.root.states.filter((state) => state.type === "final").map((state) => state.key),
-    ).toEqual(["stopped", "failed", "timedOut"]);
+    ).toEqual(["ended"]);
 
     const reload = served.find((machine) => machine.id === "reload")!;
     expect(reload.root.invoke).toEqual([{ id: "watchConfig", src: "watchConfig" }]);

@@ -50,7 +50,7 @@ describe("coderclaw status", () => {
     expect(code).toBe(0);
     expect(row(stdout, "Gateway")).toMatch(
       new RegExp(
-        `^local · ws://127\\.0\\.0\\.1:${port} \\(local loopback\\) · unreachable \\(gateway closed \\(1006.*\\) · auth token$`,
+        `^local · ws://127\\.0\\.0\\.1:${port} \\(local loopback\\) · unreachable \\(nothing is listening on ws://127\\.0\\.0\\.1:${port}\\) · auth token$`,
       ),
     );
     expect(row(stdout, "Agents")).toBe("1 · main (default) · from config");
@@ -96,7 +96,7 @@ describe("coderclaw status", () => {
     const { home } = await newHome();
     const status: Json = JSON.parse((await runCli(["status", "--json"], home.env, CLI_TIMEOUT_MS)).stdout);
     expect(status.gateway).toMatchObject({ reachable: false, connectLatencyMs: null, self: null });
-    expect(status.gateway.error).toMatch(/^gateway closed \(1006/);
+    expect(status.gateway.error).toMatch(/^nothing is listening on ws:\/\/127\.0\.0\.1:\d+$/);
     expect(status).not.toHaveProperty("health");
     expect(status.agents.source).toBe("config");
   });

@@ -73,7 +73,7 @@ export class GatewayUnreachableError extends Error {
   ) {
     super(
       [
-        `nothing is listening on ${url}`,
+        `nothing is listening on ${redactUrl(url)}`,
         `Start a gateway with: ${cliCommand("gateway")}`,
         `Find where one runs with: ${cliCommand("gateway status")}`,
       ].join("\n") + details,

@@ -287,6 +287,7 @@ export const supervisorMachine = setup({
     /** The gateway actor died: close its server (clients hear `shutdown` first), then back off or end. */
     recovering: {
       invoke: {
+        id: "cleanupGateway",
         src: "cleanupGateway",
         input: ({ context }) =>
           context.intent === "stop" || context.crashes > GATEWAY_POLICY.maxRestarts

@@ -104,8 +104,11 @@ describe("layout of the connection machine", () => {
     const labels = layoutMachine(graphs.find((graph) => graph.id === "supervisor")!).edges.map(
       (edge) => edge.label,
     );
-    expect(labels).toContain("after stopDeadline (5s)");
     expect(labels).toContain("done: gateway [failedWhileRunning]");
     expect(labels).toContain("after crashBackoff");
+    const channelLabels = layoutMachine(graphs.find((graph) => graph.id === "channel")!).edges.map(
+      (edge) => edge.label,
+    );
+    expect(channelLabels).toContain("after stopTimeout (5s) [restartAfterStop]");
   });
 });
