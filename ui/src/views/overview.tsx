@@ -23,14 +23,29 @@ interface AgentsPayload {
   defaultId: string;
   agents: Array<{ id: string; name?: string; default: boolean; model: string | null }>;
 }
+interface ChannelAccount {
+  accountId: string;
+  running: boolean;
+  connected?: boolean;
+  state?: string;
+  lastError?: string | null;
+}
+/** `channels.status` (REFERENCE §8): accounts per channel, in the gateway's channel order. */
 interface ChannelsPayload {
-  accounts: Array<{
-    channel: string;
-    accountId: string;
-    running: boolean;
-    connected?: boolean;
-    lastError?: string | null;
-  }>;
+  channelOrder?: string[];
+  channelLabels?: Record<string, string>;
+  channelAccounts?: Record<string, ChannelAccount[]>;
+}
+
+function channelAccounts(payload: ChannelsPayload | null | undefined) {
+  const order = payload?.channelOrder ?? [];
+  return order.flatMap((channel) =>
+    (payload?.channelAccounts?.[channel] ?? []).map((account) => ({
+      ...account,
+      channel,
+      label: payload?.channelLabels?.[channel] ?? channel,
+    })),
+  );
 }
 interface Health {
   ok?: boolean;
@@ -139,20 +154,20 @@ export function OverviewView({ gateway, hello }: { gateway: GatewayPort; hello: 
       <section class="card" aria-labelledby="channels-title">
         <h2 id="channels-title">Channels</h2>
         <ul class="list">
-          {data?.channels?.accounts.map((account) => (
+          {channelAccounts(data?.channels).map((account) => (
             <li key={`${account.channel}:${account.accountId}`}>
-              <strong>{account.channel}</strong> {account.accountId}{" "}
+              <strong>{account.label}</strong> {account.accountId}{" "}
               <span class={`badge badge-${account.running ? "ok" : "warn"}`}>
                 {account.running
                   ? account.connected === false
                     ? "running, not connected"
                     : "running"
-                  : "stopped"}
+                  : (account.state ?? "stopped")}
               </span>
               {account.lastError && <span class="muted"> {account.lastError}</span>}
             </li>
           ))}
-          {(data?.channels?.accounts.length ?? 0) === 0 && (
+          {channelAccounts(data?.channels).length === 0 && (
             <li class="muted">No channel accounts configured.</li>
           )}
         </ul>
