@@ -207,8 +207,9 @@ describe("core methods and HTTP probes", () => {
     const started = Date.now();
     const result = await runCli(["gateway", "inspect"], { ...fixture.home.env, CODERCLAW_GATEWAY_PORT: "1" });
     expect(result.code).toBe(1);
-    expect(result.stderr).toContain("gateway closed (1006 abnormal closure (no close frame))");
+    expect(result.stderr).toContain("nothing is listening on ws://127.0.0.1:1");
     expect(result.stderr).toContain("Gateway target: ws://127.0.0.1:1");
-    expect(Date.now() - started).toBeLessThan(3_000);
+    // No retry loop: well under the client's 10 s connect timeout, with room for a loaded machine.
+    expect(Date.now() - started).toBeLessThan(6_000);
   });
 });
