@@ -64,6 +64,7 @@ describe("durable runs", () => {
       status: "ok",
       result: { payloads: [{ text: "kept across restarts" }] },
     });
+    // A fixed window on purpose: nothing may happen in it (a new run would stream agent events).
     await new Promise((resolve) => setTimeout(resolve, 200));
     expect(peer.events("agent")).toHaveLength(0);
     await gateway.stop();

@@ -14,6 +14,7 @@ import { defaultConfig } from "../src/config/load.js";
 import type { GatewayLogger } from "../src/log/logger.js";
 import { StateStore } from "../src/store/state-store.js";
 import { fileLogger, loggedLine } from "./helpers/in-process.js";
+import { waitFor } from "./helpers/wait-for.js";
 
 describe("agent runs when something breaks", () => {
   let dir: string;
@@ -104,8 +105,10 @@ describe("agent runs when something breaks", () => {
   it("ends a run for everyone waiting on it when the database goes away under it, as interrupted (its end is not saved)", async () => {
     const started = start("r-lost", "one two three four five six");
     const waiting = runs.wait("r-lost", 5_000);
-    // The echo provider streams a word every 20 ms; the database disappears mid-run.
-    await new Promise((resolve) => setTimeout(resolve, 30));
+    // The database disappears mid-run: once the first word has streamed, before the last.
+    await waitFor("the first streamed word of r-lost", () =>
+      events.some((e) => e.runId === "r-lost" && e.stream === "assistant") ? true : undefined,
+    );
     store.close();
 
     const row = await started.done;

@@ -202,6 +202,9 @@ describe("slow consumers", () => {
     socket.pause();
     await flood(driver, 12, "gap");
     socket.resume();
+    // A fixed wait on purpose: the gateway's send buffer to this client drains out of sight. A reply
+    // cannot mark the moment (a request while the buffer is over the limit closes the client as a slow
+    // consumer) and a probe event would itself be dropped; "after" must find the buffer empty.
     await new Promise((resolve) => setTimeout(resolve, 500));
     await driver.request("system-event", { text: "after", instanceId: "gap-after" });
     const deadline = Date.now() + 8_000;

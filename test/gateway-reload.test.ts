@@ -189,6 +189,7 @@ describe("config reload", () => {
     editorWrite(home, config);
     await admin.waitClose(8_000);
     const peer = await reconnect(gateway);
+    // A fixed window on purpose: no second restart may happen within it.
     await new Promise((resolve) => setTimeout(resolve, 1_200));
     expectNoRestart(peer);
     expect(

@@ -14,6 +14,7 @@ import {
   readProcessStartTime,
 } from "../src/host/instance-lock.js";
 import type { InstanceLock, InstanceLockPayload } from "../src/host/instance-lock.js";
+import { waitFor } from "./helpers/wait-for.js";
 
 const children: ChildProcess[] = [];
 const locks: InstanceLock[] = [];
@@ -247,8 +248,12 @@ describe("InstanceLock.release", () => {
   it("leaves a newer lock of the same process after its own file was removed externally", async () => {
     const configPath = uniqueConfigPath();
     const first = await acquire(configPath);
+    const firstCreatedAt = Date.parse((await readInstanceLock(configPath))!.createdAt);
     await rm(first.path);
-    await new Promise((resolve) => setTimeout(resolve, 5));
+    // The locks tell each other apart by createdAt (in ms): the second is made a millisecond later.
+    await waitFor("the clock to pass the first lock's createdAt", () =>
+      Date.now() > firstCreatedAt ? true : undefined,
+    );
     const second = await acquire(configPath);
 
     await first.release();

@@ -207,6 +207,7 @@ describe("IRC channel against ngircd", () => {
     bob.say("#room", `${BOT}: what is up`);
     const [reply] = await bob.messagesFrom(BOT, 1, before);
     expect(reply).toMatchObject({ target: "#room", text: "what is up" });
+    // A fixed window on purpose: no second reply may come within 1 s.
     await new Promise((resolve) => setTimeout(resolve, 1_000));
     expect(bob.received.slice(before).filter((line) => line.from === BOT)).toHaveLength(1);
   });

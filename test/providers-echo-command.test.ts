@@ -96,6 +96,7 @@ describe("echo provider", () => {
     });
     const error = await rejection(run.start(createEchoProvider("echo", { delayMs: 20 })));
     expect(error).toBeInstanceOf(RunAbortedError);
+    // A fixed window on purpose: no delta may follow the abort (five would stream in 100 ms).
     await new Promise((resolve) => setTimeout(resolve, 100));
     expect(run.deltas).toEqual(["one ", "two "]);
   });

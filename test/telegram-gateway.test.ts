@@ -19,6 +19,7 @@ import {
   type TempHome,
 } from "./helpers/gateway-process.js";
 import { WsPeer } from "./helpers/ws-peer.js";
+import { waitFor } from "./helpers/wait-for.js";
 
 const USER = 7770001;
 const STRANGER = 7770002;
@@ -154,10 +155,15 @@ describe("telegram in the gateway", () => {
     expect(text.length).toBeGreaterThan(3 * 4096);
     const expected = Math.ceil(text.length / 4096);
     const replies = await repliesTo(USER, expected, () => telegram.userMessage({ from: USER, text }));
-    await new Promise((resolve) => setTimeout(resolve, 300));
-    const all = telegram.sent
-      .slice(telegram.sent.indexOf(replies[0]!))
-      .filter((m) => m.chatId === String(USER));
+    // Splitting at paragraph breaks can take more messages than the minimum: wait for the text's length.
+    const all = await waitFor("the whole long reply", () => {
+      const sent = telegram.sent
+        .slice(telegram.sent.indexOf(replies[0]!))
+        .filter((m) => m.chatId === String(USER));
+      return sent.reduce((length, message) => length + message.text.length, 0) >= text.length
+        ? sent
+        : undefined;
+    });
     for (const message of all) expect(message.text.length).toBeLessThanOrEqual(4096);
     expect(all.map((message) => message.text).join("")).toBe(text);
   });
@@ -251,6 +257,7 @@ describe("telegram in the gateway", () => {
     expect((await channelsStatus()).channelAccounts.telegram?.[0]).toMatchObject({ running: true });
     const outageStarted = Date.now();
     try {
+      // The outage lasts a set time on purpose: 3 s of refused connections, then 2 s of 502s.
       await telegram.outage("refuse");
       await new Promise((resolve) => setTimeout(resolve, 3_000));
       await telegram.outage("502");

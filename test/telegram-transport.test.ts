@@ -153,6 +153,7 @@ describe("telegram transport under the channel manager", () => {
       expect((await manager.status(false, 1_000)).channelAccounts.telegram?.[0]?.lastError).toMatch(
         /^getUpdates: .*(ECONNRESET|ECONNREFUSED|other side closed)/,
       );
+      // The outage lasts a set time on purpose: 2 s more of refused connections, then 2 s of 502s.
       await new Promise((resolve) => setTimeout(resolve, 2_000));
       await telegram.outage("502");
       await new Promise((resolve) => setTimeout(resolve, 2_000));
