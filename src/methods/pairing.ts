@@ -31,27 +31,30 @@ export const pairingListMethod = defineMethod({
   },
 });
 
+/** Approves or rejects one pending code; an unknown or expired code is the upstream error. */
+function decide(
+  gateway: Parameters<typeof pairingStore>[0],
+  channel: string,
+  code: string,
+  verdict: "approve" | "reject",
+) {
+  const store = pairingStore(gateway, channel);
+  const request = verdict === "approve" ? store.approve(channel, code) : store.reject(channel, code);
+  if (!request)
+    throw new GatewayError(ErrorCodes.INVALID_REQUEST, `No pending pairing request found for code: ${code}`);
+  return { ok: true, channel, accountId: request.accountId, id: request.senderId };
+}
+
 export const pairingApproveMethod = defineMethod({
   name: "pairing.approve",
   scope: "admin",
   summary:
     "Approves a pending pairing code: its sender may DM that channel account from now on (no restart).",
   params: Type.Object({ channel: ChannelParam, code: CodeParam }, { additionalProperties: false }),
-  handler: (params, { gateway }) => {
-    const request = pairingStore(gateway, params.channel).approve(params.channel, params.code);
-    if (!request)
-      throw new GatewayError(
-        ErrorCodes.INVALID_REQUEST,
-        `No pending pairing request found for code: ${params.code}`,
-      );
-    return {
-      ok: true,
-      channel: params.channel,
-      accountId: request.accountId,
-      id: request.senderId,
-      approved: true,
-    };
-  },
+  handler: (params, { gateway }) => ({
+    ...decide(gateway, params.channel, params.code, "approve"),
+    approved: true,
+  }),
 });
 
 export const pairingRejectMethod = defineMethod({
@@ -59,19 +62,8 @@ export const pairingRejectMethod = defineMethod({
   scope: "admin",
   summary: "Rejects a pending pairing code; the sender stays unknown and may ask again later.",
   params: Type.Object({ channel: ChannelParam, code: CodeParam }, { additionalProperties: false }),
-  handler: (params, { gateway }) => {
-    const request = pairingStore(gateway, params.channel).reject(params.channel, params.code);
-    if (!request)
-      throw new GatewayError(
-        ErrorCodes.INVALID_REQUEST,
-        `No pending pairing request found for code: ${params.code}`,
-      );
-    return {
-      ok: true,
-      channel: params.channel,
-      accountId: request.accountId,
-      id: request.senderId,
-      rejected: true,
-    };
-  },
+  handler: (params, { gateway }) => ({
+    ...decide(gateway, params.channel, params.code, "reject"),
+    rejected: true,
+  }),
 });
