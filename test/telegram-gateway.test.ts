@@ -142,6 +142,34 @@ describe("telegram in the gateway", () => {
     expect(text.stdout + JSON.stringify(status)).not.toContain(telegram.token.split(":")[1]);
   });
 
+  it("health and status list the account: label, account, running and connected", async () => {
+    const json = await runCli(["health", "--json"], env);
+    expect(json.code).toBe(0);
+    expect(JSON.parse(json.stdout)).toMatchObject({
+      channelOrder: ["telegram"],
+      channelLabels: { telegram: "Telegram" },
+      channels: {
+        telegram: {
+          configured: true,
+          running: true,
+          connected: true,
+          accounts: { default: { accountId: "default", running: true, connected: true, lastError: null } },
+        },
+      },
+    });
+    const health = await runCli(["health"], env);
+    expect(health.code).toBe(0);
+    // The probe of the test before is remembered on the account, and health shows its outcome.
+    expect(health.stdout).toMatch(
+      /^Telegram default: running, connected( \(probe ok \(@\w+\) \(\d+ms\)\))?$/m,
+    );
+    expect(health.stdout).not.toContain("Channels: none configured");
+    const status = await runCli(["status"], env);
+    expect(status.stdout).toMatch(/│ Channels +│ 1 accounts · 1 running +│/);
+    expect(status.stdout).toMatch(/│ {3}Telegram default +│ running, connected +│/);
+    expect(health.stdout + status.stdout + json.stdout).not.toContain(telegram.token.split(":")[1]);
+  });
+
   it("a DM from an allowed numeric id gets the echo agent's reply", async () => {
     const replies = await repliesTo(USER, 1, () => telegram.userMessage({ from: USER, text: "hello bot" }));
     expect(replies.map((message) => message.text)).toEqual(["hello bot"]);
@@ -242,6 +270,13 @@ describe("telegram in the gateway", () => {
         lastError: "getUpdates stalled: no answer within 6.5s",
       });
       expect(account?.nextAttemptAt).toEqual(expect.any(Number));
+      const health = (await admin.request("health", {})).payload as {
+        channels: { telegram: { running: boolean; accounts: Record<string, unknown> } };
+      };
+      expect(health.channels.telegram).toMatchObject({
+        running: false,
+        accounts: { default: { running: false, lastError: "getUpdates stalled: no answer within 6.5s" } },
+      });
     } finally {
       telegram.stall(false);
     }

@@ -1,8 +1,51 @@
 import { configuredAgents, defaultAgentId } from "../agents/agent-directory.js";
 import type { CoderclawConfig } from "../config/schema.js";
+import type { ChannelAccountSnapshot } from "../channels/account-snapshot.js";
 import type { GatewayServices } from "../methods/services.js";
 
-/** REFERENCE §5.9. Channels fill in as that subsystem arrives; sessions come from the store. */
+/** One account in a HealthSummary: what the account machine knows now, no live probe. */
+function accountHealth(snapshot: ChannelAccountSnapshot) {
+  return {
+    accountId: snapshot.accountId,
+    ...(snapshot.name !== undefined ? { name: snapshot.name } : {}),
+    enabled: snapshot.enabled,
+    configured: snapshot.configured,
+    running: snapshot.running,
+    connected: snapshot.connected,
+    state: snapshot.state,
+    lastError: snapshot.lastError,
+    lastConnectedAt: snapshot.lastConnectedAt,
+    ...(snapshot.probe !== undefined ? { probe: snapshot.probe } : {}),
+    ...(snapshot.lastProbeAt !== undefined ? { lastProbeAt: snapshot.lastProbeAt } : {}),
+  };
+}
+
+/** The channels part of REFERENCE §5.9: every channel with at least one account, in plugin order. */
+export async function channelsHealth(services: GatewayServices) {
+  const status = await services.channels?.status(false, 0);
+  const channelOrder = (status?.channelOrder ?? []).filter(
+    (id) => (status?.channelAccounts[id]?.length ?? 0) > 0,
+  );
+  const channels = Object.fromEntries(
+    channelOrder.map((id) => {
+      const accounts = status!.channelAccounts[id] ?? [];
+      const summary = status!.channels[id] ?? { configured: false, running: false, connected: false };
+      return [
+        id,
+        {
+          ...summary,
+          accounts: Object.fromEntries(
+            accounts.map((snapshot) => [snapshot.accountId, accountHealth(snapshot)]),
+          ),
+        },
+      ];
+    }),
+  );
+  const channelLabels = Object.fromEntries(channelOrder.map((id) => [id, status!.channelLabels[id] ?? id]));
+  return { channels, channelOrder, channelLabels };
+}
+
+/** REFERENCE §5.9: channels from the channel manager's account machines, sessions from the store. */
 export async function computeHealthSummary(config: CoderclawConfig, services: GatewayServices) {
   const agents = configuredAgents(config);
   const defaultId = defaultAgentId(config);
@@ -19,9 +62,7 @@ export async function computeHealthSummary(config: CoderclawConfig, services: Ga
       freeBytes: store.freeBytes,
       integrityAtOpen: store.integrityAtOpen,
     },
-    channels: {},
-    channelOrder: [],
-    channelLabels: {},
+    ...(await channelsHealth(services)),
     heartbeatSeconds: 0,
     defaultAgentId: defaultId,
     agents: agents.map((agent) => ({

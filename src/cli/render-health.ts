@@ -18,7 +18,19 @@ export interface HealthView {
   };
 }
 
+/** One channel account in a HealthSummary. */
+export interface AccountHealth {
+  accountId: string;
+  enabled?: boolean;
+  configured?: boolean;
+  running?: boolean;
+  connected?: boolean;
+  lastError?: string | null;
+  probe?: ChannelHealth["probe"];
+}
+
 export interface ChannelHealth {
+  accounts?: Record<string, AccountHealth>;
   configured?: boolean;
   linked?: boolean;
   authAgeMs?: number | null;
@@ -52,6 +64,19 @@ export function channelHealthText(channel: ChannelHealth): string {
   return "unknown";
 }
 
+/** `running, connected`, `stopped, disconnected, last error: <why>`, `disabled`, `not configured`. */
+export function accountHealthText(account: AccountHealth): string {
+  const parts: string[] = [];
+  if (account.enabled === false) parts.push("disabled");
+  else if (account.configured === false) parts.push("not configured");
+  else {
+    parts.push(account.running ? "running" : "stopped");
+    parts.push(account.connected ? "connected" : "disconnected");
+  }
+  if (account.lastError) parts.push(`last error: ${account.lastError}`);
+  return parts.join(", ");
+}
+
 function heartbeatText(seconds: number | undefined): string {
   if (!seconds || seconds <= 0) return "disabled";
   if (seconds % 3600 === 0) return `${seconds / 3600}h`;
@@ -67,7 +92,13 @@ export function healthLines(summary: HealthView): string[] {
   if (order.length === 0) lines.push("Channels: none configured");
   for (const id of order) {
     const label = summary.channelLabels?.[id] ?? id;
-    lines.push(`${label}: ${channelHealthText(summary.channels?.[id] ?? {})}`);
+    const channel = summary.channels?.[id] ?? {};
+    const accounts = Object.values(channel.accounts ?? {});
+    if (accounts.length === 0) lines.push(`${label}: ${channelHealthText(channel)}`);
+    for (const account of accounts) {
+      const probe = account.probe ? ` (probe ${channelHealthText({ probe: account.probe })})` : "";
+      lines.push(`${label} ${account.accountId}: ${accountHealthText(account)}${probe}`);
+    }
   }
   const agents = summary.agents ?? [];
   const defaultAgent = summary.defaultAgentId ?? agents.find((agent) => agent.isDefault)?.agentId ?? "main";

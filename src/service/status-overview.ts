@@ -2,6 +2,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { AgentDirectory } from "../agents/agent-directory.js";
+import type { ChannelsStatus } from "../channels/account-snapshot.js";
 import { resolveCliTarget } from "../client/cli-target.js";
 import { readConfigSnapshot } from "../config/load.js";
 import { resolveConfigPath, resolveStateDir, type Env } from "../config/paths.js";
@@ -49,10 +50,27 @@ export interface StatusOverview {
   };
   agents: { source: "gateway" | "config"; defaultId: string; agents: AgentSummary[] };
   sessions: { count: number | null; path: string; error?: string };
-  channels: { accounts: number; running: number; source: "gateway" | "none" };
+  channels: {
+    accounts: number;
+    running: number;
+    source: "gateway" | "none";
+    list: ChannelAccountLine[];
+  };
   heartbeat: { enabled: boolean; last: unknown } | null;
   health?: unknown;
   lastHeartbeat?: unknown;
+}
+
+/** One channel account as `coderclaw status` lists it. */
+export interface ChannelAccountLine {
+  channel: string;
+  label: string;
+  accountId: string;
+  enabled: boolean;
+  configured: boolean;
+  running: boolean;
+  connected: boolean;
+  lastError: string | null;
 }
 
 interface StatusPayload {
@@ -121,8 +139,19 @@ export async function gatherStatusOverview(options: StatusOptions): Promise<Stat
 
   const status = probe.results.status as StatusPayload | undefined;
   const agentsPayload = probe.results["agents.list"] as AgentsPayload | undefined;
-  const channels = probe.results["channels.status"] as
-    { accounts?: Array<{ running?: boolean }> } | undefined;
+  const channels = probe.results["channels.status"] as Partial<ChannelsStatus> | undefined;
+  const channelList: ChannelAccountLine[] = (channels?.channelOrder ?? []).flatMap((id) =>
+    (channels?.channelAccounts?.[id] ?? []).map((account) => ({
+      channel: id,
+      label: channels?.channelLabels?.[id] ?? id,
+      accountId: account.accountId,
+      enabled: account.enabled,
+      configured: account.configured,
+      running: account.running,
+      connected: account.connected,
+      lastError: account.lastError,
+    })),
+  );
   const authLabel =
     target.token && target.password
       ? "token+password"
@@ -195,13 +224,12 @@ export async function gatherStatusOverview(options: StatusOptions): Promise<Stat
     },
     agents,
     sessions,
-    channels: channels?.accounts
-      ? {
-          accounts: channels.accounts.length,
-          running: channels.accounts.filter((a) => a.running).length,
-          source: "gateway",
-        }
-      : { accounts: 0, running: 0, source: "none" },
+    channels: {
+      accounts: channelList.length,
+      running: channelList.filter((account) => account.running).length,
+      source: channels?.channelAccounts ? "gateway" : "none",
+      list: channelList,
+    },
     heartbeat: status?.heartbeat ?? null,
     ...(probe.results.health !== undefined ? { health: probe.results.health } : {}),
     ...(options.deep && "last-heartbeat" in probe.results

@@ -1,5 +1,6 @@
 import { cliCommand, type Env } from "../../config/paths.js";
 import type { StatusOverview } from "../../service/status-overview.js";
+import { accountHealthText } from "../render-health.js";
 
 function gatewayRow(gateway: StatusOverview["gateway"]): string {
   const parts = [gateway.mode, `${gateway.url} (${gateway.urlSource})`];
@@ -71,6 +72,10 @@ export function statusLines(overview: StatusOverview, env: Env): string[] {
         ? "none configured"
         : `${overview.channels.accounts} accounts · ${overview.channels.running} running`,
     ],
+    ...overview.channels.list.map((account): [string, string] => [
+      `  ${account.label} ${account.accountId}`,
+      accountHealthText(account),
+    ]),
   ];
   const heartbeat = heartbeatRow(overview);
   if (heartbeat) rows.push(["Heartbeat", heartbeat]);
