@@ -3,6 +3,7 @@ import type { Page } from "playwright-core";
 import { launchBrowser, type TestBrowser } from "./helpers/browser.js";
 import { useGateway } from "./helpers/gateway-fixture.js";
 import { localConfig, TEST_TOKEN } from "./helpers/gateway-process.js";
+import { WsPeer } from "./helpers/ws-peer.js";
 
 jest.setTimeout(30_000);
 
@@ -234,6 +235,37 @@ describe("Control UI in a browser", () => {
       .getByTestId("message-assistant")
       .getByText("after the restart")
       .waitFor();
+    expect(browser.errors).toEqual([]);
+  });
+  it("the Inspector tab shows a new client's connection actor and lights its machine's state", async () => {
+    const page = await signedIn();
+    await page.getByRole("link", { name: "Inspector", exact: true }).click();
+    await page.getByRole("heading", { name: "Actors" }).waitFor();
+    await page.waitForSelector('[role="treeitem"][data-actor-id="supervisor"]');
+    const known = new Set(
+      await page.$$eval('[role="treeitem"][data-actor-id^="connection:"]', (rows) =>
+        rows.map((row) => row.getAttribute("data-actor-id")),
+      ),
+    );
+    const peer = await WsPeer.open(fixture.gateway.url);
+    try {
+      expect((await peer.connect({ auth: { token: TEST_TOKEN } })).ok).toBe(true);
+      const added = await page.waitForFunction(
+        (before: string[]) =>
+          [...document.querySelectorAll('[role="treeitem"][data-actor-id^="connection:"]')]
+            .map((row) => row.getAttribute("data-actor-id"))
+            .find((id) => id !== null && !before.includes(id)) ?? false,
+        [...known].filter((id): id is string => id !== null),
+      );
+      const id = (await added.jsonValue()) as string;
+      await page.click(`[role="treeitem"][data-actor-id="${id}"]`);
+      const chart = 'svg[aria-label="Statechart of the connection machine"]';
+      await page.waitForSelector(`${chart} g.ins-s[data-state-key="ready"][data-active="true"]`);
+      peer.close();
+      await page.waitForSelector(`${chart} g.ins-s[data-state-key="closed"][data-active="true"]`);
+    } finally {
+      peer.close();
+    }
     expect(browser.errors).toEqual([]);
   });
 });
