@@ -107,7 +107,7 @@ export function ActorTree({ rows, selected, onSelect, onToggle }: ActorTreeProps
         <span class="ins-name" title={record.id}>
           {record.id}
         </span>
-        <span class="ins-state">
+        <span class="ins-state" title={formatStateValue(record.state)}>
           {isClosed(record)
             ? `${formatStateValue(record.state)} · ${record.status}`
             : formatStateValue(record.state)}

@@ -79,8 +79,8 @@ export const INSPECTOR_CSS = `
 .inspector .ins-dot[data-status="done"], .inspector .ins-dot[data-status="stopped"] { background: var(--ins-closed); }
 .inspector .ins-dot[data-status="error"] { background: var(--ins-error); }
 .inspector .ins-dot[data-status="none"] { background: transparent; border: 1px solid var(--ins-muted); }
-.inspector .ins-name { overflow: hidden; text-overflow: ellipsis; min-width: 0; }
-.inspector .ins-state { color: var(--ins-accent); margin-left: auto; padding-left: 8px; }
+.inspector .ins-name { overflow: hidden; text-overflow: ellipsis; flex: 0 1 auto; min-width: 0; }
+.inspector .ins-state { color: var(--ins-accent); margin-left: auto; padding-left: 8px; overflow: hidden; text-overflow: ellipsis; flex: 0 0 auto; max-width: 60%; }
 .inspector .ins-closed .ins-name { text-decoration: line-through; opacity: 0.7; }
 .inspector .ins-tree [role="tree"] { outline: none; }
 .inspector .ins-tree [role="tree"]:focus-visible { box-shadow: inset 0 0 0 2px var(--ins-accent); }
