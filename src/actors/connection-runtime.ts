@@ -10,6 +10,7 @@ import {
   type HandshakeRejection,
 } from "../machines/connection.machine.js";
 import type { Dispatcher } from "../methods/dispatcher.js";
+import type { GatewayMetrics } from "../metrics/gateway-metrics.js";
 import type { ClientSession } from "../protocol/client-session.js";
 import { CloseCodes, ErrorCodes, errorShape, validateRequestFrame } from "../protocol/index.js";
 import type { GatewayAccess } from "../transport/access.js";
@@ -38,6 +39,7 @@ export interface ConnectionRuntimeDeps {
   inspection: Inspection;
   log: SubsystemLogger;
   helloOk: HelloOk;
+  metrics?: GatewayMetrics | null;
   onJoined(session: ClientSession): void;
   onLeft(session: ClientSession): void;
 }
@@ -113,9 +115,10 @@ export class ConnectionRuntime {
     this.keepalive = new KeepaliveSweep(deps.config.gateway.tickIntervalMs, (connection) =>
       connection.actor.send({ type: "PEER_UNRESPONSIVE" }),
     );
-    this.handshakeDeadlines = new DeadlineQueue(deps.config.gateway.handshakeTimeoutMs, (connection) =>
-      connection.actor.send({ type: "HANDSHAKE_TIMEOUT" }),
-    );
+    this.handshakeDeadlines = new DeadlineQueue(deps.config.gateway.handshakeTimeoutMs, (connection) => {
+      deps.metrics?.handshakeTimedOut();
+      connection.actor.send({ type: "HANDSHAKE_TIMEOUT" });
+    });
     this.closeGraces = new DeadlineQueue(CLOSE_GRACE_MS, (connection) =>
       connection.actor.send({ type: "CLOSE_GRACE_ELAPSED" }),
     );
@@ -129,6 +132,7 @@ export class ConnectionRuntime {
           `closing slow consumer: ${unread} bytes of replies unread (maxBufferedBytes ${limit})`,
           { connId: connection.connId, remote: connection.clientIp },
         );
+        deps.metrics?.slowConsumerClosed("replies");
         connection.actor.send({ type: "CLOSE", code: CloseCodes.POLICY_VIOLATION, reason: "slow consumer" });
       },
     };
@@ -280,6 +284,7 @@ export class ConnectionRuntime {
           setReceiveLimit(connection.socket, gateway.maxPayloadBytes);
           const [head, rest] = this.deps.helloOk.frame(requestId, connection.session);
           connection.sendInTwoParts(head, rest);
+          this.deps.metrics?.handshakeSucceeded();
           this.deps.onJoined(connection.session);
         },
         startHandshakeDeadline: onConnection((connection) => this.handshakeDeadlines.add(connection)),
@@ -289,6 +294,7 @@ export class ConnectionRuntime {
         watchPeer: onConnection((connection) => this.keepalive.add(connection)),
         unwatchPeer: onConnection((connection) => this.keepalive.remove(connection)),
         sendRejection: (_, { connId, rejection }) => {
+          this.deps.metrics?.handshakeFailed(rejection);
           const connection = get(connId);
           if (!connection || !rejection.requestId || !rejection.error) return;
           log.info(`connect rejected: ${rejection.error.message}`, {

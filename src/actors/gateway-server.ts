@@ -6,6 +6,7 @@ import type { ConfigSnapshot } from "../config/load.js";
 import { chatCompletionsRoute } from "../http/chat-completions.js";
 import { controlUiHandler } from "../http/control-ui.js";
 import { gatewayHooksRoute } from "../http/hooks.js";
+import { metricsRoute } from "../http/metrics.js";
 import { modelsRoute } from "../http/models.js";
 import { responsesRoute } from "../http/responses.js";
 import type { GatewayLogger, SubsystemLogger } from "../log/logger.js";
@@ -13,6 +14,7 @@ import type { DrainRequest } from "../machines/gateway.machine.js";
 import { Dispatcher } from "../methods/dispatcher.js";
 import { coreMethods } from "../methods/method-table.js";
 import type { GatewayServices } from "../methods/services.js";
+import type { GatewayMetrics } from "../metrics/gateway-metrics.js";
 import { CloseCodes } from "../protocol/index.js";
 import { HealthCache } from "../state/health.js";
 import { HeartbeatState } from "../state/heartbeat.js";
@@ -31,6 +33,7 @@ import { GatewayListener } from "./gateway-listener.js";
 import { computeHealthSummary } from "./health-summary.js";
 import { HelloOk } from "./hello-ok.js";
 import type { Inspection } from "./inspection.js";
+import { feedMetrics } from "./metrics-feed.js";
 import { PresenceFeed } from "./presence-feed.js";
 import type { RunningConfig } from "./running-config.js";
 import { startGatewayStore } from "./store-startup.js";
@@ -51,6 +54,8 @@ export interface GatewayServerOptions {
   onFault: (error: string) => void;
   /** Lifecycle requests methods may make (restart through the supervisor, reload through the controller). */
   control: { restart(reason: string): void; reload(): void };
+  /** Set while `gateway.metrics.enabled`: outlives this instance (counters go on across restarts). */
+  metrics?: GatewayMetrics | null;
 }
 
 /**
@@ -117,11 +122,18 @@ export class GatewayServer {
       requestRestart: (reason) => options.control.restart(reason),
       requestReload: () => options.control.reload(),
     };
-    const dispatcher = new Dispatcher(coreMethods, this.services, logger.child("rpc"));
-    const broadcaster = new Broadcaster(this.connections, config.gateway.maxBufferedBytes, (connection) => {
-      this.log.warn("closing slow consumer", { connId: connection.connId });
-      connection.actor.send({ type: "CLOSE", code: CloseCodes.POLICY_VIOLATION, reason: "slow consumer" });
-    });
+    const metrics = options.metrics ?? null;
+    const dispatcher = new Dispatcher(coreMethods, this.services, logger.child("rpc"), metrics?.requestDone);
+    const broadcaster = new Broadcaster(
+      this.connections,
+      config.gateway.maxBufferedBytes,
+      (connection) => {
+        this.log.warn("closing slow consumer", { connId: connection.connId });
+        metrics?.slowConsumerClosed("events");
+        connection.actor.send({ type: "CLOSE", code: CloseCodes.POLICY_VIOLATION, reason: "slow consumer" });
+      },
+      metrics?.eventFannedOut,
+    );
     const helloOk = new HelloOk({
       ...this.services,
       config: () => this.snapshot.config,
@@ -139,6 +151,7 @@ export class GatewayServer {
       inspection: options.inspection,
       log: logger.child("ws"),
       helloOk,
+      metrics,
       onJoined: (session) => {
         this.presenceFeed.joined(session);
         this.inspectFeed.joined(session);
@@ -170,6 +183,19 @@ export class GatewayServer {
     }
     if (endpoints.chatCompletions.enabled || endpoints.responses.enabled) {
       this.httpRoutes.push(modelsRoute(agentHttp));
+    }
+    if (metrics) {
+      const onError = (error: unknown) => this.log.error(`metrics collection failed: ${String(error)}`);
+      this.httpRoutes.push(
+        metricsRoute({ access: this.access, metrics, path: config.gateway.metrics.path, onError }),
+      );
+      const methods = dispatcher.specs().map((spec) => spec.name);
+      feedMetrics(metrics, {
+        bus: this.bus,
+        connections: this.connections,
+        methods,
+        services: this.services,
+      });
     }
     this.listener = new GatewayListener({
       listenPlan: options.listenPlan,
@@ -279,6 +305,7 @@ export class GatewayServer {
     ]);
     clearTimeout(timer);
     this.connectionRuntime.stop();
+    this.options.metrics?.attach(null);
     this.connections.clear();
     this.bus.removeAllListeners();
     await this.listener.close();

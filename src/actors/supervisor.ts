@@ -6,6 +6,7 @@ import {
   type SupervisorEvent,
   type SupervisorOutput,
 } from "../machines/supervisor.machine.js";
+import { GatewayMetrics } from "../metrics/gateway-metrics.js";
 import { NO_FAULTS, type FaultInjection } from "./fault-injection.js";
 import { GatewayServer, type GatewayServerOptions } from "./gateway-server.js";
 import { Inspection } from "./inspection.js";
@@ -15,7 +16,7 @@ import { RESTART_EXPECTED_MS, shutdownBudget } from "./shutdown-budget.js";
 
 export type ServerSetup = Omit<
   GatewayServerOptions,
-  "logger" | "inspection" | "lifecycleState" | "onFault" | "control"
+  "logger" | "inspection" | "lifecycleState" | "onFault" | "control" | "metrics"
 >;
 
 /** Under systemd or launchd a restart is an exit: the service manager starts the new process. */
@@ -61,6 +62,8 @@ export function startSupervisor(options: SupervisorOptions): RunningGateway {
   const faults = options.faults ?? NO_FAULTS;
   const inspection = new Inspection();
   let server: GatewayServer | null = null;
+  /** Created when a gateway first starts with metrics enabled; kept across restarts. */
+  let metrics: GatewayMetrics | null = null;
 
   const child = (id: string): AnyActorRef | undefined =>
     (root.getSnapshot().children as Record<string, AnyActorRef | undefined>)[id];
@@ -96,8 +99,12 @@ export function startSupervisor(options: SupervisorOptions): RunningGateway {
   const gatewayLogic = gatewayMachine.provide({
     actors: {
       startServer: fromPromise(async () => {
+        const setup = options.prepare(); // re-reads the config on a restart
+        const metricsEnabled = options.runningConfig.snapshot.config.gateway.metrics.enabled;
+        if (metricsEnabled) metrics ??= new GatewayMetrics();
         server = new GatewayServer({
-          ...options.prepare(),
+          ...setup,
+          metrics: metricsEnabled ? metrics : null,
           logger: options.logger,
           inspection,
           lifecycleState,
@@ -146,6 +153,7 @@ export function startSupervisor(options: SupervisorOptions): RunningGateway {
       },
       actions: {
         announceRestart: (_, { cause, crashes, restartInMs }) => {
+          metrics?.restarted(cause, crashes);
           if (crashes === 0) log.info(`gateway restarting (${cause})`);
           else log.warn(`${cause}; restarting in ${restartInMs} ms (attempt ${crashes})`);
         },

@@ -20,6 +20,11 @@ export const RELOAD_RULES: readonly ReloadRule[] = [
     effect: "the channel health monitor uses the new interval from its next check",
   },
   {
+    prefix: "gateway.metrics",
+    kind: "restart",
+    effect: "the metrics endpoint appears, moves or goes away with the restart (counters carry on)",
+  },
+  {
     prefix: "gateway",
     kind: "restart",
     effect: "listener, auth and protocol settings: the gateway restarts",

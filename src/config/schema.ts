@@ -9,6 +9,7 @@ import {
   type HooksConfig,
 } from "./hooks-config.js";
 import type { ChannelBinding, DmScope } from "./channels.js";
+import { DEFAULT_METRICS_PATH, metricsPathProblem } from "./metrics-config.js";
 import type { ProvidersConfig } from "./providers.js";
 import type { TrustedProxyAuthConfig } from "./trusted-proxy-auth.js";
 
@@ -56,6 +57,7 @@ export interface CoderclawConfig {
     };
     reload: { mode: ReloadMode; debounceMs: number };
     restart: { drainTimeoutMs: number };
+    metrics: { enabled: boolean; path: string };
     tls: {
       enabled: boolean;
       autoGenerate: boolean;
@@ -227,6 +229,21 @@ export const configSchema: convict.Schema<CoderclawConfig> = {
         doc: "How long a restart waits for in-flight runs.",
         format: duration(0),
         default: 30000,
+      },
+    },
+    metrics: {
+      enabled: {
+        doc: "Serve Prometheus metrics on the gateway port (bearer token/password, like the HTTP APIs).",
+        format: Boolean,
+        default: false,
+      },
+      path: {
+        doc: "Path of the metrics endpoint.",
+        format: (value: unknown) => {
+          const problem = metricsPathProblem(value);
+          if (problem) throw new Error(problem);
+        },
+        default: DEFAULT_METRICS_PATH,
       },
     },
     tls: {

@@ -12,6 +12,9 @@ import type { SubsystemLogger } from "../log/logger.js";
 import { RpcReply, TwoStageReply, type MethodScope, type MethodSpec } from "./method-spec.js";
 import type { GatewayServices } from "./services.js";
 
+/** Told of every answered request (metrics): the method, the error code (none: ok), when it arrived (performance.now()). */
+export type RequestObserver = (method: string, errorCode: string | undefined, startedAt: number) => void;
+
 interface TableEntry {
   spec: MethodSpec;
   /** Compiled on first use: most gateways never call most methods. */
@@ -53,6 +56,7 @@ export class Dispatcher {
     methods: readonly MethodSpec[],
     private readonly services: GatewayServices,
     private readonly log: SubsystemLogger,
+    private readonly observe: RequestObserver | null = null,
   ) {
     for (const spec of methods) {
       this.table.set(spec.name, { spec, validateParams: undefined });
@@ -69,6 +73,7 @@ export class Dispatcher {
   }
 
   handle(session: ClientSession, text: string, send: (frame: string) => void): void {
+    const startedAt = this.observe ? performance.now() : 0;
     let frame: unknown;
     try {
       frame = JSON.parse(text);
@@ -87,12 +92,14 @@ export class Dispatcher {
           errorShape(ErrorCodes.INVALID_REQUEST, `invalid request frame: ${checked.message}`),
         ),
       );
+      this.observe?.("", ErrorCodes.INVALID_REQUEST, startedAt);
       return;
     }
     const { id, method, params } = checked.value;
     const failure = this.precheck(session, method, params);
     if (failure) {
       send(response(id, false, failure));
+      this.observe?.(method, failure.code, startedAt);
       return;
     }
     const entry = this.table.get(method) as TableEntry;
@@ -100,20 +107,37 @@ export class Dispatcher {
     try {
       result = entry.spec.handler(params ?? {}, { session, gateway: this.services });
     } catch (error) {
-      send(response(id, false, this.toErrorShape(method, error)));
+      this.fail(id, method, error, send, startedAt);
       return;
     }
     if (result instanceof Promise) {
       result.then(
-        (payload) => this.reply(id, method, payload, send),
-        (error: unknown) => send(response(id, false, this.toErrorShape(method, error))),
+        (payload) => this.reply(id, method, payload, send, startedAt),
+        (error: unknown) => this.fail(id, method, error, send, startedAt),
       );
     } else {
-      this.reply(id, method, result, send);
+      this.reply(id, method, result, send, startedAt);
     }
   }
 
-  private reply(id: string, method: string, result: unknown, send: (frame: string) => void): void {
+  private fail(id: string, method: string, error: unknown, send: (frame: string) => void, startedAt: number) {
+    const shape = this.toErrorShape(method, error);
+    send(response(id, false, shape));
+    this.observe?.(method, shape.code, startedAt);
+  }
+
+  private reply(
+    id: string,
+    method: string,
+    result: unknown,
+    send: (frame: string) => void,
+    startedAt: number,
+  ): void {
+    this.observe?.(
+      method,
+      result instanceof RpcReply && !result.ok ? result.error?.code : undefined,
+      startedAt,
+    );
     if (result instanceof TwoStageReply) {
       send(response(id, true, result.ack));
       result.final.then(

@@ -18,12 +18,16 @@ export class Broadcaster {
     private readonly connections: ReadonlyMap<string, ClientConnection>,
     private readonly maxBufferedBytes: number,
     private readonly onSlowConsumer: (connection: ClientConnection) => void,
+    /** After each broadcast: how many connections it was sent to, and how many were too slow for it. */
+    private readonly onFanOut: ((event: string, sent: number, dropped: number) => void) | null = null,
   ) {}
 
   send(event: string, payload: unknown, options: BroadcastOptions = {}): void {
     if (this.connections.size === 0) return;
     // Encoded on the first connection that receives it: an event nobody may see costs nothing.
     let head: Buffer | null = null;
+    let sent = 0;
+    let dropped = 0;
     for (const connection of this.connections.values()) {
       const session = connection.session;
       if (session === null || !connection.ready) continue;
@@ -31,11 +35,14 @@ export class Broadcaster {
       connection.seq += 1;
       if (connection.socket.bufferedAmount > this.maxBufferedBytes) {
         if (!options.dropIfSlow) this.onSlowConsumer(connection);
+        dropped += 1;
         continue;
       }
       head ??= encodeHead(event, payload, options);
       connection.sendInTwoParts(head, Buffer.from(`${connection.seq}}`));
+      sent += 1;
     }
+    this.onFanOut?.(event, sent, dropped);
   }
 }
 
