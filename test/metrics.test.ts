@@ -1,0 +1,261 @@
+import { coreMethods } from "../src/methods/method-table.js";
+import { useGateway } from "./helpers/gateway-fixture.js";
+import {
+  killAll,
+  localConfig,
+  makeTempHome,
+  startGateway,
+  TEST_TOKEN,
+  type GatewayProcess,
+  type TempHome,
+} from "./helpers/gateway-process.js";
+import { parseExposition, sampleValue, type Exposition } from "./helpers/prometheus-text.js";
+import { WsPeer, type Frame } from "./helpers/ws-peer.js";
+
+const bearer = (secret: string) => ({ authorization: `Bearer ${secret}` });
+
+async function scrape(port: number, path = "/metrics"): Promise<Exposition> {
+  const res = await fetch(`http://127.0.0.1:${port}${path}`, { headers: bearer(TEST_TOKEN) });
+  expect(res.status).toBe(200);
+  return parseExposition(await res.text());
+}
+
+/** Scrapes until `predicate` holds (gauges follow sockets that close asynchronously). */
+async function scrapeUntil(port: number, predicate: (metrics: Exposition) => boolean, what: string) {
+  const deadline = Date.now() + 5_000;
+  for (;;) {
+    const metrics = await scrape(port);
+    if (predicate(metrics)) return metrics;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+const openConnections = (metrics: Exposition) =>
+  metrics.samples
+    .filter((sample) => sample.name === "coderclaw_connections")
+    .reduce((sum, sample) => sum + sample.value, 0);
+
+/** The change of each named sample between two scrapes. */
+const delta = (before: Exposition, after: Exposition, name: string, labels: Record<string, string> = {}) =>
+  sampleValue(after, name, labels) - sampleValue(before, name, labels);
+
+let nextKey = 0;
+const key = (label: string) => `${label}-${process.pid}-${++nextKey}`;
+
+describe("metrics endpoint, disabled (the default)", () => {
+  const fixture = useGateway(localConfig());
+
+  it("answers 404 at /metrics, with or without the token", async () => {
+    const url = `http://127.0.0.1:${fixture.gateway.port}/metrics`;
+    expect((await fetch(url, { headers: bearer(TEST_TOKEN) })).status).toBe(404);
+    expect((await fetch(url)).status).toBe(404);
+  });
+});
+
+describe("metrics endpoint, enabled", () => {
+  const fixture = useGateway(
+    localConfig(
+      { metrics: { enabled: true } },
+      {
+        providers: { echo: { type: "echo", delayMs: 20 } },
+        agents: { list: [{ id: "main", default: true }] },
+      },
+    ),
+  );
+  const port = () => fixture.gateway.port;
+  /** No connection of an earlier test is still open on the gateway. */
+  const quiet = () => scrapeUntil(port(), (metrics) => openConnections(metrics) === 0, "no open connections");
+
+  it("refuses a scrape without the token or with a wrong one (401) and serves the text format with it", async () => {
+    const url = `http://127.0.0.1:${port()}/metrics`;
+    const anonymous = await fetch(url);
+    expect(anonymous.status).toBe(401);
+    expect(await anonymous.text()).not.toContain("coderclaw_");
+    expect((await fetch(url, { headers: bearer("wrong-token") })).status).toBe(401);
+    expect((await fetch(url, { method: "POST", headers: bearer(TEST_TOKEN) })).status).toBe(405);
+
+    const res = await fetch(url, { headers: bearer(TEST_TOKEN) });
+    expect(res.status).toBe(200);
+    expect(res.headers.get("content-type")).toBe("text/plain; version=0.0.4; charset=utf-8");
+    const metrics = parseExposition(await res.text());
+    const families = [...metrics.types.keys()].filter((name) => name.startsWith("coderclaw_"));
+    expect(families.sort()).toEqual(
+      [
+        "coderclaw_channel_accounts",
+        "coderclaw_config_reloads_total",
+        "coderclaw_connections",
+        "coderclaw_events_dropped_total",
+        "coderclaw_events_sent_total",
+        "coderclaw_handshake_failures_total",
+        "coderclaw_handshakes_total",
+        "coderclaw_restarts_total",
+        "coderclaw_rpc_duration_seconds",
+        "coderclaw_rpc_requests_total",
+        "coderclaw_run_duration_seconds",
+        "coderclaw_runs_active",
+        "coderclaw_runs_total",
+        "coderclaw_slow_consumer_closes_total",
+      ].sort(),
+    );
+    for (const family of families) expect(metrics.help.get(family)?.length).toBeGreaterThan(10);
+    expect(metrics.types.get("coderclaw_rpc_duration_seconds")).toBe("histogram");
+    expect(metrics.types.get("coderclaw_connections")).toBe("gauge");
+    // The process: memory and event-loop lag, under their usual names.
+    expect(sampleValue(metrics, "process_resident_memory_bytes")).toBeGreaterThan(10 * 1024 * 1024);
+    expect(sampleValue(metrics, "nodejs_heap_size_used_bytes")).toBeGreaterThan(0);
+    expect(metrics.types.get("nodejs_eventloop_lag_p99_seconds")).toBe("gauge");
+    expect(sampleValue(metrics, "nodejs_eventloop_lag_p99_seconds")).toBeGreaterThan(0);
+  });
+
+  it("counts a handshake, an RPC and a refused handshake, and shows the open connection by state and mode", async () => {
+    const before = await quiet();
+    const peer = await fixture.connected();
+    expect((await peer.request("health")).ok).toBe(true);
+    const intruder = await fixture.open();
+    expect((await intruder.connect({ auth: { token: "not-the-token" } })).ok).toBe(false);
+    await intruder.waitClose();
+
+    const after = await scrapeUntil(
+      port(),
+      (metrics) => openConnections(metrics) === 1,
+      "one open connection",
+    );
+    expect(sampleValue(after, "coderclaw_connections", { state: "ready", mode: "test" })).toBe(1);
+    expect(delta(before, after, "coderclaw_handshakes_total", { outcome: "ok" })).toBe(1);
+    expect(delta(before, after, "coderclaw_handshakes_total", { outcome: "failed" })).toBe(1);
+    expect(delta(before, after, "coderclaw_handshake_failures_total", { reason: "token_mismatch" })).toBe(1);
+    expect(delta(before, after, "coderclaw_rpc_requests_total", { method: "health", outcome: "ok" })).toBe(1);
+    expect(delta(before, after, "coderclaw_rpc_duration_seconds_count", { method: "health" })).toBe(1);
+    expect(
+      delta(before, after, "coderclaw_rpc_duration_seconds_bucket", { method: "health", le: "+Inf" }),
+    ).toBe(1);
+
+    // A connection that has not said connect yet is there too, without a mode.
+    await fixture.open();
+    const waiting = await scrapeUntil(port(), (metrics) => openConnections(metrics) === 2, "two connections");
+    expect(sampleValue(waiting, "coderclaw_connections", { state: "awaiting-connect", mode: "none" })).toBe(
+      1,
+    );
+  });
+
+  it("counts an agent run by outcome with its duration, and the events it fanned out", async () => {
+    await quiet();
+    const peer = await fixture.connected();
+    const before = await scrape(port());
+    const runId = key("run");
+    const id = key("req");
+    peer.send({
+      type: "req",
+      id,
+      method: "agent",
+      params: { message: "metrics count me", idempotencyKey: runId },
+    });
+    const final = await peer.until(
+      () => peer.frames.filter((f: Frame) => f.type === "res" && f.id === id)[1],
+      15_000,
+      "the final response",
+    );
+    expect(final.payload.status).toBe("ok");
+    const agentEvents = peer.events("agent").filter((e) => e.payload.runId === runId).length;
+    const chatEvents = peer.events("chat").filter((e) => e.payload.runId === runId).length;
+    expect(agentEvents).toBeGreaterThan(2);
+
+    const after = await scrape(port());
+    expect(delta(before, after, "coderclaw_runs_total", { outcome: "ok" })).toBe(1);
+    expect(delta(before, after, "coderclaw_runs_total", { outcome: "error" })).toBe(0);
+    expect(delta(before, after, "coderclaw_run_duration_seconds_count", { outcome: "ok" })).toBe(1);
+    expect(delta(before, after, "coderclaw_run_duration_seconds_sum", { outcome: "ok" })).toBeGreaterThan(0);
+    expect(sampleValue(after, "coderclaw_runs_active")).toBe(0);
+    expect(delta(before, after, "coderclaw_rpc_requests_total", { method: "agent", outcome: "ok" })).toBe(1);
+    // The only client received every event the run fanned out, and nothing was dropped.
+    expect(delta(before, after, "coderclaw_events_sent_total", { event: "agent" })).toBe(agentEvents);
+    expect(delta(before, after, "coderclaw_events_sent_total", { event: "chat" })).toBe(chatEvents);
+    expect(delta(before, after, "coderclaw_events_dropped_total", { event: "agent" })).toBe(0);
+  });
+
+  it("never turns a client's method name into a label: unknown methods count as `unknown`", async () => {
+    await quiet();
+    const peer = await fixture.connected();
+    const before = await scrape(port());
+    const hostile = ["__proto__", "constructor", 'evil"} 1\nforged_metric{a="', "m".repeat(2_000)];
+    for (const method of hostile) {
+      const res = await peer.request(method, {});
+      expect(res.ok).toBe(false);
+      expect(res.error?.code).toBe("INVALID_REQUEST");
+    }
+    const text = await (
+      await fetch(`http://127.0.0.1:${port()}/metrics`, { headers: bearer(TEST_TOKEN) })
+    ).text();
+    expect(text).not.toContain("evil");
+    expect(text).not.toContain("forged_metric");
+    expect(text).not.toContain("__proto__");
+    const after = parseExposition(text);
+    expect(
+      delta(before, after, "coderclaw_rpc_requests_total", { method: "unknown", outcome: "INVALID_REQUEST" }),
+    ).toBe(hostile.length);
+    const known = new Set([...coreMethods.map((spec) => spec.name), "unknown"]);
+    const methodLabels = after.samples
+      .filter((sample) => sample.name.startsWith("coderclaw_rpc_"))
+      .map((sample) => sample.labels.method);
+    expect(methodLabels.filter((method) => !known.has(method as string))).toEqual([]);
+  });
+});
+
+describe("metrics across a config reload and a restart", () => {
+  let home: TempHome;
+  let gateway: GatewayProcess | undefined;
+  const config = localConfig({ metrics: { enabled: true, path: "/prom" } });
+  beforeAll(async () => {
+    home = makeTempHome();
+    home.writeConfig(config);
+    gateway = await startGateway(home.env);
+  });
+  afterAll(async () => {
+    await gateway?.stop();
+    await killAll();
+    home.cleanup();
+  });
+
+  it("serves at gateway.metrics.path, counts a hot reload, and keeps counting across an in-process restart", async () => {
+    const port = (gateway as GatewayProcess).port;
+    expect((await fetch(`http://127.0.0.1:${port}/metrics`, { headers: bearer(TEST_TOKEN) })).status).toBe(
+      404,
+    );
+    const initial = await scrape(port, "/prom");
+    expect(sampleValue(initial, "coderclaw_restarts_total", { kind: "request" })).toBe(0);
+
+    const admin = await WsPeer.open(`ws://127.0.0.1:${port}`);
+    try {
+      expect((await admin.connect({ auth: { token: TEST_TOKEN } })).ok).toBe(true);
+      home.writeConfig({ ...config, logging: { level: "debug" } });
+      await admin.until(() => admin.events("reload")[0], 5_000, "the reload event");
+      const reloaded = await scrape(port, "/prom");
+      expect(sampleValue(reloaded, "coderclaw_config_reloads_total", { outcome: "applied" })).toBe(1);
+      expect(sampleValue(reloaded, "coderclaw_events_sent_total", { event: "reload" })).toBe(1);
+
+      expect((await admin.request("gateway.restart.request", { reason: "metrics test" })).ok).toBe(true);
+      expect((await admin.waitClose(10_000)).code).toBe(1012);
+    } finally {
+      admin.close();
+    }
+    // The restarted gateway answers on the same port; the counters carried on.
+    const deadline = Date.now() + 10_000;
+    let after: Exposition | null = null;
+    while (!after && Date.now() < deadline) {
+      const peer = await WsPeer.open(`ws://127.0.0.1:${port}`).catch(() => null);
+      const hello = await peer?.connect({ auth: { token: TEST_TOKEN } }).catch(() => null);
+      peer?.close();
+      if (hello?.ok) after = await scrape(port, "/prom");
+      else await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    expect(after).not.toBeNull();
+    const restarted = after as Exposition;
+    expect(sampleValue(restarted, "coderclaw_restarts_total", { kind: "request" })).toBe(1);
+    expect(sampleValue(restarted, "coderclaw_handshakes_total", { outcome: "ok" })).toBeGreaterThanOrEqual(2);
+    expect(sampleValue(restarted, "coderclaw_config_reloads_total", { outcome: "applied" })).toBe(1);
+    expect(sampleValue(restarted, "process_start_time_seconds")).toBe(
+      sampleValue(initial, "process_start_time_seconds"),
+    );
+  });
+});
