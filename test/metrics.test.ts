@@ -139,6 +139,27 @@ describe("metrics endpoint, enabled", () => {
     );
   });
 
+  it("counts refused handshakes by reason: a bad first frame, a protocol mismatch, no credentials", async () => {
+    await quiet();
+    const before = await scrape(port());
+    const garbled = await fixture.open();
+    await garbled.challenge();
+    garbled.send("this is not json");
+    await garbled.waitClose();
+    const old = await fixture.open();
+    expect((await old.connect({ auth: { token: TEST_TOKEN }, minProtocol: 1, maxProtocol: 2 })).ok).toBe(
+      false,
+    );
+    const anonymous = await fixture.open();
+    expect((await anonymous.connect()).error?.code).toBe("NOT_PAIRED");
+    const after = await scrape(port());
+    expect(delta(before, after, "coderclaw_handshakes_total", { outcome: "failed" })).toBe(3);
+    expect(delta(before, after, "coderclaw_handshakes_total", { outcome: "ok" })).toBe(0);
+    for (const reason of ["invalid_frame", "protocol_mismatch", "device_required"]) {
+      expect(delta(before, after, "coderclaw_handshake_failures_total", { reason })).toBe(1);
+    }
+  });
+
   it("counts an agent run by outcome with its duration, and the events it fanned out", async () => {
     await quiet();
     const peer = await fixture.connected();
@@ -257,5 +278,50 @@ describe("metrics across a config reload and a restart", () => {
     expect(sampleValue(restarted, "process_start_time_seconds")).toBe(
       sampleValue(initial, "process_start_time_seconds"),
     );
+  });
+});
+
+type Paused = { _socket: { pause(): void; resume(): void } };
+
+describe("metrics of slow consumers", () => {
+  const fixture = useGateway(localConfig({ metrics: { enabled: true }, maxBufferedBytes: 64 * 1024 }));
+
+  it("counts droppable events skipped for a client that stopped reading, and its close as a slow consumer", async () => {
+    const port = fixture.gateway.port;
+    const driver = await fixture.connected({
+      client: { id: "cli", version: "1", platform: "linux", mode: "cli" },
+    });
+    const slow = await fixture.connected();
+    const before = await scrape(port);
+    (slow.socket as unknown as Paused)._socket.pause();
+    // Presence broadcasts of 400 KB each (droppable) fill the paused client's send buffer.
+    for (let i = 0; i < 10; i += 1) {
+      const instanceId = key("flood");
+      await driver.request("system-event", { text: "z".repeat(400 * 1024), instanceId });
+      await driver.until(
+        () =>
+          driver
+            .events("presence")
+            .some((e) =>
+              (e.payload.presence as Array<{ instanceId?: string }>).some((p) => p.instanceId === instanceId),
+            ),
+        3_000,
+        `presence with ${instanceId}`,
+      );
+    }
+    // A health event may not be dropped: the slow client is closed instead.
+    await driver.request("health", { probe: true });
+    const after = await scrapeUntil(
+      port,
+      (metrics) => delta(before, metrics, "coderclaw_slow_consumer_closes_total", { source: "events" }) === 1,
+      "the slow-consumer close",
+    );
+    expect(delta(before, after, "coderclaw_events_dropped_total", { event: "presence" })).toBeGreaterThan(0);
+    expect(delta(before, after, "coderclaw_events_sent_total", { event: "presence" })).toBeGreaterThanOrEqual(
+      10,
+    );
+    expect(delta(before, after, "coderclaw_slow_consumer_closes_total", { source: "replies" })).toBe(0);
+    (slow.socket as unknown as Paused)._socket.resume();
+    expect(await slow.waitClose(5_000)).toEqual({ code: 1008, reason: "slow consumer" });
   });
 });

@@ -20,11 +20,14 @@ function unescapeLabel(value: string): string {
   return value.replace(/\\(.)/g, (_, char: string) => (char === "n" ? "\n" : char));
 }
 
+/** As Prometheus reads values (Go's ParseFloat): Inf and NaN in any case (prom-client writes `Nan`). */
 function parseValue(text: string): number {
-  if (text === "+Inf") return Infinity;
-  if (text === "-Inf") return -Infinity;
+  const lower = text.toLowerCase();
+  if (lower === "+inf" || lower === "inf") return Infinity;
+  if (lower === "-inf") return -Infinity;
+  if (lower === "nan") return NaN;
   const value = Number(text);
-  if (text !== "NaN" && Number.isNaN(value)) throw new Error(`not a sample value: ${text}`);
+  if (text.trim() === "" || Number.isNaN(value)) throw new Error(`not a sample value: ${text}`);
   return value;
 }
 
