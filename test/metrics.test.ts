@@ -4,6 +4,7 @@ import {
   killAll,
   localConfig,
   makeTempHome,
+  runCli,
   startGateway,
   TEST_TOKEN,
   type GatewayProcess,
@@ -278,6 +279,51 @@ describe("metrics across a config reload and a restart", () => {
     expect(sampleValue(restarted, "process_start_time_seconds")).toBe(
       sampleValue(initial, "process_start_time_seconds"),
     );
+  });
+});
+
+describe("metrics config", () => {
+  afterEach(() => killAll());
+
+  it("turning gateway.metrics.enabled on restarts the gateway, which then serves them", async () => {
+    const home = makeTempHome();
+    home.writeConfig(localConfig());
+    const gateway = await startGateway(home.env);
+    try {
+      const url = `http://127.0.0.1:${gateway.port}/metrics`;
+      expect((await fetch(url, { headers: bearer(TEST_TOKEN) })).status).toBe(404);
+      home.writeConfig(localConfig({ metrics: { enabled: true } }));
+      const deadline = Date.now() + 10_000;
+      let status = 0;
+      while (status !== 200 && Date.now() < deadline) {
+        status = await fetch(url, { headers: bearer(TEST_TOKEN) }).then(
+          (res) => res.status,
+          () => 0,
+        );
+        if (status !== 200) await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      expect(status).toBe(200);
+      expect(gateway.output().stdout).toContain(
+        "config change requires gateway restart (gateway.metrics.enabled)",
+      );
+    } finally {
+      await gateway.stop();
+      home.cleanup();
+    }
+  });
+
+  it("refuses to start with a metrics path the probes already own, naming the key", async () => {
+    const home = makeTempHome();
+    home.writeConfig(localConfig({ metrics: { enabled: true, path: "/healthz" } }));
+    try {
+      const result = await runCli(["gateway", "--port", "0"], home.env);
+      expect(result.code).toBe(1);
+      expect(result.stderr + result.stdout).toMatch(
+        /gateway\.metrics\.path.*\/healthz is the gateway's own probe/,
+      );
+    } finally {
+      home.cleanup();
+    }
   });
 });
 
