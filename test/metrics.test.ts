@@ -131,6 +131,23 @@ describe("metrics endpoint, enabled", () => {
     expect(
       delta(before, after, "coderclaw_rpc_duration_seconds_bucket", { method: "health", le: "+Inf" }),
     ).toBe(1);
+    // Cumulative buckets in ascending order, the last (+Inf) equal to the count.
+    const buckets = after.samples.filter(
+      (sample) =>
+        sample.name === "coderclaw_rpc_duration_seconds_bucket" && sample.labels.method === "health",
+    );
+    const bounds = buckets.map((sample) =>
+      sample.labels.le === "+Inf" ? Infinity : Number(sample.labels.le),
+    );
+    expect(bounds).toEqual([...bounds].sort((x, y) => x - y));
+    expect(bounds.at(-1)).toBe(Infinity);
+    buckets
+      .slice(1)
+      .forEach((sample, index) => expect(sample.value).toBeGreaterThanOrEqual(buckets[index]!.value));
+    expect(buckets.at(-1)?.value).toBe(
+      sampleValue(after, "coderclaw_rpc_duration_seconds_count", { method: "health" }),
+    );
+    expect(sampleValue(after, "coderclaw_rpc_duration_seconds_sum", { method: "health" })).toBeGreaterThan(0);
 
     // A connection that has not said connect yet is there too, without a mode.
     await fixture.open();

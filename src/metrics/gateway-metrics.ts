@@ -1,4 +1,5 @@
-import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom-client";
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry, type Metric } from "prom-client";
+import { LatencyHistogram, type LatencySeries } from "./latency-histogram.js";
 import {
   channelAccountStateLabel,
   clientModeLabel,
@@ -37,7 +38,12 @@ export interface RunLifecycleFact {
 const RPC_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 const RUN_BUCKETS = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1800];
 
-type RpcSeries = { count: { inc(): void }; latency: { observe(seconds: number): void } };
+/** One method's RPC figures, kept as plain numbers: requests cost no label hashing. */
+interface MethodStats {
+  /** Requests by outcome label. */
+  outcomes: Map<string, number>;
+  latency: LatencySeries;
+}
 
 /**
  * The gateway's Prometheus metrics, in a registry of their own (never prom-client's global one), so two
@@ -49,12 +55,10 @@ export class GatewayMetrics {
   readonly registry = new Registry();
   private sources: MetricSources | null = null;
   private knownMethods: ReadonlySet<string> = new Set();
-  /** Label children per method and outcome, so a request costs no label hashing. */
-  private readonly rpcSeries = new Map<string, Map<string, RpcSeries>>();
+  private readonly rpcStats = new Map<string, MethodStats>();
 
   private readonly handshakes;
   private readonly handshakeFailures;
-  private readonly rpcRequests;
   private readonly rpcDuration;
   private readonly runs;
   private readonly runDuration;
@@ -76,14 +80,17 @@ export class GatewayMetrics {
       registers,
       collect: function (this: Gauge) {
         this.reset();
-        const counts = new Map<string, number>();
+        // State → mode → count: both labels come from small fixed sets, so no key is built per connection.
+        const counts = new Map<string, Map<string, number>>();
         for (const connection of metrics.sources?.connections() ?? []) {
-          const key = `${connectionStateLabel(connection.actor.getSnapshot().value)}\0${clientModeLabel(connection.session?.client.mode)}`;
-          counts.set(key, (counts.get(key) ?? 0) + 1);
+          const state = connectionStateLabel(connection.actor.getSnapshot().value);
+          const mode = clientModeLabel(connection.session?.client.mode);
+          let byMode = counts.get(state);
+          if (!byMode) counts.set(state, (byMode = new Map()));
+          byMode.set(mode, (byMode.get(mode) ?? 0) + 1);
         }
-        for (const [key, count] of counts) {
-          const [state = "", mode = ""] = key.split("\0");
-          this.set({ state, mode }, count);
+        for (const [state, byMode] of counts) {
+          for (const [mode, count] of byMode) this.set({ state, mode }, count);
         }
       },
     });
@@ -100,19 +107,26 @@ export class GatewayMetrics {
       labelNames: ["reason"],
       registers,
     });
-    this.rpcRequests = new Counter({
+    new Counter({
       name: "coderclaw_rpc_requests_total",
       help: "RPC requests by method (unknown for names not in the method table) and outcome (ok or the error code).",
       labelNames: ["method", "outcome"],
       registers,
+      collect: function (this: Counter) {
+        this.reset();
+        for (const [method, stats] of metrics.rpcStats) {
+          for (const [outcome, count] of stats.outcomes) this.inc({ method, outcome }, count);
+        }
+      },
     });
-    this.rpcDuration = new Histogram({
-      name: "coderclaw_rpc_duration_seconds",
-      help: "Time from a request frame to its (first) response, by method.",
-      labelNames: ["method"],
-      buckets: RPC_BUCKETS,
-      registers,
-    });
+    this.rpcDuration = new LatencyHistogram(
+      "coderclaw_rpc_duration_seconds",
+      "Time from a request frame to its (first) response, by method.",
+      "method",
+      RPC_BUCKETS,
+    );
+    // The Registry reads a metric through name, help, type and get(): all the histogram provides.
+    this.registry.registerMetric(this.rpcDuration as unknown as Metric);
     this.runs = new Counter({
       name: "coderclaw_runs_total",
       help: "Finished agent runs by outcome (ok, error, aborted, timeout, interrupted).",
@@ -216,26 +230,19 @@ export class GatewayMetrics {
 
   /** A request answered: `errorCode` undefined for success; `startedAt` from performance.now(). */
   readonly requestDone = (method: string, errorCode: string | undefined, startedAt: number): void => {
-    const series = this.rpcSeriesOf(
-      this.knownMethods.has(method) ? method : "unknown",
-      rpcOutcomeLabel(errorCode),
-    );
-    series.count.inc();
-    series.latency.observe((performance.now() - startedAt) / 1000);
+    const stats = this.methodStats(this.knownMethods.has(method) ? method : "unknown");
+    const outcome = rpcOutcomeLabel(errorCode);
+    stats.outcomes.set(outcome, (stats.outcomes.get(outcome) ?? 0) + 1);
+    stats.latency.observe((performance.now() - startedAt) / 1000);
   };
 
-  private rpcSeriesOf(method: string, outcome: string): RpcSeries {
-    let byOutcome = this.rpcSeries.get(method);
-    if (!byOutcome) this.rpcSeries.set(method, (byOutcome = new Map()));
-    let series = byOutcome.get(outcome);
-    if (!series) {
-      series = {
-        count: this.rpcRequests.labels({ method, outcome }),
-        latency: this.rpcDuration.labels({ method }),
-      };
-      byOutcome.set(outcome, series);
+  private methodStats(method: string): MethodStats {
+    let stats = this.rpcStats.get(method);
+    if (!stats) {
+      stats = { outcomes: new Map(), latency: this.rpcDuration.seriesOf(method) };
+      this.rpcStats.set(method, stats);
     }
-    return series;
+    return stats;
   }
 
   /** One broadcast: how many connections it was sent to, and how many skipped it for being slow. */
