@@ -329,6 +329,32 @@ describe("metrics config", () => {
     }
   });
 
+  it("counts a restart after the gateway failed as a crash", async () => {
+    const home = makeTempHome();
+    home.writeConfig(localConfig({ metrics: { enabled: true } }));
+    // Test-only hook: the gateway's background services fail on their first start, once.
+    const gateway = await startGateway({ ...home.env, CODERCLAW_FAULT_INJECTION: "gateway:services@1" });
+    try {
+      const deadline = Date.now() + 10_000;
+      let restarts: Exposition | null = null;
+      while (!restarts && Date.now() < deadline) {
+        const res = await fetch(`http://127.0.0.1:${gateway.port}/metrics`, {
+          headers: bearer(TEST_TOKEN),
+        }).catch(() => null);
+        const metrics = res?.status === 200 ? parseExposition(await res.text()) : null;
+        if (metrics && sampleValue(metrics, "coderclaw_restarts_total", { kind: "crash" }) > 0)
+          restarts = metrics;
+        else await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      expect(restarts).not.toBeNull();
+      expect(sampleValue(restarts as Exposition, "coderclaw_restarts_total", { kind: "crash" })).toBe(1);
+      expect(sampleValue(restarts as Exposition, "coderclaw_restarts_total", { kind: "request" })).toBe(0);
+    } finally {
+      await gateway.stop();
+      home.cleanup();
+    }
+  });
+
   it("refuses to start with a metrics path the probes already own, naming the key", async () => {
     const home = makeTempHome();
     home.writeConfig(localConfig({ metrics: { enabled: true, path: "/healthz" } }));
