@@ -9,7 +9,8 @@ import {
   type GatewayProcess,
   type TempHome,
 } from "./helpers/gateway-process.js";
-import { bearer, scrape } from "./helpers/metrics-scrape.js";
+import { bearer, scrape, scrapeUntil } from "./helpers/metrics-scrape.js";
+import { startNgircd, type Ngircd } from "./helpers/ngircd.js";
 import { parseExposition, sampleValue, type Exposition } from "./helpers/prometheus-text.js";
 import { WsPeer } from "./helpers/ws-peer.js";
 
@@ -139,5 +140,41 @@ describe("metrics config", () => {
     } finally {
       home.cleanup();
     }
+  });
+});
+
+describe("channel account metrics", () => {
+  let ngircd: Ngircd | undefined;
+  let home: TempHome | undefined;
+  let gateway: GatewayProcess | undefined;
+  afterAll(async () => {
+    await gateway?.stop();
+    await killAll();
+    await ngircd?.stop();
+    home?.cleanup();
+  });
+
+  it("shows an IRC account running, then reconnecting once its server is gone", async () => {
+    ngircd = await startNgircd(["#room"]);
+    home = makeTempHome();
+    home.writeConfig(
+      localConfig(
+        { metrics: { enabled: true } },
+        { channels: { irc: { host: "127.0.0.1", port: ngircd.port, tls: false, nick: "metricsbot" } } },
+      ),
+    );
+    gateway = await startGateway(home.env);
+    const port = gateway.port;
+    const accounts = (metrics: Exposition, state: string) =>
+      sampleValue(metrics, "coderclaw_channel_accounts", { channel: "irc", state });
+    await scrapeUntil(port, (metrics) => accounts(metrics, "running") === 1, "the IRC account running");
+    await ngircd.kill();
+    const after = await scrapeUntil(
+      port,
+      (metrics) => accounts(metrics, "running") === 0,
+      "the IRC account no longer running",
+      15_000,
+    );
+    expect(accounts(after, "reconnecting") + accounts(after, "starting")).toBe(1);
   });
 });

@@ -22,6 +22,8 @@ export function feedMetrics(metrics: GatewayMetrics, sources: MetricsFeedSources
     connections: () => sources.connections.values(),
     methods: sources.methods,
     activeRuns: () => services.runs?.activeCount ?? 0,
-    channelAccounts: async () => (await services.channels?.status(false, 0))?.channelAccounts ?? null,
+    // A scrape without the channel gauge beats a failed scrape.
+    channelAccounts: async () =>
+      (await services.channels?.status(false, 0).catch(() => null))?.channelAccounts ?? null,
   });
 }

@@ -11,8 +11,13 @@ export async function scrape(port: number, path = "/metrics"): Promise<Expositio
 }
 
 /** Scrapes until `predicate` holds (gauges follow sockets that close asynchronously). */
-export async function scrapeUntil(port: number, predicate: (metrics: Exposition) => boolean, what: string) {
-  const deadline = Date.now() + 5_000;
+export async function scrapeUntil(
+  port: number,
+  predicate: (metrics: Exposition) => boolean,
+  what: string,
+  timeoutMs = 5_000,
+) {
+  const deadline = Date.now() + timeoutMs;
   for (;;) {
     const metrics = await scrape(port);
     if (predicate(metrics)) return metrics;
