@@ -40,14 +40,18 @@ export function metricSum(samples, name, labels = {}) {
     .reduce((sum, s) => sum + s.value, 0);
 }
 
+const round2 = (value) => Math.round(value * 100) / 100;
+
 /** The figures a bench row may show next to its own: what the gateway says about itself. */
 export function gatewayFigures(samples) {
   return {
-    rss_mb: metricSum(samples, "process_resident_memory_bytes") / 1024 / 1024,
-    heap_used_mb: metricSum(samples, "nodejs_heap_size_used_bytes") / 1024 / 1024,
-    event_loop_p99_ms: metricSum(samples, "nodejs_eventloop_lag_p99_seconds") * 1000,
+    rss_mb: round2(metricSum(samples, "process_resident_memory_bytes") / 1024 / 1024),
+    heap_used_mb: round2(metricSum(samples, "nodejs_heap_size_used_bytes") / 1024 / 1024),
+    event_loop_p99_ms: round2(metricSum(samples, "nodejs_eventloop_lag_p99_seconds") * 1000),
     connections_ready: metricSum(samples, "coderclaw_connections", { state: "ready" }),
+    handshakes_ok: metricSum(samples, "coderclaw_handshakes_total", { outcome: "ok" }),
     handshakes_failed: metricSum(samples, "coderclaw_handshakes_total", { outcome: "failed" }),
+    rpc_requests: metricSum(samples, "coderclaw_rpc_requests_total"),
     events_dropped: metricSum(samples, "coderclaw_events_dropped_total"),
     slow_consumer_closes: metricSum(samples, "coderclaw_slow_consumer_closes_total"),
   };

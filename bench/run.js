@@ -10,6 +10,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { performance } from "node:perf_hooks";
 import { setTimeout, clearTimeout } from "node:timers";
+import { gatewayFigures, scrapeMetrics } from "./metrics.js";
 import { SECTIONS } from "./sections.js";
 import { TARGETS, installExitHandlers, startReady, stopAll } from "./servers.js";
 import { median, round } from "./stats.js";
@@ -197,6 +198,14 @@ async function main() {
   const dropShared = async (target) => {
     const promise = shared.get(target.id);
     shared.delete(target.id);
+    // What the shared gateway says about itself after its sections (its /metrics), kept with the results.
+    if (target.id === "gateway" && promise) {
+      const samples = await promise.then(scrapeMetrics).catch(() => null);
+      if (samples) {
+        meta.gatewayMetrics = gatewayFigures(samples);
+        log(`bench: gateway metrics: ${JSON.stringify(meta.gatewayMetrics)}`);
+      }
+    }
     if (promise) await promise.then((s) => s.stop(2000)).catch(() => {});
   };
 

@@ -194,6 +194,7 @@ function spawnGateway() {
         mode: "local",
         auth: { token },
         http: { endpoints: { chatCompletions: { enabled: true } } },
+        metrics: { enabled: true }, // read by bench/metrics.js
       },
       providers: { echo: { type: "echo", delayMs: 0 } },
     }),
