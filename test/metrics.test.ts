@@ -177,6 +177,35 @@ describe("metrics endpoint, enabled", () => {
     expect(delta(before, after, "coderclaw_events_dropped_total", { event: "agent" })).toBe(0);
   });
 
+  it("counts a run aborted by chat.abort as aborted", async () => {
+    await quiet();
+    const peer = await fixture.connected();
+    const before = await scrape(port());
+    const runId = key("abort");
+    const id = key("req");
+    const message = Array.from({ length: 200 }, (_, i) => `word${i}`).join(" ");
+    peer.send({ type: "req", id, method: "agent", params: { message, idempotencyKey: runId } });
+    await peer.until(
+      () => peer.events("agent").find((e) => e.payload.runId === runId && e.payload.stream === "assistant"),
+      5_000,
+      "the run streaming",
+    );
+    const abort = await peer.request("chat.abort", { sessionKey: "agent:main:main", runId });
+    expect(abort.payload).toMatchObject({ aborted: true });
+    await peer.until(
+      () => peer.frames.filter((f: Frame) => f.type === "res" && f.id === id)[1],
+      5_000,
+      "the final response",
+    );
+    const after = await scrape(port());
+    expect(delta(before, after, "coderclaw_runs_total", { outcome: "aborted" })).toBe(1);
+    expect(delta(before, after, "coderclaw_runs_total", { outcome: "ok" })).toBe(0);
+    expect(delta(before, after, "coderclaw_run_duration_seconds_count", { outcome: "aborted" })).toBe(1);
+    expect(
+      delta(before, after, "coderclaw_rpc_requests_total", { method: "chat.abort", outcome: "ok" }),
+    ).toBe(1);
+  });
+
   it("never turns a client's method name into a label: unknown methods count as `unknown`", async () => {
     await quiet();
     const peer = await fixture.connected();
