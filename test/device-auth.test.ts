@@ -47,6 +47,34 @@ function v2Payload(deviceId: string, signedAt: number, token: string, nonce: str
   ].join("|");
 }
 
+/**
+ * `v3|deviceId|clientId|clientMode|role|scopes|signedAtMs|token|nonce|platform|deviceFamily`, where
+ * platform and deviceFamily are trimmed and ASCII-lower-cased, empty when absent.
+ */
+function v3Payload(
+  deviceId: string,
+  signedAt: number,
+  token: string,
+  nonce: string,
+  platform: string,
+  deviceFamily: string,
+): string {
+  const lower = (value: string) => value.trim().replace(/[A-Z]/g, (c) => c.toLowerCase());
+  return [
+    "v3",
+    deviceId,
+    CLIENT.id,
+    CLIENT.mode,
+    ROLE,
+    SCOPES.join(","),
+    String(signedAt),
+    token,
+    nonce,
+    lower(platform),
+    lower(deviceFamily),
+  ].join("|");
+}
+
 function signPayload(key: KeyObject, payload: string): string {
   return sign(null, Buffer.from(payload, "utf8"), key).toString("base64url");
 }
@@ -114,6 +142,84 @@ describe("device identity at connect (REFERENCE §5.4)", () => {
     expect(res.ok).toBe(true);
     expect(res.payload.type).toBe("hello-ok");
     expect((await peer.request("health")).ok).toBe(true);
+  });
+
+  describe("v3 signatures (platform and device family signed too)", () => {
+    // As a phone app would describe itself: mixed case and stray spaces, which v3 normalizes.
+    const phone = { ...CLIENT, platform: " iOS 17.2 ", deviceFamily: "iPhone" };
+
+    async function connectV3(payloadFor: (device: DeviceKey, signedAt: number, nonce: string) => string) {
+      const peer = await WsPeer.open(gateway.url);
+      peers.push(peer);
+      const nonce = (await peer.challenge()).payload.nonce as string;
+      const device = newDevice();
+      const signedAt = Date.now();
+      peer.send({
+        type: "req",
+        id: "connect",
+        method: "connect",
+        params: connectParams({
+          client: phone,
+          role: ROLE,
+          scopes: SCOPES,
+          auth: { token: TEST_TOKEN },
+          device: {
+            id: device.id,
+            publicKey: device.publicKey,
+            signature: signPayload(device.privateKey, payloadFor(device, signedAt, nonce)),
+            signedAt,
+            nonce,
+          },
+        }),
+      });
+      return { peer, res: await peer.response("connect") };
+    }
+
+    it("accepts a v3 signature over the normalized platform and device family", async () => {
+      const { peer, res } = await connectV3((device, signedAt, nonce) =>
+        v3Payload(device.id, signedAt, TEST_TOKEN, nonce, phone.platform, phone.deviceFamily),
+      );
+      expect(res.ok).toBe(true);
+      expect(res.payload.type).toBe("hello-ok");
+      expect((await peer.request("health")).ok).toBe(true);
+    });
+
+    it("refuses a v3 signature over another platform with 'device signature invalid'", async () => {
+      const result = await connectV3((device, signedAt, nonce) =>
+        v3Payload(device.id, signedAt, TEST_TOKEN, nonce, "android", phone.deviceFamily),
+      );
+      await expectRejected(result, "device signature invalid");
+    });
+
+    it("refuses a v3 signature over the platform as sent (not normalized) with 'device signature invalid'", async () => {
+      const result = await connectV3((device, signedAt, nonce) =>
+        ["v3", device.id, CLIENT.id, CLIENT.mode, ROLE, SCOPES.join(","), String(signedAt), TEST_TOKEN, nonce]
+          .concat([phone.platform, phone.deviceFamily])
+          .join("|"),
+      );
+      await expectRejected(result, "device signature invalid");
+    });
+
+    it("refuses a v3 signature over another token with 'device signature invalid'", async () => {
+      const result = await connectV3((device, signedAt, nonce) =>
+        v3Payload(device.id, signedAt, "not-the-token", nonce, phone.platform, phone.deviceFamily),
+      );
+      await expectRejected(result, "device signature invalid");
+    });
+
+    it("refuses a v3 signature over another nonce with 'device signature invalid'", async () => {
+      const result = await connectV3((device, signedAt) =>
+        v3Payload(
+          device.id,
+          signedAt,
+          TEST_TOKEN,
+          "00000000-0000-4000-8000-000000000000",
+          phone.platform,
+          phone.deviceFamily,
+        ),
+      );
+      await expectRejected(result, "device signature invalid");
+    });
   });
 
   it("accepts a signature made a few minutes ago (within the 10 min window)", async () => {
