@@ -1,0 +1,46 @@
+import { cliCommand, resolveStateDir } from "../config/paths.js";
+import { ErrorCodes } from "../protocol/index.js";
+import { ClientDeviceIdentity } from "./device-identity-file.js";
+import { GatewayRequestError, type ConnectDeviceSigner, type GatewayClient } from "./gateway-client.js";
+
+const ROLE = "operator";
+
+/**
+ * Connects the CLI as its own device (`<stateDir>/identity/`): signs connect with its key, sends the
+ * device token this gateway issued it (if any), and keeps the token a hello-ok hands over. A refused
+ * token is forgotten; a pairing request is explained with the command that approves it.
+ */
+export async function connectAsDevice(
+  makeClient: (device: { device: ConnectDeviceSigner; deviceToken?: string }) => GatewayClient,
+  gatewayUrl: string,
+): Promise<GatewayClient> {
+  const identity = ClientDeviceIdentity.loadOrCreate(resolveStateDir());
+  const stored = identity.deviceToken(gatewayUrl, ROLE);
+  const client = makeClient({ device: identity, deviceToken: stored?.token });
+  try {
+    const hello = await client.connect();
+    if (hello.auth?.deviceToken) {
+      identity.saveDeviceToken(gatewayUrl, hello.auth.role, {
+        token: hello.auth.deviceToken,
+        scopes: hello.auth.scopes,
+        issuedAtMs: hello.auth.issuedAtMs ?? Date.now(),
+      });
+    }
+    return client;
+  } catch (error) {
+    await client.close();
+    if (!(error instanceof GatewayRequestError)) throw error;
+    if (error.message.includes("device token mismatch")) identity.forgetDeviceToken(gatewayUrl, ROLE);
+    const requestId = (error.shape.details as { requestId?: unknown } | undefined)?.requestId;
+    if (error.code === ErrorCodes.NOT_PAIRED && typeof requestId === "string") {
+      throw new Error(
+        [
+          `pairing required: this device (${identity.deviceId.slice(0, 12)}…) waits for approval (request ${requestId})`,
+          `Approve it on the gateway host with: ${cliCommand(`devices approve ${requestId}`)}`,
+        ].join("\n"),
+        { cause: error },
+      );
+    }
+    throw error;
+  }
+}

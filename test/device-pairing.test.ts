@@ -1,0 +1,245 @@
+import fs from "node:fs";
+import path from "node:path";
+import {
+  killAll,
+  localConfig,
+  makeTempHome,
+  runCli,
+  startGateway,
+  TEST_TOKEN,
+  type GatewayProcess,
+  type TempHome,
+} from "./helpers/gateway-process.js";
+import { connectAsDevice, newDeviceKey, type DeviceConnect } from "./helpers/device-keys.js";
+import { WsPeer } from "./helpers/ws-peer.js";
+
+/** A phone reaching the gateway through the reverse proxy on loopback: the proxy names its address. */
+const VIA_PROXY = { "x-forwarded-for": "203.0.113.7" };
+const PHONE: DeviceConnect = {
+  client: {
+    id: "coderclaw-android",
+    version: "2.1.0",
+    platform: "Android 14",
+    mode: "ui",
+    deviceFamily: "Pixel",
+  },
+  role: "operator",
+  scopes: ["operator.read"],
+};
+
+describe("device pairing and device tokens (REFERENCE §5.4–5.5)", () => {
+  let home: TempHome;
+  let gateway: GatewayProcess;
+  let cliEnv: NodeJS.ProcessEnv;
+  const peers: WsPeer[] = [];
+  const track = <T extends { peer: WsPeer }>(opened: T): T => {
+    peers.push(opened.peer);
+    return opened;
+  };
+  const cli = (...args: string[]) => runCli(args, cliEnv);
+
+  /** An operator connected with the shared secret, asking for `scopes` (no device). */
+  async function operator(scopes: string[], role = "operator"): Promise<WsPeer> {
+    const peer = await WsPeer.open(gateway.url);
+    peers.push(peer);
+    const res = await peer.connect({ auth: { token: TEST_TOKEN }, role, scopes });
+    expect(res.ok).toBe(true);
+    return peer;
+  }
+
+  beforeAll(async () => {
+    home = makeTempHome();
+    // The proxy on loopback is trusted: the client address is the one it forwards, so the phone is not local.
+    home.writeConfig(localConfig({ trustedProxies: ["127.0.0.1"] }));
+    gateway = await startGateway(home.env);
+    cliEnv = { ...home.env, CODERCLAW_GATEWAY_PORT: String(gateway.port) };
+  });
+  afterEach(() => peers.splice(0).forEach((peer) => peer.close()));
+  afterAll(async () => {
+    await gateway?.stop();
+    await killAll();
+    home.cleanup();
+  });
+
+  it("pairs a remote device on approval, hands it a token, and lets it in on that token alone until revoked", async () => {
+    const admin = await operator(["operator.admin"]);
+    const pairingAdmin = await operator(["operator.pairing"]);
+    const reader = await operator(["operator.read"]);
+    const node = await operator([], "node");
+    const phone = newDeviceKey();
+
+    // 1. Unknown device, no secret: refused with a pairing request.
+    const first = track(await connectAsDevice(gateway.url, phone, PHONE, VIA_PROXY));
+    expect(first.res.ok).toBe(false);
+    expect(first.res.error).toMatchObject({ code: "NOT_PAIRED", message: "pairing required" });
+    const requestId = (first.res.error?.details as { requestId: string }).requestId;
+    expect(requestId).toEqual(expect.any(String));
+    expect(await first.peer.waitClose()).toEqual({ code: 1008, reason: "pairing required" });
+
+    // 2. Pairing admins hear of it; a read-only operator and a node do not.
+    const requested = await admin.until(() =>
+      admin.events("device.pair.requested").find((e) => e.payload.requestId === requestId),
+    );
+    expect(requested.payload).toMatchObject({
+      deviceId: phone.id,
+      role: "operator",
+      scopes: ["operator.read"],
+      clientId: "coderclaw-android",
+      platform: "Android 14",
+      remoteIp: "203.0.113.7",
+    });
+    await pairingAdmin.until(() =>
+      pairingAdmin.events("device.pair.requested").find((e) => e.payload.requestId === requestId),
+    );
+    expect(reader.events("device.pair.requested")).toEqual([]);
+    expect(node.events("device.pair.requested")).toEqual([]);
+
+    // 3. The operator sees the request with the CLI and approves it.
+    const listed = await cli("devices", "list", "--json");
+    expect(listed.stderr).toBe("");
+    expect(listed.code).toBe(0);
+    expect(JSON.parse(listed.stdout).pending).toEqual([
+      expect.objectContaining({ requestId, deviceId: phone.id, remoteIp: "203.0.113.7" }),
+    ]);
+    const approved = await cli("devices", "approve", requestId);
+    expect(approved.code).toBe(0);
+    expect(approved.stdout).toContain(`Approved device ${phone.id} as operator [operator.read].`);
+    const resolved = await admin.until(() =>
+      admin.events("device.pair.resolved").find((e) => e.payload.requestId === requestId),
+    );
+    expect(resolved.payload).toMatchObject({ deviceId: phone.id, decision: "approved" });
+    expect(reader.events("device.pair.resolved")).toEqual([]);
+
+    // 4. The device reconnects (still no secret) and receives its device token.
+    const second = track(await connectAsDevice(gateway.url, phone, PHONE, VIA_PROXY));
+    expect(second.res.ok).toBe(true);
+    const grant = second.res.payload.auth;
+    expect(grant).toEqual({
+      deviceToken: expect.stringMatching(/^[A-Za-z0-9_-]{43}$/),
+      role: "operator",
+      scopes: ["operator.read"],
+      issuedAtMs: expect.any(Number),
+    });
+    expect((await second.peer.request("health")).ok).toBe(true);
+    expect((await second.peer.request("chat.send", {})).error?.message).toBe("missing scope: operator.write");
+    second.peer.close();
+
+    // 5. The approval is handed out once: a bare signature no longer gets in.
+    const bare = track(await connectAsDevice(gateway.url, phone, PHONE, VIA_PROXY));
+    expect(bare.res.error).toMatchObject({ code: "NOT_PAIRED", message: "pairing required" });
+
+    // 6. From now on the device token alone (with the signature) lets it in, without a new token.
+    const withToken: DeviceConnect = { ...PHONE, auth: { deviceToken: grant.deviceToken } };
+    const third = track(await connectAsDevice(gateway.url, phone, withToken, VIA_PROXY));
+    expect(third.res.ok).toBe(true);
+    expect(third.res.payload.auth).toBeUndefined();
+    expect((await third.peer.request("health")).ok).toBe(true);
+
+    // 7. Scopes stay bound to the approval: asking for more is a new pairing request, not a session.
+    const greedy = track(
+      await connectAsDevice(gateway.url, phone, { ...withToken, scopes: ["operator.admin"] }, VIA_PROXY),
+    );
+    expect(greedy.res.error).toMatchObject({ code: "NOT_PAIRED", message: "pairing required" });
+    const upgrade = (greedy.res.error?.details as { requestId: string }).requestId;
+    const upgradeEvent = await admin.until(() =>
+      admin.events("device.pair.requested").find((e) => e.payload.requestId === upgrade),
+    );
+    expect(upgradeEvent.payload.scopes).toEqual(["operator.admin"]);
+    expect((await cli("devices", "reject", upgrade)).stdout).toContain(
+      `Rejected the pairing request of device ${phone.id}.`,
+    );
+
+    // 8. Rotation: the old token is refused, the new one works.
+    const rotated = await cli("devices", "rotate", phone.id, "--role", "operator", "--json");
+    expect(rotated.code).toBe(0);
+    const rotation = JSON.parse(rotated.stdout);
+    expect(rotation).toMatchObject({ deviceId: phone.id, role: "operator", scopes: ["operator.read"] });
+    expect(rotation.token).not.toBe(grant.deviceToken);
+    const stale = track(await connectAsDevice(gateway.url, phone, withToken, VIA_PROXY));
+    expect(stale.res.error).toEqual({
+      code: "INVALID_REQUEST",
+      message: "unauthorized: device token mismatch (rotate/reissue device token)",
+    });
+    expect((await stale.peer.waitClose()).code).toBe(1008);
+    const fresh = track(
+      await connectAsDevice(
+        gateway.url,
+        phone,
+        { ...PHONE, auth: { deviceToken: rotation.token } },
+        VIA_PROXY,
+      ),
+    );
+    expect(fresh.res.ok).toBe(true);
+
+    // 9. Revocation closes the connection made with the token, and the token is refused after.
+    const revoked = await cli("devices", "revoke", phone.id, "--role", "operator");
+    expect(revoked.code).toBe(0);
+    expect(revoked.stdout).toContain(`Revoked the operator token of device ${phone.id}.`);
+    expect(await fresh.peer.waitClose()).toEqual({ code: 1008, reason: "device token revoked" });
+    const afterRevoke = track(
+      await connectAsDevice(
+        gateway.url,
+        phone,
+        { ...PHONE, auth: { deviceToken: rotation.token } },
+        VIA_PROXY,
+      ),
+    );
+    expect(afterRevoke.res.error?.message).toBe(
+      "unauthorized: device token mismatch (rotate/reissue device token)",
+    );
+
+    // 10. Removed, the device is unknown again.
+    expect((await cli("devices", "remove", phone.id)).stdout).toContain(`Removed device ${phone.id}.`);
+    const list = JSON.parse((await cli("devices", "list", "--json")).stdout);
+    expect(list.paired.map((device: { deviceId: string }) => device.deviceId)).not.toContain(phone.id);
+  }, 60_000);
+
+  it("does not let a local client in without the secret either: local or not, no secret means a pairing request", async () => {
+    const local = track(await connectAsDevice(gateway.url, newDeviceKey(), PHONE));
+    expect(local.res.error).toMatchObject({ code: "NOT_PAIRED", message: "pairing required" });
+  });
+
+  it("pairs a device that holds the shared secret at once, even from afar, and issues it a token", async () => {
+    const admin = await operator(["operator.admin"]);
+    const laptop = newDeviceKey();
+    const withSecret: DeviceConnect = { ...PHONE, scopes: ["operator.write"], auth: { token: TEST_TOKEN } };
+    const first = track(await connectAsDevice(gateway.url, laptop, withSecret, VIA_PROXY));
+    expect(first.res.ok).toBe(true);
+    expect(first.res.payload.auth).toMatchObject({ role: "operator", scopes: ["operator.write"] });
+    await admin.until(() =>
+      admin
+        .events("device.pair.resolved")
+        .find((e) => e.payload.deviceId === laptop.id && e.payload.decision === "approved"),
+    );
+    // The issued token now works without the secret.
+    const tokenOnly: DeviceConnect = {
+      ...PHONE,
+      scopes: ["operator.write"],
+      auth: { deviceToken: first.res.payload.auth.deviceToken },
+    };
+    const second = track(await connectAsDevice(gateway.url, laptop, tokenOnly, VIA_PROXY));
+    expect(second.res.ok).toBe(true);
+    expect((await second.peer.request("health")).ok).toBe(true);
+  });
+
+  it("gives the CLI its own device identity (0600 in a 0700 directory), paired via the secret, with its token kept", async () => {
+    expect((await cli("devices", "list")).code).toBe(0);
+    const dir = path.join(home.stateDir, "identity");
+    expect(fs.statSync(dir).mode & 0o777).toBe(0o700);
+    for (const file of ["device.json", "device-auth.json"]) {
+      expect(fs.statSync(path.join(dir, file)).mode & 0o777).toBe(0o600);
+    }
+    const identity = JSON.parse(fs.readFileSync(path.join(dir, "device.json"), "utf8"));
+    const tokens = JSON.parse(fs.readFileSync(path.join(dir, "device-auth.json"), "utf8"));
+    expect(tokens.deviceId).toBe(identity.deviceId);
+    const stored = tokens.gateways[`ws://127.0.0.1:${gateway.port}`].operator;
+    const list = JSON.parse((await cli("devices", "list", "--json")).stdout);
+    const cliDevice = list.paired.find(
+      (device: { deviceId: string }) => device.deviceId === identity.deviceId,
+    );
+    expect(cliDevice).toMatchObject({ clientId: "cli", roles: ["operator"] });
+    // The second call presented the kept token: no new token was issued, so the file did not change.
+    const after = JSON.parse(fs.readFileSync(path.join(dir, "device-auth.json"), "utf8"));
+    expect(after.gateways[`ws://127.0.0.1:${gateway.port}`].operator.token).toBe(stored.token);
+  });
+});
