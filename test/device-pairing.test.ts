@@ -50,7 +50,16 @@ describe("device pairing and device tokens (REFERENCE §5.4–5.5)", () => {
   beforeAll(async () => {
     home = makeTempHome();
     // The proxy on loopback is trusted: the client address is the one it forwards, so the phone is not local.
-    home.writeConfig(localConfig({ trustedProxies: ["127.0.0.1"] }));
+    // Device-token failures are rate limited like the shared secret (loopback included here).
+    home.writeConfig(
+      localConfig({
+        trustedProxies: ["127.0.0.1"],
+        auth: {
+          token: TEST_TOKEN,
+          rateLimit: { maxAttempts: 3, windowMs: 60_000, lockoutMs: 60_000, exemptLoopback: false },
+        },
+      }),
+    );
     gateway = await startGateway(home.env);
     cliEnv = { ...home.env, CODERCLAW_GATEWAY_PORT: String(gateway.port) };
   });
@@ -241,5 +250,86 @@ describe("device pairing and device tokens (REFERENCE §5.4–5.5)", () => {
     // The second call presented the kept token: no new token was issued, so the file did not change.
     const after = JSON.parse(fs.readFileSync(path.join(dir, "device-auth.json"), "utf8"));
     expect(after.gateways[`ws://127.0.0.1:${gateway.port}`].operator.token).toBe(stored.token);
+  });
+
+  /** Pairs `key` for `scopes` through an admin's RPCs and returns the device token its next connect gets. */
+  async function pairThroughAdmin(
+    key: ReturnType<typeof newDeviceKey>,
+    connect: DeviceConnect,
+    headers: Record<string, string>,
+  ) {
+    const admin = await operator(["operator.admin"]);
+    const asked = track(await connectAsDevice(gateway.url, key, connect, headers));
+    const requestId = (asked.res.error?.details as { requestId: string }).requestId;
+    expect((await admin.request("device.pair.approve", { requestId })).ok).toBe(true);
+    const claimed = track(await connectAsDevice(gateway.url, key, connect, headers));
+    expect(claimed.res.ok).toBe(true);
+    return claimed.res.payload.auth.deviceToken as string;
+  }
+
+  it("locks out an address after repeated wrong device tokens, even when it then sends the right one", async () => {
+    const headers = { "x-forwarded-for": "198.51.100.9" };
+    const tablet = newDeviceKey();
+    const token = await pairThroughAdmin(tablet, PHONE, headers);
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const wrong = track(
+        await connectAsDevice(
+          gateway.url,
+          tablet,
+          { ...PHONE, auth: { deviceToken: `wrong-${attempt}` } },
+          headers,
+        ),
+      );
+      expect(wrong.res.error?.message).toBe(
+        "unauthorized: device token mismatch (rotate/reissue device token)",
+      );
+    }
+    const right = track(
+      await connectAsDevice(gateway.url, tablet, { ...PHONE, auth: { deviceToken: token } }, headers),
+    );
+    expect(right.res.error?.message).toBe(
+      "unauthorized: too many failed authentication attempts (retry later)",
+    );
+  });
+
+  it("bounds the pending requests one address can make", async () => {
+    const headers = { "x-forwarded-for": "192.0.2.50" };
+    for (let i = 0; i < 8; i++) {
+      const asked = track(await connectAsDevice(gateway.url, newDeviceKey(), PHONE, headers));
+      expect(asked.res.error?.message).toBe("pairing required");
+    }
+    const ninth = track(await connectAsDevice(gateway.url, newDeviceKey(), PHONE, headers));
+    expect(ninth.res.error).toEqual({
+      code: "NOT_PAIRED",
+      message: "pairing required (too many pending requests; retry later)",
+    });
+  });
+
+  it("refuses oversized device fields as invalid connect params", async () => {
+    const key = newDeviceKey();
+    const peer = await WsPeer.open(gateway.url);
+    peers.push(peer);
+    const res = await peer.connect({
+      device: { id: key.id, publicKey: "A".repeat(5000), signature: "x", signedAt: Date.now() },
+    });
+    expect(res.error?.code).toBe("INVALID_REQUEST");
+    expect(res.error?.message).toMatch(/^invalid connect params: at \/device\/publicKey/);
+  });
+
+  it("lets a device that came in on its token with only the pairing scope see and manage only itself", async () => {
+    const headers = { "x-forwarded-for": "203.0.113.20" };
+    const manager: DeviceConnect = { ...PHONE, scopes: ["operator.pairing"] };
+    const key = newDeviceKey();
+    const token = await pairThroughAdmin(key, manager, headers);
+    const other = newDeviceKey();
+    await pairThroughAdmin(other, PHONE, headers);
+    const session = track(
+      await connectAsDevice(gateway.url, key, { ...manager, auth: { deviceToken: token } }, headers),
+    );
+    expect(session.res.ok).toBe(true);
+    const listed = await session.peer.request("device.pair.list", {});
+    expect(listed.payload.paired.map((device: { deviceId: string }) => device.deviceId)).toEqual([key.id]);
+    const removeOther = await session.peer.request("device.pair.remove", { deviceId: other.id });
+    expect(removeOther.error?.message).toBe("device pairing: only operator.admin may manage another device");
   });
 });

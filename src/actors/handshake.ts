@@ -176,7 +176,16 @@ export function authenticateConnect(input: HandshakeInput, deps: HandshakeDeps):
         CloseCodes.TRY_AGAIN_LATER,
       );
     }
-    const admission = deps.devices.admitDevice(device, role, params.scopes, deviceToken);
+    const devices = deps.devices;
+    const limited = deps.access.limitDeviceToken(
+      input.peer,
+      () => devices.admitDevice(device, role, params.scopes, deviceToken),
+      (outcome) => outcome.kind === "token-mismatch",
+    );
+    if (!limited.ok) {
+      throw reject(requestId, ErrorCodes.INVALID_REQUEST, unauthorizedMessage("rate_limited", params.client));
+    }
+    const admission = limited.result;
     if (admission.kind === "admitted") {
       const admitted = session(admission.scopes, "device-token");
       if (admission.issued) admitted.deviceAuth = admission.issued;

@@ -5,6 +5,8 @@ import type Database from "better-sqlite3";
 export const DEVICE_PAIRING_TTL_MS = 5 * 60_000;
 /** Requests come from clients that hold no secret yet: their number is bounded. */
 export const DEVICE_PAIRING_MAX_PENDING = 64;
+/** ... and one address cannot take them all. */
+export const DEVICE_PAIRING_MAX_PENDING_PER_IP = 8;
 /** Client-supplied descriptions are stored at most this long. */
 const METADATA_MAX_CHARS = 256;
 
@@ -161,6 +163,9 @@ export class DeviceStore {
       expire: db.prepare("DELETE FROM device_pairing_requests WHERE expires_at <= ?"),
       pending: db.prepare("SELECT * FROM device_pairing_requests ORDER BY created_at"),
       pendingCount: db.prepare("SELECT COUNT(*) AS n FROM device_pairing_requests"),
+      pendingFromIp: db.prepare(
+        "SELECT COUNT(*) AS n FROM device_pairing_requests WHERE remote_ip = ? AND device_id != ?",
+      ),
       requestById: db.prepare("SELECT * FROM device_pairing_requests WHERE request_id = ?"),
       requestOfDevice: db.prepare("SELECT * FROM device_pairing_requests WHERE device_id = ?"),
       insertRequest: db.prepare(
@@ -258,7 +263,11 @@ export class DeviceStore {
         return { kind: "pending", request: requestOf(existing) };
       }
       const count = (this.sql.pendingCount.get() as { n: number }).n - (existing ? 1 : 0);
-      if (count >= DEVICE_PAIRING_MAX_PENDING) return { kind: "full" };
+      const fromIp = (this.sql.pendingFromIp.get(bounded(device.remoteIp), device.deviceId) as { n: number })
+        .n;
+      if (count >= DEVICE_PAIRING_MAX_PENDING || fromIp >= DEVICE_PAIRING_MAX_PENDING_PER_IP) {
+        return { kind: "full" };
+      }
       if (existing) this.sql.deleteRequest.run(existing.request_id);
       const createdAt = this.now();
       const row: RequestRow = {
