@@ -11,20 +11,32 @@ const ROLE = "operator";
  * token is forgotten; a pairing request is explained with the command that approves it.
  */
 export async function connectAsDevice(
-  makeClient: (device: { device: ConnectDeviceSigner; deviceToken?: string }) => GatewayClient,
+  makeClient: (device: { device?: ConnectDeviceSigner; deviceToken?: string }) => GatewayClient,
   gatewayUrl: string,
 ): Promise<GatewayClient> {
-  const identity = ClientDeviceIdentity.loadOrCreate(resolveStateDir());
-  const stored = identity.deviceToken(gatewayUrl, ROLE);
+  let identity: ClientDeviceIdentity | null = null;
+  let stored = null;
+  try {
+    identity = ClientDeviceIdentity.loadOrCreate(resolveStateDir());
+    stored = identity.deviceToken(gatewayUrl, ROLE);
+  } catch {
+    // A state dir the CLI cannot write (or an unreadable identity) costs the device, not the command:
+    // the shared secret still connects it.
+  }
+  if (!identity) return connectPlain(makeClient({}));
   const client = makeClient({ device: identity, deviceToken: stored?.token });
   try {
     const hello = await client.connect();
     if (hello.auth?.deviceToken) {
-      identity.saveDeviceToken(gatewayUrl, hello.auth.role, {
-        token: hello.auth.deviceToken,
-        scopes: hello.auth.scopes,
-        issuedAtMs: hello.auth.issuedAtMs ?? Date.now(),
-      });
+      try {
+        identity.saveDeviceToken(gatewayUrl, hello.auth.role, {
+          token: hello.auth.deviceToken,
+          scopes: hello.auth.scopes,
+          issuedAtMs: hello.auth.issuedAtMs ?? Date.now(),
+        });
+      } catch {
+        // Not kept: the next connect with the secret is issued another.
+      }
     }
     return client;
   } catch (error) {
@@ -41,6 +53,16 @@ export async function connectAsDevice(
         { cause: error },
       );
     }
+    throw error;
+  }
+}
+
+async function connectPlain(client: GatewayClient): Promise<GatewayClient> {
+  try {
+    await client.connect();
+    return client;
+  } catch (error) {
+    await client.close();
     throw error;
   }
 }
