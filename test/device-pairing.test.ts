@@ -332,4 +332,44 @@ describe("device pairing and device tokens (REFERENCE §5.4–5.5)", () => {
     const removeOther = await session.peer.request("device.pair.remove", { deviceId: other.id });
     expect(removeOther.error?.message).toBe("device pairing: only operator.admin may manage another device");
   });
+
+  it("pairs a CLI on another machine without the secret: refused with the approve command, approved, then in on its kept token", async () => {
+    // A second machine's CLI: its own home and state dir, a remote-mode config with no secret in it.
+    const laptop = makeTempHome();
+    try {
+      laptop.writeConfig({ gateway: { mode: "remote", remote: { url: gateway.url } } });
+      const remoteCli = (...args: string[]) => runCli(args, laptop.env);
+      const refused = await remoteCli("devices", "list");
+      expect(refused.code).toBe(1);
+      const [first, second] = refused.stderr.split("\n");
+      expect(first).toMatch(
+        /^pairing required: this device \([0-9a-f]{12}…\) waits for approval \(request [0-9a-f-]{36}\)$/,
+      );
+      const requestId = /request ([0-9a-f-]{36})/.exec(first ?? "")?.[1] as string;
+      expect(second).toBe(`Approve it on the gateway host with: coderclaw devices approve ${requestId}`);
+
+      expect((await cli("devices", "approve", requestId)).code).toBe(0);
+      // The first connect after approval receives the token, which the CLI keeps...
+      const claimed = await remoteCli("devices", "list", "--json");
+      expect(claimed.code).toBe(0);
+      const tokens = JSON.parse(
+        fs.readFileSync(path.join(laptop.stateDir, "identity", "device-auth.json"), "utf8"),
+      );
+      expect(tokens.gateways[gateway.url].operator.token).toMatch(/^[A-Za-z0-9_-]{43}$/);
+      // ...and uses from then on, still without any secret.
+      const again = await remoteCli("devices", "list", "--json");
+      expect(again.code).toBe(0);
+      const identity = JSON.parse(
+        fs.readFileSync(path.join(laptop.stateDir, "identity", "device.json"), "utf8"),
+      );
+      const paired = JSON.parse(again.stdout).paired.find(
+        (device: { deviceId: string }) => device.deviceId === identity.deviceId,
+      );
+      expect(paired.tokens).toEqual([
+        expect.objectContaining({ role: "operator", awaitingDevice: false, revokedAtMs: null }),
+      ]);
+    } finally {
+      laptop.cleanup();
+    }
+  }, 60_000);
 });

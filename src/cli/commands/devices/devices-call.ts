@@ -29,7 +29,7 @@ export abstract class DevicesCommand extends OperatorCommand {
     } catch (error) {
       const lines = (error as Error).message.split("\n");
       const end = lines.findIndex((line) => line.startsWith("Gateway target:"));
-      return this.fail(end > 0 ? lines.slice(0, end) : lines.slice(0, 1));
+      return this.fail(end > 0 ? lines.slice(0, end) : lines);
     }
   }
 }
