@@ -9,7 +9,7 @@ import {
 } from "../protocol/index.js";
 import type { HandshakeRejection } from "../machines/connection.machine.js";
 import type { ClientSession, DeviceTokenGrant } from "../protocol/client-session.js";
-import type { DevicePairing } from "../devices/device-pairing.js";
+import type { DeviceAdmission, DevicePairing } from "../devices/device-pairing.js";
 import type { DeviceDescription } from "../devices/device-store.js";
 import type { GatewayAccess } from "../transport/access.js";
 import { unauthorizedMessage } from "../transport/auth.js";
@@ -159,8 +159,12 @@ export function authenticateConnect(input: HandshakeInput, deps: HandshakeDeps):
     const scopes = params.scopes ?? (role === "operator" ? DEFAULT_OPERATOR_SCOPES : []);
     const admitted = session(scopes, shared.method);
     if (device && deps.devices) {
-      const issued = deps.devices.admitSecretHolder(device, role, scopes, auth.deviceToken);
-      if (issued) admitted.deviceAuth = issued;
+      try {
+        const issued = deps.devices.admitSecretHolder(device, role, scopes, auth.deviceToken);
+        if (issued) admitted.deviceAuth = issued;
+      } catch {
+        // state.db refused the write: the secret still lets the client in, without a device token.
+      }
     }
     return admitted;
   }
@@ -177,11 +181,17 @@ export function authenticateConnect(input: HandshakeInput, deps: HandshakeDeps):
       );
     }
     const devices = deps.devices;
-    const limited = deps.access.limitDeviceToken(
-      input.peer,
-      () => devices.admitDevice(device, role, params.scopes, deviceToken),
-      (outcome) => outcome.kind === "token-mismatch",
-    );
+    let limited: ReturnType<typeof deps.access.limitDeviceToken<DeviceAdmission>>;
+    try {
+      limited = deps.access.limitDeviceToken(
+        input.peer,
+        () => devices.admitDevice(device, role, params.scopes, deviceToken),
+        (outcome) => outcome.kind === "token-mismatch",
+      );
+    } catch (error) {
+      const message = `device pairing unavailable: ${(error as Error).message}`;
+      throw reject(requestId, ErrorCodes.UNAVAILABLE, message, CloseCodes.TRY_AGAIN_LATER);
+    }
     if (!limited.ok) {
       throw reject(requestId, ErrorCodes.INVALID_REQUEST, unauthorizedMessage("rate_limited", params.client));
     }
