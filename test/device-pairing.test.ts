@@ -368,6 +368,15 @@ describe("device pairing and device tokens (REFERENCE §5.4–5.5)", () => {
       expect(paired.tokens).toEqual([
         expect.objectContaining({ role: "operator", awaitingDevice: false, revokedAtMs: null }),
       ]);
+
+      // Rotating its own token, the CLI keeps the new one and goes on connecting with it.
+      const rotated = await remoteCli("devices", "rotate", identity.deviceId, "--json");
+      expect(rotated.code).toBe(0);
+      const kept = JSON.parse(
+        fs.readFileSync(path.join(laptop.stateDir, "identity", "device-auth.json"), "utf8"),
+      );
+      expect(kept.gateways[gateway.url].operator.token).toBe(JSON.parse(rotated.stdout).token);
+      expect((await remoteCli("devices", "list")).code).toBe(0);
     } finally {
       laptop.cleanup();
     }

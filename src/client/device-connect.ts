@@ -1,5 +1,6 @@
 import { cliCommand, resolveStateDir } from "../config/paths.js";
 import { ErrorCodes } from "../protocol/index.js";
+import { resolveCliTarget, type TargetFlags } from "./cli-target.js";
 import { ClientDeviceIdentity } from "./device-identity-file.js";
 import { GatewayRequestError, type ConnectDeviceSigner, type GatewayClient } from "./gateway-client.js";
 
@@ -64,5 +65,23 @@ async function connectPlain(client: GatewayClient): Promise<GatewayClient> {
   } catch (error) {
     await client.close();
     throw error;
+  }
+}
+
+/** After `device.token.rotate` of this CLI's own device, keeps the new token for that gateway. */
+export function keepOwnRotatedToken(
+  flags: TargetFlags,
+  rotated: { deviceId: string; role: string; scopes: string[]; token: string },
+): void {
+  try {
+    const identity = ClientDeviceIdentity.loadOrCreate(resolveStateDir());
+    if (identity.deviceId !== rotated.deviceId) return;
+    identity.saveDeviceToken(resolveCliTarget(flags).url, rotated.role, {
+      token: rotated.token,
+      scopes: rotated.scopes,
+      issuedAtMs: Date.now(),
+    });
+  } catch {
+    // Not kept: the next connect with the secret is issued another.
   }
 }

@@ -1,4 +1,5 @@
 import { Flags } from "@oclif/core";
+import { keepOwnRotatedToken } from "../../../client/device-connect.js";
 import { deviceIdArg, DevicesCommand, devicesFlags, roleFlag } from "./devices-call.js";
 
 export default class DevicesRotate extends DevicesCommand {
@@ -28,6 +29,8 @@ export default class DevicesRotate extends DevicesCommand {
       { deviceId: args.deviceId, role: flags.role, ...(flags.scope ? { scopes: flags.scope } : {}) },
       flags,
     );
+    // Rotating the CLI's own token: keep the new one, or the next connect would present a refused token.
+    keepOwnRotatedToken(flags, result);
     if (flags.json) return this.line(JSON.stringify(result, null, 2));
     this.line(`Rotated the ${result.role} token of device ${result.deviceId} [${result.scopes.join(", ")}].`);
     this.line(`New device token: ${result.token}`);
