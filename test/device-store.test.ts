@@ -64,31 +64,31 @@ describe("the paired-device store in state.db", () => {
 
   it("keeps a device token only as its SHA-256 hash, and checks it against role and revocation", () => {
     store.pair(describeDevice("d1"), "operator", ["operator.read"]);
-    const issued = store.issueToken("d1", "operator", ["operator.read"]);
+    const issued = store.tokens.issue("d1", "operator", ["operator.read"]);
     state.close();
     const bytes = fs.readFileSync(file).toString("latin1") + readIfExists(`${file}-wal`);
     expect(bytes).not.toContain(issued.deviceToken);
     expect(bytes).toContain(createHash("sha256").update(issued.deviceToken).digest("hex"));
     state = StateStore.open(file);
     store = new DeviceStore(state.database, () => now);
-    expect(store.checkToken("d1", "operator", issued.deviceToken)).toEqual({
+    expect(store.tokens.check("d1", "operator", issued.deviceToken)).toEqual({
       ok: true,
       scopes: ["operator.read"],
     });
-    expect(store.checkToken("d1", "node", issued.deviceToken)).toEqual({ ok: false });
-    expect(store.checkToken("d2", "operator", issued.deviceToken)).toEqual({ ok: false });
-    expect(store.checkToken("d1", "operator", `${issued.deviceToken}x`)).toEqual({ ok: false });
-    expect(store.revokeToken("d1", "operator")).toBe(now);
-    expect(store.checkToken("d1", "operator", issued.deviceToken)).toEqual({ ok: false });
+    expect(store.tokens.check("d1", "node", issued.deviceToken)).toEqual({ ok: false });
+    expect(store.tokens.check("d2", "operator", issued.deviceToken)).toEqual({ ok: false });
+    expect(store.tokens.check("d1", "operator", `${issued.deviceToken}x`)).toEqual({ ok: false });
+    expect(store.tokens.revoke("d1", "operator")).toBe(now);
+    expect(store.tokens.check("d1", "operator", issued.deviceToken)).toEqual({ ok: false });
   });
 
   it("hands out an approval's token once, and only within the approved scopes", () => {
     const created = store.requestPairing(describeDevice("d1"), "operator", ["operator.read"]);
     store.approve((created as { request: { requestId: string } }).request.requestId);
-    expect(store.claimApproved("d1", "operator", ["operator.write"])).toBeNull();
-    const claimed = store.claimApproved("d1", "operator", undefined);
+    expect(store.tokens.claimApproved("d1", "operator", ["operator.write"])).toBeNull();
+    const claimed = store.tokens.claimApproved("d1", "operator", undefined);
     expect(claimed).toMatchObject({ role: "operator", scopes: ["operator.read"] });
-    expect(store.claimApproved("d1", "operator", undefined)).toBeNull();
+    expect(store.tokens.claimApproved("d1", "operator", undefined)).toBeNull();
     expect(store.paired("d1")?.tokens).toEqual([
       expect.objectContaining({ role: "operator", awaitingDevice: false, issuedAtMs: now }),
     ]);
@@ -96,12 +96,12 @@ describe("the paired-device store in state.db", () => {
 
   it("removes a device with its tokens and pending requests", () => {
     store.pair(describeDevice("d1"), "operator", []);
-    const issued = store.issueToken("d1", "operator", []);
+    const issued = store.tokens.issue("d1", "operator", []);
     store.requestPairing(describeDevice("d1"), "operator", ["operator.admin"]);
     expect(store.remove("d1")).toBe(true);
     expect(store.paired("d1")).toBeNull();
     expect(store.pending()).toEqual([]);
-    expect(store.checkToken("d1", "operator", issued.deviceToken)).toEqual({ ok: false });
+    expect(store.tokens.check("d1", "operator", issued.deviceToken)).toEqual({ ok: false });
   });
 });
 

@@ -72,8 +72,8 @@ export class DevicePairing {
         ts: this.now(),
       });
     }
-    if (presentedToken && store.checkToken(device.deviceId, role, presentedToken).ok) return null;
-    return store.issueToken(device.deviceId, role, scopes);
+    if (presentedToken && store.tokens.check(device.deviceId, role, presentedToken).ok) return null;
+    return store.tokens.issue(device.deviceId, role, scopes);
   }
 
   /**
@@ -88,14 +88,14 @@ export class DevicePairing {
   ): DeviceAdmission {
     const store = this.store;
     if (token !== undefined) {
-      const check = store.checkToken(device.deviceId, role, token);
+      const check = store.tokens.check(device.deviceId, role, token);
       if (!check.ok) return { kind: "token-mismatch" };
       const scopes = requestedScopes ?? check.scopes;
       if (!coversScopes(check.scopes, scopes)) return this.requestPairing(device, role, scopes);
       store.touch(device);
       return { kind: "admitted", scopes, issued: null };
     }
-    const issued = store.claimApproved(device.deviceId, role, requestedScopes);
+    const issued = store.tokens.claimApproved(device.deviceId, role, requestedScopes);
     if (issued) {
       store.touch(device);
       return { kind: "admitted", scopes: issued.scopes, issued };
@@ -146,11 +146,11 @@ export class DevicePairing {
    * connections it already opened stay (a device rotating its own token keeps the connection it asked on).
    */
   rotate(deviceId: string, role: string, scopes: string[]): IssuedDeviceToken {
-    return this.store.issueToken(deviceId, role, scopes);
+    return this.store.tokens.issue(deviceId, role, scopes);
   }
 
   revoke(deviceId: string, role: string): number | null {
-    const revokedAtMs = this.store.revokeToken(deviceId, role);
+    const revokedAtMs = this.store.tokens.revoke(deviceId, role);
     if (revokedAtMs !== null) this.events.revoked(deviceId, role);
     return revokedAtMs;
   }

@@ -1,5 +1,8 @@
-import { createHash, randomBytes, randomUUID, timingSafeEqual } from "node:crypto";
+import { randomUUID } from "node:crypto";
 import type Database from "better-sqlite3";
+import { DeviceTokens, type DeviceTokenSummary } from "./device-tokens.js";
+
+export type { DeviceTokenSummary, IssuedDeviceToken, TokenCheck } from "./device-tokens.js";
 
 /** A pending request lives this long (REFERENCE §5.4). */
 export const DEVICE_PAIRING_TTL_MS = 5 * 60_000;
@@ -30,16 +33,6 @@ export interface DevicePairingRequest extends DeviceDescription {
   expiresAtMs: number;
 }
 
-export interface DeviceTokenSummary {
-  role: string;
-  scopes: string[];
-  issuedAtMs: number | null;
-  /** Approved, to be handed to the device at its next connect. */
-  awaitingDevice: boolean;
-  revokedAtMs: number | null;
-  lastUsedAtMs: number | null;
-}
-
 export interface PairedDevice extends DeviceDescription {
   roles: string[];
   scopes: string[];
@@ -47,15 +40,6 @@ export interface PairedDevice extends DeviceDescription {
   lastSeenAtMs: number | null;
   tokens: DeviceTokenSummary[];
 }
-
-export interface IssuedDeviceToken {
-  deviceToken: string;
-  role: string;
-  scopes: string[];
-  issuedAtMs: number;
-}
-
-export type TokenCheck = { ok: true; scopes: string[] } | { ok: false };
 
 export type RequestOutcome =
   | { kind: "created"; request: DevicePairingRequest }
@@ -85,28 +69,8 @@ interface PairedRow extends Omit<RequestRow, "request_id" | "role" | "created_at
   last_seen_at: number | null;
 }
 
-interface TokenRow {
-  device_id: string;
-  role: string;
-  token_hash: string | null;
-  scopes: string;
-  issued_at: number | null;
-  claim_pending: number;
-  revoked_at: number | null;
-  last_used_at: number | null;
-}
-
 function bounded(value: string | null | undefined): string | null {
   return value ? value.slice(0, METADATA_MAX_CHARS) : null;
-}
-
-function hashToken(token: string): Buffer {
-  return createHash("sha256").update(token, "utf8").digest();
-}
-
-/** 32 random bytes, base64url (REFERENCE §5.4). */
-function newToken(): string {
-  return randomBytes(32).toString("base64url");
 }
 
 function union(a: readonly string[], b: readonly string[]): string[] {
@@ -137,28 +101,16 @@ function requestOf(row: RequestRow): DevicePairingRequest {
   };
 }
 
-function tokenSummary(row: TokenRow): DeviceTokenSummary {
-  return {
-    role: row.role,
-    scopes: JSON.parse(row.scopes) as string[],
-    issuedAtMs: row.issued_at,
-    awaitingDevice: row.claim_pending === 1,
-    revokedAtMs: row.revoked_at,
-    lastUsedAtMs: row.last_used_at,
-  };
-}
-
-/**
- * Paired devices, pending pairing requests and device tokens in state.db. A token is kept only as its
- * SHA-256 hash (it is 256 random bits, so a fast hash is enough) and compared in constant time.
- */
+/** Paired devices, pending pairing requests and (in `tokens`) device tokens, in state.db. */
 export class DeviceStore {
+  readonly tokens: DeviceTokens;
   private readonly sql;
 
   constructor(
     private readonly db: Database.Database,
     private readonly now: () => number = Date.now,
   ) {
+    this.tokens = new DeviceTokens(db, now);
     this.sql = {
       expire: db.prepare("DELETE FROM device_pairing_requests WHERE expires_at <= ?"),
       pending: db.prepare("SELECT * FROM device_pairing_requests ORDER BY created_at"),
@@ -193,20 +145,6 @@ export class DeviceStore {
         "UPDATE paired_devices SET last_seen_at = ?, remote_ip = ?, platform = ?, display_name = ? WHERE device_id = ?",
       ),
       deletePaired: db.prepare("DELETE FROM paired_devices WHERE device_id = ?"),
-      token: db.prepare("SELECT * FROM device_tokens WHERE device_id = ? AND role = ?"),
-      tokensOfDevice: db.prepare("SELECT * FROM device_tokens WHERE device_id = ? ORDER BY role"),
-      putToken: db.prepare(
-        `INSERT INTO device_tokens (device_id, role, token_hash, scopes, issued_at, claim_pending, revoked_at)
-         VALUES (@device_id, @role, @token_hash, @scopes, @issued_at, @claim_pending, NULL)
-         ON CONFLICT (device_id, role) DO UPDATE SET token_hash = excluded.token_hash, scopes = excluded.scopes,
-           issued_at = excluded.issued_at, claim_pending = excluded.claim_pending, revoked_at = NULL`,
-      ),
-      useToken: db.prepare("UPDATE device_tokens SET last_used_at = ? WHERE device_id = ? AND role = ?"),
-      revokeToken: db.prepare(
-        `UPDATE device_tokens SET token_hash = NULL, claim_pending = 0, revoked_at = ?
-         WHERE device_id = ? AND role = ?`,
-      ),
-      deleteTokens: db.prepare("DELETE FROM device_tokens WHERE device_id = ?"),
     };
   }
 
@@ -242,7 +180,7 @@ export class DeviceStore {
       scopes: JSON.parse(row.scopes) as string[],
       pairedAtMs: row.paired_at,
       lastSeenAtMs: row.last_seen_at,
-      tokens: (this.sql.tokensOfDevice.all(row.device_id) as TokenRow[]).map(tokenSummary),
+      tokens: this.tokens.ofDevice(row.device_id),
     };
   }
 
@@ -319,14 +257,7 @@ export class DeviceStore {
       if (!request) return null;
       this.sql.deleteRequest.run(requestId);
       this.pair(request, request.role, request.scopes);
-      this.sql.putToken.run({
-        device_id: request.deviceId,
-        role: request.role,
-        token_hash: null,
-        scopes: JSON.stringify(request.scopes),
-        issued_at: null,
-        claim_pending: 1,
-      });
+      this.tokens.awaitDevice(request.deviceId, request.role, request.scopes);
       return request;
     })();
   }
@@ -341,52 +272,9 @@ export class DeviceStore {
   remove(deviceId: string): boolean {
     return this.db.transaction(() => {
       this.sql.deleteRequestsOfDevice.run(deviceId);
-      this.sql.deleteTokens.run(deviceId);
+      this.tokens.removeAll(deviceId);
       return this.sql.deletePaired.run(deviceId).changes > 0;
     })();
-  }
-
-  /** A new token for the device and role, replacing any earlier one. */
-  issueToken(deviceId: string, role: string, scopes: string[]): IssuedDeviceToken {
-    const deviceToken = newToken();
-    const issuedAtMs = this.now();
-    this.sql.putToken.run({
-      device_id: deviceId,
-      role,
-      token_hash: hashToken(deviceToken).toString("hex"),
-      scopes: JSON.stringify(scopes),
-      issued_at: issuedAtMs,
-      claim_pending: 0,
-    });
-    return { deviceToken, role, scopes, issuedAtMs };
-  }
-
-  /** The token an approval left for this device and role, if it is still waiting and covers `scopes`. */
-  claimApproved(deviceId: string, role: string, scopes: string[] | undefined): IssuedDeviceToken | null {
-    return this.db.transaction(() => {
-      const row = this.sql.token.get(deviceId, role) as TokenRow | undefined;
-      if (!row || row.claim_pending !== 1) return null;
-      const approved = JSON.parse(row.scopes) as string[];
-      if (scopes && !scopes.every((scope) => approved.includes(scope))) return null;
-      return this.issueToken(deviceId, role, scopes ?? approved);
-    })();
-  }
-
-  /** Whether `token` is the live token of this device and role; its scopes when it is. */
-  checkToken(deviceId: string, role: string, token: string): TokenCheck {
-    const row = this.sql.token.get(deviceId, role) as TokenRow | undefined;
-    const given = hashToken(token);
-    const stored = row?.token_hash ? Buffer.from(row.token_hash, "hex") : null;
-    // Hash first, compare in constant time; a missing row compares against itself so timing says nothing.
-    const equal = timingSafeEqual(given, stored ?? given) && stored !== null;
-    if (!row || !equal || row.revoked_at !== null) return { ok: false };
-    this.sql.useToken.run(this.now(), deviceId, role);
-    return { ok: true, scopes: JSON.parse(row.scopes) as string[] };
-  }
-
-  revokeToken(deviceId: string, role: string): number | null {
-    const now = this.now();
-    return this.sql.revokeToken.run(now, deviceId, role).changes > 0 ? now : null;
   }
 
   /** Records that a paired device connected (when, from where, as what). */
