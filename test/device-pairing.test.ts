@@ -381,4 +381,33 @@ describe("device pairing and device tokens (REFERENCE §5.4–5.5)", () => {
       laptop.cleanup();
     }
   }, 60_000);
+
+  it("lets a pairing-only operator approve no more than it holds, and lists requests as text", async () => {
+    const headers = { "x-forwarded-for": "203.0.113.30" };
+    const pairingOnly = await operator(["operator.pairing"]);
+    const key = newDeviceKey();
+    const asked = track(
+      await connectAsDevice(gateway.url, key, { ...PHONE, scopes: ["operator.admin"] }, headers),
+    );
+    const requestId = (asked.res.error?.details as { requestId: string }).requestId;
+
+    const listed = await cli("devices", "list");
+    expect(listed.code).toBe(0);
+    const lines = listed.stdout.split("\n");
+    const at = lines.findIndex((line) => line.startsWith(`- ${requestId}  device ${key.id.slice(0, 12)}`));
+    expect(at).toBeGreaterThan(0);
+    expect(lines[at]).toContain("(coderclaw-android, Android 14) from 203.0.113.30");
+    expect(lines[at + 1]).toMatch(/^ {4}requested: operator \[operator\.admin\]; expires in /);
+
+    const denied = await pairingOnly.request("device.pair.approve", { requestId });
+    expect(denied.error).toEqual({ code: "INVALID_REQUEST", message: "missing scope: operator.admin" });
+    const stillPending = await pairingOnly.request("device.pair.list", {});
+    expect(stillPending.payload.pending.map((r: { requestId: string }) => r.requestId)).toContain(requestId);
+    expect((await pairingOnly.request("device.pair.reject", { requestId })).payload).toMatchObject({
+      deviceId: key.id,
+      decision: "rejected",
+    });
+    const unknown = await pairingOnly.request("device.pair.approve", { requestId });
+    expect(unknown.error?.message).toBe(`unknown requestId: ${requestId}`);
+  });
 });
