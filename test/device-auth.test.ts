@@ -1,4 +1,5 @@
-import { createHash, generateKeyPairSync, sign, type KeyObject } from "node:crypto";
+import { createHash, sign, type KeyObject } from "node:crypto";
+import { newDeviceKey as newDevice, type DeviceKey } from "./helpers/device-keys.js";
 import {
   killAll,
   localConfig,
@@ -13,24 +14,6 @@ import { connectParams, WsPeer } from "./helpers/ws-peer.js";
 const CLIENT = { id: "test", version: "1.0.0", platform: "linux", mode: "test" };
 const ROLE = "operator";
 const SCOPES = ["operator.admin"];
-
-interface DeviceKey {
-  id: string;
-  publicKey: string;
-  privateKey: KeyObject;
-}
-
-/** An Ed25519 identity as REFERENCE §5.4 describes it: raw key in base64url, id = sha256(raw) hex. */
-function newDevice(): DeviceKey {
-  const { publicKey, privateKey } = generateKeyPairSync("ed25519");
-  const der = publicKey.export({ format: "der", type: "spki" });
-  const raw = der.subarray(der.length - 32);
-  return {
-    id: createHash("sha256").update(raw).digest("hex"),
-    publicKey: raw.toString("base64url"),
-    privateKey,
-  };
-}
 
 /** `v2|deviceId|clientId|clientMode|role|scopes|signedAtMs|token|nonce` */
 function v2Payload(deviceId: string, signedAt: number, token: string, nonce: string): string {
