@@ -1,4 +1,5 @@
-import { createHash, generateKeyPairSync, sign, type KeyObject } from "node:crypto";
+import { createHash, sign, type KeyObject } from "node:crypto";
+import { newDeviceKey as newDevice, type DeviceKey } from "./helpers/device-keys.js";
 import {
   killAll,
   localConfig,
@@ -14,24 +15,6 @@ const CLIENT = { id: "test", version: "1.0.0", platform: "linux", mode: "test" }
 const ROLE = "operator";
 const SCOPES = ["operator.admin"];
 
-interface DeviceKey {
-  id: string;
-  publicKey: string;
-  privateKey: KeyObject;
-}
-
-/** An Ed25519 identity as REFERENCE §5.4 describes it: raw key in base64url, id = sha256(raw) hex. */
-function newDevice(): DeviceKey {
-  const { publicKey, privateKey } = generateKeyPairSync("ed25519");
-  const der = publicKey.export({ format: "der", type: "spki" });
-  const raw = der.subarray(der.length - 32);
-  return {
-    id: createHash("sha256").update(raw).digest("hex"),
-    publicKey: raw.toString("base64url"),
-    privateKey,
-  };
-}
-
 /** `v2|deviceId|clientId|clientMode|role|scopes|signedAtMs|token|nonce` */
 function v2Payload(deviceId: string, signedAt: number, token: string, nonce: string): string {
   return [
@@ -44,6 +27,34 @@ function v2Payload(deviceId: string, signedAt: number, token: string, nonce: str
     String(signedAt),
     token,
     nonce,
+  ].join("|");
+}
+
+/**
+ * `v3|deviceId|clientId|clientMode|role|scopes|signedAtMs|token|nonce|platform|deviceFamily`, where
+ * platform and deviceFamily are trimmed and ASCII-lower-cased, empty when absent.
+ */
+function v3Payload(
+  deviceId: string,
+  signedAt: number,
+  token: string,
+  nonce: string,
+  platform: string,
+  deviceFamily: string,
+): string {
+  const lower = (value: string) => value.trim().replace(/[A-Z]/g, (c) => c.toLowerCase());
+  return [
+    "v3",
+    deviceId,
+    CLIENT.id,
+    CLIENT.mode,
+    ROLE,
+    SCOPES.join(","),
+    String(signedAt),
+    token,
+    nonce,
+    lower(platform),
+    lower(deviceFamily),
   ].join("|");
 }
 
@@ -114,6 +125,84 @@ describe("device identity at connect (REFERENCE §5.4)", () => {
     expect(res.ok).toBe(true);
     expect(res.payload.type).toBe("hello-ok");
     expect((await peer.request("health")).ok).toBe(true);
+  });
+
+  describe("v3 signatures (platform and device family signed too)", () => {
+    // As a phone app would describe itself: mixed case and stray spaces, which v3 normalizes.
+    const phone = { ...CLIENT, platform: " iOS 17.2 ", deviceFamily: "iPhone" };
+
+    async function connectV3(payloadFor: (device: DeviceKey, signedAt: number, nonce: string) => string) {
+      const peer = await WsPeer.open(gateway.url);
+      peers.push(peer);
+      const nonce = (await peer.challenge()).payload.nonce as string;
+      const device = newDevice();
+      const signedAt = Date.now();
+      peer.send({
+        type: "req",
+        id: "connect",
+        method: "connect",
+        params: connectParams({
+          client: phone,
+          role: ROLE,
+          scopes: SCOPES,
+          auth: { token: TEST_TOKEN },
+          device: {
+            id: device.id,
+            publicKey: device.publicKey,
+            signature: signPayload(device.privateKey, payloadFor(device, signedAt, nonce)),
+            signedAt,
+            nonce,
+          },
+        }),
+      });
+      return { peer, res: await peer.response("connect") };
+    }
+
+    it("accepts a v3 signature over the normalized platform and device family", async () => {
+      const { peer, res } = await connectV3((device, signedAt, nonce) =>
+        v3Payload(device.id, signedAt, TEST_TOKEN, nonce, phone.platform, phone.deviceFamily),
+      );
+      expect(res.ok).toBe(true);
+      expect(res.payload.type).toBe("hello-ok");
+      expect((await peer.request("health")).ok).toBe(true);
+    });
+
+    it("refuses a v3 signature over another platform with 'device signature invalid'", async () => {
+      const result = await connectV3((device, signedAt, nonce) =>
+        v3Payload(device.id, signedAt, TEST_TOKEN, nonce, "android", phone.deviceFamily),
+      );
+      await expectRejected(result, "device signature invalid");
+    });
+
+    it("refuses a v3 signature over the platform as sent (not normalized) with 'device signature invalid'", async () => {
+      const result = await connectV3((device, signedAt, nonce) =>
+        ["v3", device.id, CLIENT.id, CLIENT.mode, ROLE, SCOPES.join(","), String(signedAt), TEST_TOKEN, nonce]
+          .concat([phone.platform, phone.deviceFamily])
+          .join("|"),
+      );
+      await expectRejected(result, "device signature invalid");
+    });
+
+    it("refuses a v3 signature over another token with 'device signature invalid'", async () => {
+      const result = await connectV3((device, signedAt, nonce) =>
+        v3Payload(device.id, signedAt, "not-the-token", nonce, phone.platform, phone.deviceFamily),
+      );
+      await expectRejected(result, "device signature invalid");
+    });
+
+    it("refuses a v3 signature over another nonce with 'device signature invalid'", async () => {
+      const result = await connectV3((device, signedAt) =>
+        v3Payload(
+          device.id,
+          signedAt,
+          TEST_TOKEN,
+          "00000000-0000-4000-8000-000000000000",
+          phone.platform,
+          phone.deviceFamily,
+        ),
+      );
+      await expectRejected(result, "device signature invalid");
+    });
   });
 
   it("accepts a signature made a few minutes ago (within the 10 min window)", async () => {

@@ -6,6 +6,10 @@ import type { Inspection, InspectTransition } from "./inspection.js";
 
 export const isOperator = (session: ClientSession) => session.role === "operator";
 export const isAdmin = (session: ClientSession) => session.scopes.includes("operator.admin");
+/** REFERENCE §5.5: pairing events reach operators with the pairing (or admin) scope; nodes never. */
+export const isPairingAdmin = (session: ClientSession) =>
+  session.role === "operator" &&
+  (session.scopes.includes("operator.pairing") || session.scopes.includes("operator.admin"));
 export const isInspectSubscriber = (session: ClientSession) =>
   session.caps.includes("inspect") && session.scopes.includes("operator.admin");
 
@@ -30,6 +34,8 @@ export function fanOutBusFacts(
   fanOut("inspect", () => ({ dropIfSlow: true, audience: isInspectSubscriber }));
   fanOut("shutdown", () => ({}));
   fanOut("reload", () => ({ audience: isAdmin }));
+  fanOut("device.pair.requested", () => ({ audience: isPairingAdmin }));
+  fanOut("device.pair.resolved", () => ({ audience: isPairingAdmin }));
   bus.on("chat", (payload, { dropIfSlow }) =>
     broadcaster.send("chat", payload, { dropIfSlow, audience: isOperator }),
   );

@@ -17,7 +17,8 @@ import type { GatewayAccess } from "../transport/access.js";
 import { ClientConnection, type SendLimit } from "../transport/client-connection.js";
 import { DeadlineQueue } from "../transport/deadline-queue.js";
 import { KeepaliveSweep } from "../transport/keepalive-sweep.js";
-import { authenticateConnect } from "./handshake.js";
+import type { DevicePairing } from "../devices/device-pairing.js";
+import { authenticateConnect, type AdmittedSession } from "./handshake.js";
 import type { HelloOk } from "./hello-ok.js";
 import { createFailureParent } from "./failure-parent.js";
 import { CLOSE_GRACE_MS } from "./shutdown-budget.js";
@@ -40,6 +41,8 @@ export interface ConnectionRuntimeDeps {
   log: SubsystemLogger;
   helloOk: HelloOk;
   metrics?: GatewayMetrics | null;
+  /** Device pairing, once state.db is open. */
+  devices?(): DevicePairing | null;
   onJoined(session: ClientSession): void;
   onLeft(session: ClientSession): void;
 }
@@ -260,7 +263,11 @@ export class ConnectionRuntime {
             if (this.deps.lifecycleState() === "starting") throw startingRejection(request.requestId);
             const session = authenticateConnect(
               { ...request, nonce: connection.nonce, peer: connection.peer },
-              { access: this.deps.access, allowedOrigins: gateway.controlUi.allowedOrigins },
+              {
+                access: this.deps.access,
+                allowedOrigins: gateway.controlUi.allowedOrigins,
+                devices: this.deps.devices?.() ?? null,
+              },
             );
             verdict = { type: "AUTHENTICATED", requestId: request.requestId, session };
           } catch (error) {
@@ -279,10 +286,12 @@ export class ConnectionRuntime {
         sendHelloOk: (_, { connId, requestId, session }) => {
           const connection = get(connId);
           if (!connection) return;
-          connection.session = session as ClientSession;
+          // The device token goes out in hello-ok once and is not kept with the connection.
+          const { deviceAuth, ...admitted } = session as AdmittedSession;
+          connection.session = admitted;
           connection.nonce = "";
           setReceiveLimit(connection.socket, gateway.maxPayloadBytes);
-          const [head, rest] = this.deps.helloOk.frame(requestId, connection.session);
+          const [head, rest] = this.deps.helloOk.frame(requestId, connection.session, deviceAuth);
           connection.sendInTwoParts(head, rest);
           this.deps.metrics?.handshakeSucceeded();
           this.deps.onJoined(connection.session);

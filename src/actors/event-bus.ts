@@ -1,4 +1,6 @@
 import { EventEmitter } from "eventemitter3";
+import type { PairingResolved } from "../devices/device-pairing.js";
+import type { DevicePairingRequest } from "../devices/device-store.js";
 import type { AgentEventPayload, ChatEventPayload } from "../agents/run-events.js";
 import type { InspectTransition } from "./inspection.js";
 import type { ReloadOutcome } from "./reload-controller.js";
@@ -17,6 +19,8 @@ export interface BroadcastFacts {
   inspect: (payload: { transitions: InspectTransition[] }) => void;
   shutdown: (payload: { reason: string; restartExpectedMs: number | null }) => void;
   reload: (payload: ReloadOutcome) => void;
+  "device.pair.requested": (payload: DevicePairingRequest) => void;
+  "device.pair.resolved": (payload: PairingResolved) => void;
 }
 
 export class EventBus extends EventEmitter<BroadcastFacts> {}

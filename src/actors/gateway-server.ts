@@ -2,6 +2,8 @@ import path from "node:path";
 import { startGatewayChannels } from "../channels/gateway-channels.js";
 import { hookDelivery } from "../channels/hook-delivery.js";
 import { diffConfigPaths } from "../config/diff.js";
+import { DevicePairing } from "../devices/device-pairing.js";
+import { DeviceStore } from "../devices/device-store.js";
 import type { ConfigSnapshot } from "../config/load.js";
 import { chatCompletionsRoute } from "../http/chat-completions.js";
 import { controlUiHandler } from "../http/control-ui.js";
@@ -118,6 +120,7 @@ export class GatewayServer {
       store: null,
       storeError: null,
       storeHealth: new StoreHealth(path.join(options.stateDir, "state.db")),
+      devices: null,
       channels: null,
       requestRestart: (reason) => options.control.restart(reason),
       requestReload: () => options.control.reload(),
@@ -152,6 +155,7 @@ export class GatewayServer {
       log: logger.child("ws"),
       helloOk,
       metrics,
+      devices: () => this.services.devices,
       onJoined: (session) => {
         this.presenceFeed.joined(session);
         this.inspectFeed.joined(session);
@@ -247,6 +251,11 @@ export class GatewayServer {
     this.services.runs = opened.runs;
     this.services.storeError = opened.error;
     if (opened.store) {
+      this.services.devices = new DevicePairing(new DeviceStore(opened.store.database), {
+        requested: (request) => this.bus.emit("device.pair.requested", request),
+        resolved: (resolved) => this.bus.emit("device.pair.resolved", resolved),
+        revoked: (deviceId, role) => this.closeDeviceSessions(deviceId, role),
+      });
       // Channels: started once the store is open; stopped first in close().
       this.services.channels = startGatewayChannels({
         config: this.snapshot.config,
@@ -254,6 +263,20 @@ export class GatewayServer {
         runs: opened.runs,
         logger: this.options.logger,
         inspect: this.options.inspection.inspect,
+      });
+    }
+  }
+
+  /** A revoked token or removed device takes its live token-authenticated connections with it. */
+  private closeDeviceSessions(deviceId: string, role: string | null): void {
+    for (const connection of this.connections.values()) {
+      const session = connection.session;
+      if (session?.deviceId !== deviceId || session.authMethod !== "device-token") continue;
+      if (role !== null && session.role !== role) continue;
+      connection.actor.send({
+        type: "CLOSE",
+        code: CloseCodes.POLICY_VIOLATION,
+        reason: role === null ? "device removed" : "device token revoked",
       });
     }
   }

@@ -1,7 +1,7 @@
 import os from "node:os";
 import type { CoderclawConfig } from "../config/schema.js";
 import { defaultAgentId } from "../agents/agent-directory.js";
-import type { ClientSession } from "../protocol/client-session.js";
+import type { ClientSession, DeviceTokenGrant } from "../protocol/client-session.js";
 import { GATEWAY_EVENTS, PROTOCOL_VERSION } from "../protocol/index.js";
 import type { EffectiveAuthMode } from "../transport/auth.js";
 
@@ -40,12 +40,18 @@ export class HelloOk {
   constructor(private readonly source: HelloOkSource) {}
 
   /** The hello-ok response frame in two parts that together are one JSON text: a small head, then the shared rest. */
-  frame(requestId: string, session: ClientSession): [head: Buffer, rest: Buffer] {
+  frame(
+    requestId: string,
+    session: ClientSession,
+    deviceAuth?: DeviceTokenGrant,
+  ): [head: Buffer, rest: Buffer] {
     const { source } = this;
     const server = { version: source.version, host: HOST, connId: session.connId };
+    // `auth` only for a device that was just issued a token (REFERENCE §5.6).
+    const auth = deviceAuth ? `"auth":${JSON.stringify(deviceAuth)},` : "";
     const head =
       `{"type":"res","id":${JSON.stringify(requestId)},"ok":true,"payload":{"type":"hello-ok",` +
-      `"protocol":${PROTOCOL_VERSION},"server":${JSON.stringify(server)},` +
+      `"protocol":${PROTOCOL_VERSION},"server":${JSON.stringify(server)},${auth}` +
       `"snapshot":{"uptimeMs":${Date.now() - source.startedAt},`;
     return [Buffer.from(head), this.sharedPart()];
   }

@@ -8,6 +8,12 @@ import ChannelsList from "./commands/channels/list.js";
 import PairingApprove from "./commands/pairing/approve.js";
 import PairingList from "./commands/pairing/list.js";
 import PairingReject from "./commands/pairing/reject.js";
+import DevicesApprove from "./commands/devices/approve.js";
+import DevicesList from "./commands/devices/list.js";
+import DevicesReject from "./commands/devices/reject.js";
+import DevicesRemove from "./commands/devices/remove.js";
+import DevicesRevoke from "./commands/devices/revoke.js";
+import DevicesRotate from "./commands/devices/rotate.js";
 import ChannelsStatus from "./commands/channels/status.js";
 import ConfigGet from "./commands/config/get.js";
 import ConfigSet from "./commands/config/set.js";
@@ -49,6 +55,12 @@ export const commands = {
   "pairing:list": PairingList,
   "pairing:approve": PairingApprove,
   "pairing:reject": PairingReject,
+  "devices:list": DevicesList,
+  "devices:approve": DevicesApprove,
+  "devices:reject": DevicesReject,
+  "devices:remove": DevicesRemove,
+  "devices:rotate": DevicesRotate,
+  "devices:revoke": DevicesRevoke,
   setup: Setup,
   "config:get": ConfigGet,
   "config:set": ConfigSet,

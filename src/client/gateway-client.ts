@@ -10,6 +10,15 @@ import {
   type HelloOk,
 } from "../protocol/index.js";
 import { redactUrl } from "../config/redact.js";
+import { deviceSignaturePayload, signedToken } from "../transport/device-identity.js";
+
+/** A device identity the client signs its connect with. */
+export interface ConnectDeviceSigner {
+  deviceId: string;
+  /** The raw Ed25519 public key, base64url. */
+  publicKey: string;
+  sign(payload: string): string;
+}
 
 export interface GatewayClientOptions {
   url: string;
@@ -24,6 +33,10 @@ export interface GatewayClientOptions {
   reconnect?: boolean;
   /** Time allowed for open + challenge + hello-ok. */
   connectTimeoutMs?: number;
+  /** Signs connect (v3) with this identity; a paired device then gets a device token in hello-ok. */
+  device?: ConnectDeviceSigner;
+  /** A device token this gateway issued to `device`, sent as `auth.deviceToken`. */
+  deviceToken?: string;
   /** Extra lines appended to connection errors (target, credential source, config path). */
   describeTarget?: () => string;
 }
@@ -172,9 +185,9 @@ export class GatewayClient extends EventEmitter<ClientEvents> {
           return;
         }
         if (!settled && frame.type === "event" && frame.event === "connect.challenge") {
-          socket.send(
-            JSON.stringify({ type: "req", id: connectId, method: "connect", params: this.connectParams() }),
-          );
+          const nonce = (frame.payload as { nonce?: unknown } | undefined)?.nonce;
+          const params = this.connectParams(typeof nonce === "string" ? nonce : undefined);
+          socket.send(JSON.stringify({ type: "req", id: connectId, method: "connect", params }));
           return;
         }
         if (!settled && frame.type === "res" && frame.id === connectId) {
@@ -203,23 +216,59 @@ export class GatewayClient extends EventEmitter<ClientEvents> {
     return extra ? `\n${extra}` : `\nGateway target: ${redactUrl(this.options.url)}`;
   }
 
-  private connectParams() {
+  private connectParams(nonce: string | undefined) {
     const client = this.options.client ?? {};
+    const clientInfo = {
+      id: client.id ?? "gateway-client",
+      displayName: client.displayName,
+      version: client.version ?? "dev",
+      platform: process.platform,
+      mode: client.mode ?? "backend",
+      instanceId: client.instanceId,
+    };
+    const role = this.options.role ?? "operator";
+    const scopes = this.options.scopes ?? ["operator.admin"];
+    const auth = {
+      token: this.options.token,
+      password: this.options.password,
+      deviceToken: this.options.deviceToken,
+    };
     return {
       minProtocol: PROTOCOL_VERSION,
       maxProtocol: PROTOCOL_VERSION,
-      client: {
-        id: client.id ?? "gateway-client",
-        displayName: client.displayName,
-        version: client.version ?? "dev",
-        platform: process.platform,
-        mode: client.mode ?? "backend",
-        instanceId: client.instanceId,
-      },
-      role: this.options.role ?? "operator",
-      scopes: this.options.scopes ?? ["operator.admin"],
+      client: clientInfo,
+      role,
+      scopes,
       caps: [...new Set([...(this.options.caps ?? []), AGENT_DELTA_CAP])],
-      auth: { token: this.options.token, password: this.options.password },
+      auth,
+      device: this.signedDevice(
+        nonce,
+        { clientId: clientInfo.id, clientMode: clientInfo.mode, role, scopes },
+        auth,
+      ),
+    };
+  }
+
+  /** The `device` block: a v3 signature over the challenge nonce (REFERENCE §5.4). */
+  private signedDevice(
+    nonce: string | undefined,
+    fields: { clientId: string; clientMode: string; role: string; scopes: string[] },
+    auth: { token?: string; deviceToken?: string },
+  ) {
+    const device = this.options.device;
+    if (!device || nonce === undefined) return undefined;
+    const signedAt = Date.now();
+    const payload = deviceSignaturePayload(
+      { id: device.deviceId, signedAt, nonce },
+      { ...fields, token: signedToken(auth), platform: process.platform },
+      "v3",
+    );
+    return {
+      id: device.deviceId,
+      publicKey: device.publicKey,
+      signature: device.sign(payload),
+      signedAt,
+      nonce,
     };
   }
 

@@ -1,4 +1,5 @@
 import { resolveConfigPath } from "../config/paths.js";
+import { connectAsDevice } from "./device-connect.js";
 import { GatewayClient } from "./gateway-client.js";
 import { resolveCliTarget, type CliTarget, type TargetFlags } from "./cli-target.js";
 
@@ -27,22 +28,21 @@ export async function connectCli(
 ): Promise<{ client: GatewayClient; target: CliTarget }> {
   assertUrlCredentials(flags);
   const target = resolveCliTarget(flags);
-  const client = new GatewayClient({
-    url: target.url,
-    token: target.token,
-    password: target.password,
-    client: { id: "cli", mode: flags.mode ?? "cli", version: "cli" },
-    scopes: ["operator.admin", "operator.approvals", "operator.pairing"],
-    caps: flags.caps,
-    connectTimeoutMs: flags.timeout,
-    describeTarget: target.describe,
-  });
-  try {
-    await client.connect();
-  } catch (error) {
-    await client.close();
-    throw error;
-  }
+  const client = await connectAsDevice(
+    (device) =>
+      new GatewayClient({
+        url: target.url,
+        token: target.token,
+        password: target.password,
+        client: { id: "cli", mode: flags.mode ?? "cli", version: "cli" },
+        scopes: ["operator.admin", "operator.approvals", "operator.pairing"],
+        caps: flags.caps,
+        connectTimeoutMs: flags.timeout,
+        describeTarget: target.describe,
+        ...device,
+      }),
+    target.url,
+  );
   return { client, target };
 }
 

@@ -12,6 +12,7 @@ import {
   configSetMethod,
   restartRequestMethod,
 } from "./config.js";
+import { deviceMethods } from "./devices.js";
 import { healthMethod } from "./health.js";
 import { lastHeartbeatMethod, setHeartbeatsMethod } from "./heartbeat.js";
 import { inspectMachinesMethod, inspectSnapshotMethod } from "./inspect.js";
@@ -41,6 +42,7 @@ export const coreMethods: readonly MethodSpec[] = [
   pairingListMethod,
   pairingApproveMethod,
   pairingRejectMethod,
+  ...deviceMethods,
   configGetMethod,
   configSchemaMethod,
   configSchemaLookupMethod,

@@ -2,6 +2,7 @@ import type { AgentRuns } from "../agents/agent-runs.js";
 import type { ChannelManager } from "../channels/channel-manager.js";
 import type { ChatEventPayload } from "../agents/run-events.js";
 import type { ConfigSnapshot } from "../config/load.js";
+import type { DevicePairing } from "../devices/device-pairing.js";
 import type { StateStore } from "../store/state-store.js";
 import type { StoreHealth } from "../store/store-health.js";
 import type { Inspection } from "../actors/inspection.js";
@@ -36,6 +37,8 @@ export interface GatewayServices {
   storeError: string | null;
   /** Whether state.db is usable and writable now (health, readiness). */
   storeHealth: StoreHealth;
+  /** Paired devices, pairing requests and device tokens (null until the store is open, or without it). */
+  devices: DevicePairing | null;
   /** Channel accounts (null until the store is open, or with CODERCLAW_SKIP_CHANNELS). */
   channels: ChannelManager | null;
   /** Restart through the supervisor (drain, shutdown event, fresh gateway). */

@@ -13,6 +13,15 @@ export interface ClientSession {
   };
   caps: string[];
   deviceId: string | null;
-  authMethod: "token" | "password" | "trusted-proxy";
+  /** `device-token`: a paired device, by its device token (or the first connect after its approval). */
+  authMethod: "token" | "password" | "trusted-proxy" | "device-token";
   remoteAddress: string;
+}
+
+/** hello-ok `auth`: a device token issued to the connecting device for its role (REFERENCE §5.6). */
+export interface DeviceTokenGrant {
+  deviceToken: string;
+  role: string;
+  scopes: string[];
+  issuedAtMs: number;
 }

@@ -52,22 +52,29 @@ export const ConnectClient = Type.Object(
 );
 export type ConnectClient = Static<typeof ConnectClient>;
 
+/** Device fields are bounded: a device id is 64 hex chars, a key at most a PEM, a signature 64 bytes. */
 export const ConnectDevice = Type.Object(
   {
-    id: NonEmptyString,
-    publicKey: NonEmptyString,
-    signature: NonEmptyString,
+    id: Type.String({ minLength: 1, maxLength: 128 }),
+    publicKey: Type.String({ minLength: 1, maxLength: 1024 }),
+    signature: Type.String({ minLength: 1, maxLength: 512 }),
     signedAt: Type.Integer({ minimum: 0 }),
-    nonce: Type.Optional(NonEmptyString),
+    nonce: Type.Optional(Type.String({ minLength: 1, maxLength: 128 })),
   },
   open,
 );
 export type ConnectDevice = Static<typeof ConnectDevice>;
 
+const Secret = Type.String({ maxLength: 1024 });
+
 export const ConnectAuth = Type.Object(
   {
-    token: Type.Optional(Type.String()),
-    password: Type.Optional(Type.String()),
+    token: Type.Optional(Secret),
+    password: Type.Optional(Secret),
+    /** A device token this gateway issued to the connecting device (hello-ok `auth.deviceToken`). */
+    deviceToken: Type.Optional(Secret),
+    /** Signed as the token when neither of the others is sent (v3); not a credential here. */
+    bootstrapToken: Type.Optional(Secret),
   },
   open,
 );
@@ -82,8 +89,8 @@ export const ConnectParams = Type.Object(
     commands: Type.Optional(Type.Array(NonEmptyString)),
     permissions: Type.Optional(Type.Record(Type.String(), Type.Boolean())),
     pathEnv: Type.Optional(Type.String()),
-    role: Type.Optional(NonEmptyString),
-    scopes: Type.Optional(Type.Array(NonEmptyString)),
+    role: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
+    scopes: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 64 }), { maxItems: 32 })),
     device: Type.Optional(ConnectDevice),
     auth: Type.Optional(ConnectAuth),
     locale: Type.Optional(Type.String()),

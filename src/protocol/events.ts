@@ -15,6 +15,8 @@ export const GATEWAY_EVENTS = [
   "heartbeat",
   "inspect",
   "reload",
+  "device.pair.requested",
+  "device.pair.resolved",
 ] as const;
 export type GatewayEvent = (typeof GATEWAY_EVENTS)[number];
 

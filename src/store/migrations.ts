@@ -84,4 +84,48 @@ export const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (channel, account_id, sender_id)
   );
   `,
+  // Device pairing: paired devices with their approved roles and scopes, pending requests, and one
+  // token per device and role, kept only as a SHA-256 hash.
+  `
+  CREATE TABLE paired_devices (
+    device_id TEXT PRIMARY KEY,
+    public_key TEXT NOT NULL,
+    roles TEXT NOT NULL,
+    scopes TEXT NOT NULL,
+    client_id TEXT,
+    client_mode TEXT,
+    platform TEXT,
+    device_family TEXT,
+    display_name TEXT,
+    remote_ip TEXT,
+    paired_at INTEGER NOT NULL,
+    last_seen_at INTEGER
+  );
+  CREATE TABLE device_pairing_requests (
+    request_id TEXT PRIMARY KEY,
+    device_id TEXT NOT NULL UNIQUE,
+    public_key TEXT NOT NULL,
+    role TEXT NOT NULL,
+    scopes TEXT NOT NULL,
+    client_id TEXT,
+    client_mode TEXT,
+    platform TEXT,
+    device_family TEXT,
+    display_name TEXT,
+    remote_ip TEXT,
+    created_at INTEGER NOT NULL,
+    expires_at INTEGER NOT NULL
+  );
+  CREATE TABLE device_tokens (
+    device_id TEXT NOT NULL,
+    role TEXT NOT NULL,
+    token_hash TEXT,
+    scopes TEXT NOT NULL,
+    issued_at INTEGER,
+    claim_pending INTEGER NOT NULL DEFAULT 0,
+    revoked_at INTEGER,
+    last_used_at INTEGER,
+    PRIMARY KEY (device_id, role)
+  );
+  `,
 ];

@@ -71,6 +71,24 @@ export class GatewayAccess {
     return result;
   }
 
+  /**
+   * A device token check behind the limiter's `device-token` scope: a locked-out client is refused
+   * before the check, a wrong token counts as a failure, a right one forgets the client's failures.
+   */
+  limitDeviceToken<T>(
+    peer: PeerInfo,
+    check: () => T,
+    failed: (result: T) => boolean,
+  ): { ok: true; result: T } | { ok: false; retryAfterMs: number } {
+    const limiter = this.rateLimiter;
+    const locked = limiter?.check(peer.clientIp, "device-token");
+    if (locked && !locked.allowed) return { ok: false, retryAfterMs: locked.retryAfterMs };
+    const result = check();
+    if (failed(result)) limiter?.recordFailure(peer.clientIp, "device-token");
+    else limiter?.reset(peer.clientIp, "device-token");
+    return { ok: true, result };
+  }
+
   /** Proxy headers only matter from loopback, where they make a connection non-local: say so once per address. */
   private warnUntrustedProxy(remoteAddress: string): void {
     if (!isLoopbackHost(remoteAddress) || this.untrustedProxyWarned.has(remoteAddress)) return;

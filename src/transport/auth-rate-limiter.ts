@@ -1,8 +1,8 @@
 import type { AuthRateLimitSettings } from "../config/auth-rate-limit.js";
 import { isLoopbackHost } from "./net.js";
 
-/** What a limit is kept for: the shared token/password (device tokens would be a second scope). */
-export type RateLimitScope = "shared-secret";
+/** What a limit is kept for: the shared token/password, or device tokens (counted apart). */
+export type RateLimitScope = "shared-secret" | "device-token";
 
 export type RateLimitCheck = { allowed: true } | { allowed: false; retryAfterMs: number };
 

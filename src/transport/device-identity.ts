@@ -13,7 +13,23 @@ export interface SignedFields {
   clientMode: string;
   role: string;
   scopes: string[];
+  /** `auth.token`, else `auth.deviceToken`, else `auth.bootstrapToken`, else "". */
   token: string;
+  /** `client.platform` / `client.deviceFamily` as sent (normalized for v3 here). */
+  platform?: string;
+  deviceFamily?: string;
+}
+
+/** The token a client signs: the first of `auth.token`, `auth.deviceToken`, `auth.bootstrapToken`. */
+export function signedToken(
+  auth: { token?: string; deviceToken?: string; bootstrapToken?: string } = {},
+): string {
+  return auth.token || auth.deviceToken || auth.bootstrapToken || "";
+}
+
+/** v3 signs platform and device family trimmed and ASCII-lower-cased (other letters untouched), "" when absent. */
+export function normalizeSignedMetadata(value: string | undefined): string {
+  return (value ?? "").trim().replace(/[A-Z]/g, (letter) => letter.toLowerCase());
 }
 
 export type DeviceCheck = { ok: true; deviceId: string } | { ok: false; message: string };
@@ -50,10 +66,16 @@ export function deviceIdForPublicKey(raw: Buffer): string {
   return createHash("sha256").update(raw).digest("hex");
 }
 
-/** `v2|deviceId|clientId|clientMode|role|scopes|signedAtMs|token|nonce` (v1 without the nonce). */
+export type SignatureVersion = "v1" | "v2" | "v3";
+
+/**
+ * `v3|deviceId|clientId|clientMode|role|scopes|signedAtMs|token|nonce|platform|deviceFamily`;
+ * v2 is the same without the last two fields, v1 also without the nonce.
+ */
 export function deviceSignaturePayload(
   device: Pick<DeviceBlock, "id" | "signedAt" | "nonce">,
   fields: SignedFields,
+  version: SignatureVersion = device.nonce !== undefined ? "v2" : "v1",
 ): string {
   const base = [
     device.id,
@@ -64,7 +86,15 @@ export function deviceSignaturePayload(
     String(device.signedAt),
     fields.token,
   ];
-  return device.nonce !== undefined ? ["v2", ...base, device.nonce].join("|") : ["v1", ...base].join("|");
+  if (version === "v1") return ["v1", ...base].join("|");
+  const withNonce = [...base, device.nonce ?? ""];
+  if (version === "v2") return ["v2", ...withNonce].join("|");
+  return [
+    "v3",
+    ...withNonce,
+    normalizeSignedMetadata(fields.platform),
+    normalizeSignedMetadata(fields.deviceFamily),
+  ].join("|");
 }
 
 /** REFERENCE §5.4, in the order of the handshake table. */
@@ -86,12 +116,16 @@ export function verifyDevice(
     return { ok: false, message: "device nonce mismatch" };
   }
   if (!publicKey) return { ok: false, message: "device public key invalid" };
-  const payload = Buffer.from(deviceSignaturePayload(device, fields), "utf8");
-  let valid: boolean;
-  try {
-    valid = verify(null, payload, publicKey.key, fromBase64Url(device.signature));
-  } catch {
-    valid = false;
-  }
+  const signature = fromBase64Url(device.signature);
+  // With a nonce the client signed v3 (current clients) or v2; without one, only v1 (local clients).
+  const versions: SignatureVersion[] = device.nonce !== undefined ? ["v3", "v2"] : ["v1"];
+  const valid = versions.some((version) => {
+    const payload = Buffer.from(deviceSignaturePayload(device, fields, version), "utf8");
+    try {
+      return verify(null, payload, publicKey.key, signature);
+    } catch {
+      return false;
+    }
+  });
   return valid ? { ok: true, deviceId: device.id } : { ok: false, message: "device signature invalid" };
 }
