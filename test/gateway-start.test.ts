@@ -477,18 +477,27 @@ describe("runbook: common failure signatures, word for word", () => {
     expect(result.stderr).toMatch(/^refusing to bind gateway .* without auth/m);
   });
 
-  it("'another gateway instance is already listening' when another process holds the port: exit 1, port diagnostics naming it", async () => {
+  it("'another gateway instance is already listening' when another process holds the port: exit 1, said once, port diagnostics naming it", async () => {
     const port = await freePort();
     const holder = await spawnPortHolder(port);
     const home = newHome(localConfig());
     const result = await runCli(["gateway", "--port", String(port)], home.env);
     expect(result.code).toBe(1);
-    expect(result.stderr).toContain(
-      `another gateway instance is already listening on ws://127.0.0.1:${port}`,
+    const failure = `Gateway failed to start: another gateway instance is already listening on ws://127.0.0.1:${port}`;
+    expect(result.stderr.split("\n")).toContain(failure);
+    // One line says it: no log-line echo of the same error before it.
+    expect(result.stderr.split("already listening").length - 1).toBe(1);
+    expect(result.stderr + result.stdout).not.toContain("gateway stopped");
+    // The log file keeps the record for later.
+    const logDir = path.join(home.stateDir, "logs");
+    const logged = fs
+      .readdirSync(logDir)
+      .map((name) => fs.readFileSync(path.join(logDir, name), "utf8"))
+      .join("");
+    expect(logged).toContain(
+      `"message":"gateway failed to start: another gateway instance is already listening on ws://127.0.0.1:${port}"`,
     );
-    expect(result.stderr).toContain(
-      `Gateway failed to start: Error: another gateway instance is already listening on ws://127.0.0.1:${port}`,
-    );
+    expect(logged).not.toContain("fileOnly");
     expect(result.stderr).toContain("If the gateway is supervised, stop it with: coderclaw gateway stop");
     expect(result.stderr.split("\n")).toContain(`Port ${port} is already in use.`);
     expect(result.stderr).toMatch(new RegExp(`^- pid ${holder.pid}\\b.*\\(127\\.0\\.0\\.1:${port}\\)$`, "m"));
