@@ -99,6 +99,22 @@ describe("coderclaw gateway: mode gate (REFERENCE §1.3 step 7)", () => {
     expect(result.stderr).toContain(
       "Gateway start blocked: set gateway.mode=local (current: unset) or pass --allow-unconfigured.",
     );
+    // Nothing has written this config through coderclaw: there is no audit file to name.
+    expect(result.stderr.split("\n")).toContain(
+      "Config write audit: none yet (no command has written this config)",
+    );
+    expect(fs.existsSync(path.join(home.stateDir, "logs", "config-audit.jsonl"))).toBe(false);
+  });
+
+  it("names the config write audit file once a command has written the config", async () => {
+    const home = newHome({ gateway: { auth: { token: TEST_TOKEN } } });
+    const set = await runCli(["config", "set", "gateway.mode", "remote"], home.env);
+    expect(set.code).toBe(0);
+    const result = await runCli(["gateway", "--port", "0"], home.env);
+    expect(result.code).toBe(1);
+    const auditLog = path.join(home.stateDir, "logs", "config-audit.jsonl");
+    expect(result.stderr.split("\n")).toContain(`Config write audit: ${auditLog}`);
+    expect(fs.readFileSync(auditLog, "utf8")).toContain(home.configPath);
   });
 
   it("refuses to start when gateway.mode is remote (current: remote)", async () => {

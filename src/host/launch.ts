@@ -146,7 +146,7 @@ export async function prepareLaunch(
     }
     throw new LaunchError([
       `Gateway start blocked: set gateway.mode=local (current: ${config.gateway.mode ?? "unset"}) or pass --allow-unconfigured.`,
-      `Config write audit: ${path.join(resolveLogDir(stateDir), "config-audit.jsonl")}`,
+      configAuditLine(stateDir),
     ]);
   }
   if (flags.token) env.CODERCLAW_GATEWAY_TOKEN = flags.token;
@@ -170,6 +170,14 @@ export async function prepareLaunch(
   }
   const logFile = resolveLogFile(snapshot.config, stateDir);
   return { configPath, stateDir, snapshot, port, bind, listenPlan, auth, logFile, generatedToken };
+}
+
+/** Who last wrote the config is in the audit log; it exists only once something wrote the config. */
+function configAuditLine(stateDir: string): string {
+  const auditLog = path.join(resolveLogDir(stateDir), "config-audit.jsonl");
+  return fs.existsSync(auditLog)
+    ? `Config write audit: ${auditLog}`
+    : "Config write audit: none yet (no command has written this config)";
 }
 
 export function resolveLogFile(config: CoderclawConfig, stateDir: string): string {
