@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
+import { configInvalidLines } from "../config/config-invalid.js";
 import { readConfigSnapshot, type ConfigSnapshot } from "../config/load.js";
 import {
   activeProfile,
@@ -71,16 +72,6 @@ export function resolvePort(flag: string | undefined, env: Env, configPort: numb
   const fromEnv = Number.parseInt(env.CODERCLAW_GATEWAY_PORT ?? "", 10);
   if (Number.isInteger(fromEnv) && fromEnv > 0 && fromEnv <= 65535) return fromEnv;
   return configPort ?? DEFAULT_GATEWAY_PORT;
-}
-
-function configInvalidLines(snapshot: ConfigSnapshot, env: Env): string[] {
-  return [
-    "Config invalid",
-    `File: ${snapshot.path}`,
-    "Problem:",
-    ...snapshot.issues.map((issue) => `  - ${issue.path || "<root>"}: ${issue.message}`),
-    `Run: ${cliCommand("doctor --fix", env)}`,
-  ];
 }
 
 function ensureDevConfig(configPath: string, env: Env, reset: boolean, out: (line: string) => void): void {
