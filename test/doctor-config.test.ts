@@ -65,7 +65,9 @@ describe("coderclaw doctor: config, gateway.mode and auth token", () => {
       expect(run.code).toBe(1);
       expect(run.stdout).toContain(`  Would repair: Restore ${home.configPath} from ${home.configPath}.bak`);
       expect(run.stdout).toContain("    Skipped (--non-interactive; pass --yes to apply).");
-      expect(run.stdout).toContain('1 repair(s) skipped; rerun with "coderclaw doctor --repair --yes" to apply.');
+      expect(run.stdout).toContain(
+        '1 repair(s) skipped; rerun with "coderclaw doctor --repair --yes" to apply.',
+      );
       expect(fs.readFileSync(home.configPath, "utf8")).toBe(broken);
       expect(fs.readdirSync(home.stateDir).some((name) => name.includes(".broken-"))).toBe(false);
     });

@@ -90,7 +90,9 @@ function fileTransportFor(settings: LogFileSettings) {
     maxsize: settings.maxFileBytes,
     maxFiles: settings.maxFiles,
     tailable: true,
-    format: winston.format.json({ replacer: (key, value: unknown) => (key === FILE_ONLY ? undefined : value) }),
+    format: winston.format.json({
+      replacer: (key, value: unknown) => (key === FILE_ONLY ? undefined : value),
+    }),
   });
 }
 
