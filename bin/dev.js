@@ -16,5 +16,6 @@ const pjson = JSON.parse(fs.readFileSync(new URL("../package.json", import.meta.
 // package.json names the compiled command map; oclif's own dist→src mapping reads tsconfig.json, whose
 // rootDir is the repo (it type-checks test/ too), so it cannot find the source. Point at it directly.
 pjson.oclif.commands.target = "./src/cli/command-map.ts";
+pjson.oclif.hooks.command_not_found = "./src/cli/command-not-found.ts";
 settings.enableAutoTranspile = false;
 await execute({ args: args.rest, loadOptions: { root, pjson } });

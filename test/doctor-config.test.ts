@@ -59,20 +59,34 @@ describe("coderclaw doctor: config, gateway.mode and auth token", () => {
       expect(readConfig()).toEqual(localConfig({ port }));
     });
 
-    it("is left untouched by --repair without --yes when nobody can be asked, saying what it skipped", async () => {
+    it("is left untouched by --repair --non-interactive without --yes, saying what it skipped; exit 1", async () => {
       writeBrokenWithBackup();
-      for (const args of [["--repair"], ["--repair", "--non-interactive"]]) {
-        const run = await runDoctorCli(args, home.env);
-        expect(run.stdout).toContain(
-          `  Would repair: Restore ${home.configPath} from ${home.configPath}.bak`,
-        );
-        expect(run.stdout).toContain("    Skipped (non-interactive; pass --yes to apply).");
-        expect(run.stdout).toContain(
-          '1 repair(s) skipped; rerun with "coderclaw doctor --repair --yes" to apply.',
-        );
-        expect(fs.readFileSync(home.configPath, "utf8")).toBe(broken);
-      }
+      const run = await runDoctorCli(["--repair", "--non-interactive"], home.env);
+      expect(run.code).toBe(1);
+      expect(run.stdout).toContain(`  Would repair: Restore ${home.configPath} from ${home.configPath}.bak`);
+      expect(run.stdout).toContain("    Skipped (--non-interactive; pass --yes to apply).");
+      expect(run.stdout).toContain(
+        '1 repair(s) skipped; rerun with "coderclaw doctor --repair --yes" to apply.',
+      );
+      expect(fs.readFileSync(home.configPath, "utf8")).toBe(broken);
       expect(fs.readdirSync(home.stateDir).some((name) => name.includes(".broken-"))).toBe(false);
+    });
+
+    it("the hint's `doctor --fix` repairs when nobody can be asked (no terminal), and the exit code follows: 1, then 0", async () => {
+      writeBrokenWithBackup();
+      const before = await runDoctorCli([], home.env);
+      expect(before.code).toBe(1);
+      expect(before.lines).toContain("✗ Config invalid");
+      expect(before.lines.at(-2)).toBe("Unresolved: 1 problem(s) marked ✗ (exit code 1).");
+      expect(before.stdout).toContain('Run "coderclaw doctor --fix" to apply changes.');
+      const fixed = await runDoctorCli(["--fix"], home.env);
+      expect(fixed.code).toBe(0);
+      expect(fixed.stdout).toContain(`    Restored ${home.configPath} from ${home.configPath}.bak`);
+      expect(fixed.stdout).not.toContain("Unresolved:");
+      expect(readConfig()).toEqual(localConfig({ port }));
+      const after = await runDoctorCli([], home.env);
+      expect(after.code).toBe(0);
+      expect(after.stdout).not.toContain("✗");
     });
 
     it("without a valid backup is left as it is, with how to fix it by hand", async () => {

@@ -5,6 +5,7 @@ import {
   killAll,
   localConfig,
   makeTempHome,
+  runCli,
   startGateway,
   TEST_TOKEN,
   type TempHome,
@@ -99,6 +100,31 @@ describe("coderclaw doctor: ports, other gateways, services and health", () => {
       expect(run.stdout).not.toMatch(/share port/);
     });
 
+    it("an agent of one profile working in another profile's workspace is reported", async () => {
+      const workspace = path.join(home.home, "team-workspace");
+      fs.mkdirSync(workspace, { recursive: true });
+      // The same directory through a symlink is the same workspace.
+      const alias = path.join(home.home, "team-link");
+      fs.symlinkSync(workspace, alias);
+      home.writeConfig(localConfig({ port }, { agents: { defaults: { workspace } } }));
+      const workPort = await freePort();
+      writeJson(
+        profileConfig("work"),
+        localConfig(
+          { port: workPort },
+          { agents: { list: [{ id: "main" }, { id: "ops", workspace: alias }] } },
+        ),
+      );
+      const run = await runDoctorCli([], home.env);
+      expect(run.code).toBe(0);
+      expect(run.lines).toContain(
+        `! Gateways share workspace ${workspace}: this CLI (default profile); profile work`,
+      );
+      expect(run.lines).toContain(
+        `  - profile work: port ${workPort}, config ${profileConfig("work")}, state ${path.join(home.home, ".coderclaw-work")}, workspace ${path.join(home.home, ".coderclaw", "workspace-work")} (agents also in ${workspace})`,
+      );
+    });
+
     it("a config whose state dir is another profile's is reported", async () => {
       const sharedState = path.join(home.home, ".coderclaw-b");
       writeJson(path.join(sharedState, "coderclaw.json"), localConfig({ port: await freePort() }));
@@ -173,6 +199,30 @@ describe("coderclaw doctor: ports, other gateways, services and health", () => {
       expect(unit).toContain(`Environment=CODERCLAW_GATEWAY_TOKEN=${TEST_TOKEN}`);
       expect(unit).toContain("RestartSec=5");
       expect(unit).toContain(`gateway --port ${port}`);
+      expect((await runDoctorCli([], env)).lines).toContain(
+        `✓ Gateway service config matches the defaults (${unitFile()})`,
+      );
+    });
+
+    it("an installed unit edited to Restart=no is reported, and `doctor --fix` restores Restart=always", async () => {
+      home.writeConfig(localConfig({ port }));
+      const env = envWithTools("yes");
+      const install = await runCli(["gateway", "install"], env);
+      expect(install.stdout).toContain(`Wrote systemd unit: ${unitFile()}`);
+      const installed = fs.readFileSync(unitFile(), "utf8");
+      expect(installed).toContain("\nRestart=always\n");
+      expect((await runDoctorCli([], env)).lines).toContain(
+        `✓ Gateway service config matches the defaults (${unitFile()})`,
+      );
+      fs.writeFileSync(unitFile(), installed.replace("Restart=always", "Restart=no"));
+      const report = await runDoctorCli([], env);
+      expect(report.lines).toContain(`! Gateway service config drifted from the defaults (${unitFile()})`);
+      expect(report.lines).toContain(
+        "  - systemd-restart: Restart is not always: systemd will not bring the gateway back when it exits (Restart=no)",
+      );
+      const fixed = await runDoctorCli(["--fix"], env);
+      expect(fixed.stdout).toContain(`  Repaired: Rewrite ${unitFile()}`);
+      expect(fs.readFileSync(unitFile(), "utf8")).toContain("\nRestart=always\n");
       expect((await runDoctorCli([], env)).lines).toContain(
         `✓ Gateway service config matches the defaults (${unitFile()})`,
       );

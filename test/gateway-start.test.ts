@@ -99,6 +99,22 @@ describe("coderclaw gateway: mode gate (REFERENCE §1.3 step 7)", () => {
     expect(result.stderr).toContain(
       "Gateway start blocked: set gateway.mode=local (current: unset) or pass --allow-unconfigured.",
     );
+    // Nothing has written this config through coderclaw: there is no audit file to name.
+    expect(result.stderr.split("\n")).toContain(
+      "Config write audit: none yet (no command has written this config)",
+    );
+    expect(fs.existsSync(path.join(home.stateDir, "logs", "config-audit.jsonl"))).toBe(false);
+  });
+
+  it("names the config write audit file once a command has written the config", async () => {
+    const home = newHome({ gateway: { auth: { token: TEST_TOKEN } } });
+    const set = await runCli(["config", "set", "gateway.mode", "remote"], home.env);
+    expect(set.code).toBe(0);
+    const result = await runCli(["gateway", "--port", "0"], home.env);
+    expect(result.code).toBe(1);
+    const auditLog = path.join(home.stateDir, "logs", "config-audit.jsonl");
+    expect(result.stderr.split("\n")).toContain(`Config write audit: ${auditLog}`);
+    expect(fs.readFileSync(auditLog, "utf8")).toContain(home.configPath);
   });
 
   it("refuses to start when gateway.mode is remote (current: remote)", async () => {
@@ -477,18 +493,27 @@ describe("runbook: common failure signatures, word for word", () => {
     expect(result.stderr).toMatch(/^refusing to bind gateway .* without auth/m);
   });
 
-  it("'another gateway instance is already listening' when another process holds the port: exit 1, port diagnostics naming it", async () => {
+  it("'another gateway instance is already listening' when another process holds the port: exit 1, said once, port diagnostics naming it", async () => {
     const port = await freePort();
     const holder = await spawnPortHolder(port);
     const home = newHome(localConfig());
     const result = await runCli(["gateway", "--port", String(port)], home.env);
     expect(result.code).toBe(1);
-    expect(result.stderr).toContain(
-      `another gateway instance is already listening on ws://127.0.0.1:${port}`,
+    const failure = `Gateway failed to start: another gateway instance is already listening on ws://127.0.0.1:${port}`;
+    expect(result.stderr.split("\n")).toContain(failure);
+    // One line says it: no log-line echo of the same error before it.
+    expect(result.stderr.split("already listening").length - 1).toBe(1);
+    expect(result.stderr + result.stdout).not.toContain("gateway stopped");
+    // The log file keeps the record for later.
+    const logDir = path.join(home.stateDir, "logs");
+    const logged = fs
+      .readdirSync(logDir)
+      .map((name) => fs.readFileSync(path.join(logDir, name), "utf8"))
+      .join("");
+    expect(logged).toContain(
+      `"message":"gateway failed to start: another gateway instance is already listening on ws://127.0.0.1:${port}"`,
     );
-    expect(result.stderr).toContain(
-      `Gateway failed to start: Error: another gateway instance is already listening on ws://127.0.0.1:${port}`,
-    );
+    expect(logged).not.toContain("fileOnly");
     expect(result.stderr).toContain("If the gateway is supervised, stop it with: coderclaw gateway stop");
     expect(result.stderr.split("\n")).toContain(`Port ${port} is already in use.`);
     expect(result.stderr).toMatch(new RegExp(`^- pid ${holder.pid}\\b.*\\(127\\.0\\.0\\.1:${port}\\)$`, "m"));

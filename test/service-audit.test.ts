@@ -115,6 +115,20 @@ describe("service drift audit (REFERENCE §4.6)", () => {
     ]);
   });
 
+  it("flags a systemd unit edited to Restart=no or another KillMode, and one missing both", () => {
+    const edited = systemdDefinition((unit) =>
+      unit.replace("Restart=always", "Restart=no").replace("KillMode=process", "KillMode=mixed"),
+    );
+    expect(auditService(edited).issues.filter((issue) => issue.code.startsWith("systemd-"))).toEqual([
+      expect.objectContaining({ code: "systemd-restart", detail: "Restart=no" }),
+      expect.objectContaining({ code: "systemd-kill-mode", detail: "KillMode=mixed" }),
+    ]);
+    const bare = systemdDefinition((unit) =>
+      unit.replace("Restart=always\n", "").replace("KillMode=process\n", ""),
+    );
+    expect(codes(bare)).toEqual(["systemd-restart", "systemd-kill-mode"]);
+  });
+
   it("flags LaunchAgents without RunAtLoad or KeepAlive", () => {
     const xml = renderLaunchdPlist({
       label: "ai.coderclaw.gateway",

@@ -40,8 +40,50 @@ describe("coderclaw status", () => {
     expect(row(stdout, "Agents")).toBe("2 · ops (default), research");
     expect(row(stdout, "Sessions")).toBe(`0 · ${path.join(home.stateDir, "state.db")}`);
     expect(row(stdout, "Channels")).toBe("none configured");
-    expect(row(stdout, "Heartbeat")).toMatch(/^enabled/);
+    expect(row(stdout, "Heartbeat")).toBe("disabled");
     expect(stdout).not.toContain(TEST_TOKEN);
+  });
+
+  it("Heartbeat says what health says: disabled while nothing schedules heartbeats, even switched on", async () => {
+    const { home } = await newHome();
+    gateways.push(await startGateway(home.env, ["gateway"]));
+    const switched = await runCli(
+      ["gateway", "call", "set-heartbeats", "--params", '{"enabled":true}'],
+      home.env,
+      CLI_TIMEOUT_MS,
+    );
+    expect(switched.code).toBe(0);
+    const [status, health, json] = await Promise.all([
+      runCli(["status"], home.env, CLI_TIMEOUT_MS),
+      runCli(["health"], home.env, CLI_TIMEOUT_MS),
+      runCli(["status", "--json"], home.env, CLI_TIMEOUT_MS),
+    ]);
+    expect(row(status.stdout, "Heartbeat")).toBe("disabled");
+    expect(health.stdout.split("\n")).toContain("Heartbeat interval: disabled");
+    expect((JSON.parse(json.stdout) as Json).heartbeat).toEqual({
+      enabled: false,
+      intervalSeconds: 0,
+      switchedOn: true,
+      last: null,
+    });
+  });
+
+  it("an invalid config is said first, with every problem, and the rest is still reported (exit 0)", async () => {
+    const { home } = await newHome();
+    fs.writeFileSync(home.configPath, '{ gateway: { mode: "local", port: "not-a-port", bogus: true } }');
+    const { code, stdout } = await runCli(["status"], home.env, CLI_TIMEOUT_MS);
+    expect(code).toBe(0);
+    const lines = stdout.split("\n");
+    expect(lines.slice(0, 3)).toEqual(["Config invalid", `File: ${home.configPath}`, "Problem:"]);
+    expect(lines).toContain("  - gateway.bogus: unknown key");
+    expect(lines.some((line) => /^ {2}- gateway\.port: .+/.test(line))).toBe(true);
+    expect(lines).toContain("Run: coderclaw doctor --fix");
+    expect(lines).toContain("Showing what can be found without it (defaults in its place).");
+    expect(row(stdout, "Agents")).toBe("1 · main (default) · from config");
+    expect(row(stdout, "Sessions")).toBe(`0 · ${path.join(home.stateDir, "state.db")}`);
+    const json: Json = JSON.parse((await runCli(["status", "--json"], home.env, CLI_TIMEOUT_MS)).stdout);
+    expect(json.config).toMatchObject({ path: home.configPath, exists: true, valid: false });
+    expect(json.config.issues).toContainEqual({ path: "gateway.bogus", message: "unknown key" });
   });
 
   it("unreachable is reported, not an error (exit 0), with agents and sessions from local state", async () => {

@@ -63,7 +63,7 @@ export async function computeHealthSummary(config: CoderclawConfig, services: Ga
       integrityAtOpen: store.integrityAtOpen,
     },
     ...(await channelsHealth(services)),
-    heartbeatSeconds: 0,
+    heartbeatSeconds: services.heartbeat.summary().intervalSeconds,
     defaultAgentId: defaultId,
     agents: agents.map((agent) => ({
       agentId: agent.id,

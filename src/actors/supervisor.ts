@@ -1,5 +1,5 @@
 import { createActor, fromCallback, fromPromise, toPromise, type AnyActorRef } from "xstate";
-import type { GatewayLogger } from "../log/logger.js";
+import { FILE_ONLY, type GatewayLogger } from "../log/logger.js";
 import { gatewayMachine, type GatewayEvent } from "../machines/gateway.machine.js";
 import {
   supervisorMachine,
@@ -138,8 +138,11 @@ export function startSupervisor(options: SupervisorOptions): RunningGateway {
         log.info(`draining: ${request.reason}`);
         faults.trip("gateway:action");
       },
-      announceStopped: (_, { error }) => {
-        if (error) log.error(`gateway stopped: ${error}`);
+      announceStopped: (_, { error, failedWhile }) => {
+        if (!error) return;
+        // A gateway that never came up: the CLI prints "Gateway failed to start: …" once; the file keeps it too.
+        if (failedWhile === "starting") log.error(`gateway failed to start: ${error}`, { [FILE_ONLY]: true });
+        else log.error(`gateway stopped: ${error}`);
       },
     },
   });

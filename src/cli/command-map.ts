@@ -34,6 +34,7 @@ import Doctor from "./commands/doctor.js";
 import Agent from "./commands/agent.js";
 import Chat from "./commands/chat.js";
 import Dashboard from "./commands/dashboard.js";
+import Help from "./commands/help.js";
 
 /** oclif's explicit command map: `gateway run` is `gateway:run` here. */
 export const commands = {
@@ -73,4 +74,5 @@ export const commands = {
   status: Status,
   agent: Agent,
   chat: Chat,
+  help: Help,
 };

@@ -77,7 +77,8 @@ export function accountHealthText(account: AccountHealth): string {
   return parts.join(", ");
 }
 
-function heartbeatText(seconds: number | undefined): string {
+/** `disabled`, `30m`, `1h`: the heartbeat interval as `health` and `status` both print it. */
+export function heartbeatText(seconds: number | undefined): string {
   if (!seconds || seconds <= 0) return "disabled";
   if (seconds % 3600 === 0) return `${seconds / 3600}h`;
   if (seconds % 60 === 0) return `${seconds / 60}m`;

@@ -1,5 +1,6 @@
 import fs from "node:fs";
 import path from "node:path";
+import { AgentDirectory } from "../agents/agent-directory.js";
 import { readConfigSnapshot } from "../config/load.js";
 import {
   activeProfile,
@@ -26,9 +27,21 @@ export interface GatewayInstance {
   configPath: string;
   stateDir: string;
   port: number;
+  /** The agents' default workspace. */
   workspace: string;
+  /** Every agent's workspace (the default one included), each once, symlinks resolved. */
+  workspaces: string[];
   /** The service unit that runs it, when one was found. */
   unit?: string;
+}
+
+/** Two spellings of one directory (a symlink, `~`) are one workspace. */
+function realWorkspacePath(dir: string): string {
+  try {
+    return fs.realpathSync(dir);
+  } catch {
+    return dir;
+  }
 }
 
 /** The instance the environment `env` describes (as `coderclaw gateway` would resolve it). */
@@ -36,15 +49,20 @@ function describeInstance(label: string, env: Env, portOverride?: number): Gatew
   const configPath = resolveConfigPath(env);
   const snapshot = readConfigSnapshot(configPath);
   const config = snapshot.config;
-  const workspace = config.agents.defaults.workspace
-    ? path.resolve(expandHome(config.agents.defaults.workspace, env))
-    : resolveDefaultWorkspace(env);
+  const workspace = realWorkspacePath(
+    config.agents.defaults.workspace
+      ? path.resolve(expandHome(config.agents.defaults.workspace, env))
+      : resolveDefaultWorkspace(env),
+  );
+  // An agent of its own may work in another gateway's workspace as surely as the default one can.
+  const agentWorkspaces = new AgentDirectory(config, env).agents.map((agent) => agent.workspace);
   return {
     label,
     configPath,
     stateDir: resolveStateDir(env),
     port: portOverride ?? resolvePort(undefined, env, snapshot.exists ? config.gateway.port : undefined),
     workspace,
+    workspaces: [...new Set([workspace, ...agentWorkspaces].map(realWorkspacePath))],
   };
 }
 

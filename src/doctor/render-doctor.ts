@@ -22,7 +22,7 @@ export function findingLines(finding: Finding, repair: RepairRecord | null): str
     case "skipped":
       lines.push(
         `  Would repair: ${repair.description}`,
-        "    Skipped (non-interactive; pass --yes to apply).",
+        "    Skipped (--non-interactive; pass --yes to apply).",
       );
       break;
     case "declined":
@@ -43,6 +43,10 @@ export function summaryLines(report: DoctorReport, env: Env = process.env): stri
     lines.push(
       `${skipped} repair(s) skipped; rerun with "${cliCommand("doctor --repair --yes", env)}" to apply.`,
     );
+  }
+  const unresolved = report.findings.filter((finding) => finding.level === "error" && !finding.repaired);
+  if (unresolved.length > 0) {
+    lines.push(`Unresolved: ${unresolved.length} problem(s) marked ✗ (exit code 1).`);
   }
   lines.push("Doctor complete.");
   return lines;

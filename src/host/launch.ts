@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
+import { configInvalidLines } from "../config/config-invalid.js";
 import { readConfigSnapshot, type ConfigSnapshot } from "../config/load.js";
 import {
   activeProfile,
@@ -73,16 +74,6 @@ export function resolvePort(flag: string | undefined, env: Env, configPort: numb
   return configPort ?? DEFAULT_GATEWAY_PORT;
 }
 
-function configInvalidLines(snapshot: ConfigSnapshot, env: Env): string[] {
-  return [
-    "Config invalid",
-    `File: ${snapshot.path}`,
-    "Problem:",
-    ...snapshot.issues.map((issue) => `  - ${issue.path || "<root>"}: ${issue.message}`),
-    `Run: ${cliCommand("doctor --fix", env)}`,
-  ];
-}
-
 function ensureDevConfig(configPath: string, env: Env, reset: boolean, out: (line: string) => void): void {
   if (fs.existsSync(configPath) && !reset) return;
   const profileWorkspace = resolveDefaultWorkspace(env);
@@ -146,7 +137,7 @@ export async function prepareLaunch(
     }
     throw new LaunchError([
       `Gateway start blocked: set gateway.mode=local (current: ${config.gateway.mode ?? "unset"}) or pass --allow-unconfigured.`,
-      `Config write audit: ${path.join(resolveLogDir(stateDir), "config-audit.jsonl")}`,
+      configAuditLine(stateDir),
     ]);
   }
   if (flags.token) env.CODERCLAW_GATEWAY_TOKEN = flags.token;
@@ -170,6 +161,14 @@ export async function prepareLaunch(
   }
   const logFile = resolveLogFile(snapshot.config, stateDir);
   return { configPath, stateDir, snapshot, port, bind, listenPlan, auth, logFile, generatedToken };
+}
+
+/** Who last wrote the config is in the audit log; it exists only once something wrote the config. */
+function configAuditLine(stateDir: string): string {
+  const auditLog = path.join(resolveLogDir(stateDir), "config-audit.jsonl");
+  return fs.existsSync(auditLog)
+    ? `Config write audit: ${auditLog}`
+    : "Config write audit: none yet (no command has written this config)";
 }
 
 export function resolveLogFile(config: CoderclawConfig, stateDir: string): string {

@@ -66,6 +66,11 @@ function maskSecrets(secrets: () => readonly string[]) {
   })();
 }
 
+/** Meta key of a record meant for the file alone: the console has already said it in its own words. */
+export const FILE_ONLY = "fileOnly";
+
+const skipFileOnly = winston.format((info) => (info[FILE_ONLY] === true ? false : info));
+
 function consoleLine() {
   return winston.format.printf((info) => {
     const time = new Date(String(info.timestamp)).toTimeString().slice(0, 8);
@@ -85,7 +90,9 @@ function fileTransportFor(settings: LogFileSettings) {
     maxsize: settings.maxFileBytes,
     maxFiles: settings.maxFiles,
     tailable: true,
-    format: winston.format.json(),
+    format: winston.format.json({
+      replacer: (key, value: unknown) => (key === FILE_ONLY ? undefined : value),
+    }),
   });
 }
 
@@ -103,7 +110,7 @@ export function createLogger(options: LoggerOptions): GatewayLogger {
       new winston.transports.Console({
         level: options.verbose ? "trace" : "info",
         stderrLevels: ["error", "warn"],
-        format: consoleLine(),
+        format: winston.format.combine(skipFileOnly(), consoleLine()),
       }),
     );
   }

@@ -1,4 +1,5 @@
 import { assign, fromCallback, fromPromise, setup } from "xstate";
+import { errorText } from "./supervision-policy.js";
 
 /** How long each step of a shutdown may take; decided once by the runtime and handed down. */
 export interface ShutdownBudget {
@@ -67,7 +68,7 @@ export const gatewayMachine = setup({
   actions: {
     announceReady: () => {},
     announceDraining: (_, _params: DrainRequest) => {},
-    announceStopped: (_, _params: { error: string | null }) => {},
+    announceStopped: (_, _params: { error: string | null; failedWhile: GatewayContext["failedWhile"] }) => {},
   },
   guards: {
     drainRequested: ({ context }) => context.shutdown !== null,
@@ -84,7 +85,11 @@ export const gatewayMachine = setup({
         onDone: "ready",
         onError: {
           target: "failed",
-          actions: assign({ error: ({ event }) => String(event.error), failedWhile: "starting" }),
+          actions: assign({
+            // The message alone: the operator reads it after "Gateway failed to start: ".
+            error: ({ event }) => errorText(event.error),
+            failedWhile: "starting",
+          }),
         },
       },
       on: {
@@ -144,11 +149,14 @@ export const gatewayMachine = setup({
     },
     stopped: {
       type: "final",
-      entry: { type: "announceStopped", params: () => ({ error: null }) },
+      entry: { type: "announceStopped", params: () => ({ error: null, failedWhile: null }) },
     },
     failed: {
       type: "final",
-      entry: { type: "announceStopped", params: ({ context }) => ({ error: context.error }) },
+      entry: {
+        type: "announceStopped",
+        params: ({ context }) => ({ error: context.error, failedWhile: context.failedWhile }),
+      },
     },
   },
   output: ({ context }) => ({

@@ -26,7 +26,7 @@ export const statusMethod = defineMethod({
     },
     connections: { count: gateway.connectionCount() },
     presence: { count: gateway.presence.list().length, version: gateway.presence.version },
-    heartbeat: { enabled: gateway.heartbeat.enabled, last: gateway.heartbeat.last },
+    heartbeat: gateway.heartbeat.summary(),
     actors: { count: gateway.inspection.count() },
   }),
 });

@@ -2,6 +2,7 @@ import path from "node:path";
 import { runsGatewayCommand } from "./program-args.js";
 import { minimalPathDirs, REQUIRED_PATH_DIRS } from "./service-env.js";
 import type { ServiceDefinition } from "./service-manager.js";
+import { GATEWAY_SERVICE_POLICY } from "./systemd-unit.js";
 
 export type AuditLevel = "aggressive" | "recommended";
 
@@ -123,6 +124,28 @@ function systemdIssues(definition: ServiceDefinition): AuditIssue[] {
     issues.push({
       code: "systemd-wants-network-online",
       message: "Missing systemd Wants=network-online.target",
+      level: "recommended",
+    });
+  }
+  const restart = unit.sections.Service?.Restart?.at(-1);
+  if (restart !== GATEWAY_SERVICE_POLICY.Restart) {
+    issues.push({
+      code: "systemd-restart",
+      message: "Restart is not always: systemd will not bring the gateway back when it exits",
+      detail: restart === undefined ? "Restart unset (systemd's default is no)" : `Restart=${restart}`,
+      level: "recommended",
+    });
+  }
+  const killMode = unit.sections.Service?.KillMode?.at(-1);
+  if (killMode !== GATEWAY_SERVICE_POLICY.KillMode) {
+    issues.push({
+      code: "systemd-kill-mode",
+      message:
+        "KillMode is not process: on stop systemd signals the gateway's child processes too, so in-flight runs cannot finish",
+      detail:
+        killMode === undefined
+          ? "KillMode unset (systemd's default is control-group)"
+          : `KillMode=${killMode}`,
       level: "recommended",
     });
   }

@@ -4,12 +4,13 @@ import path from "node:path";
 import { AgentDirectory } from "../agents/agent-directory.js";
 import type { ChannelsStatus } from "../channels/account-snapshot.js";
 import { resolveCliTarget } from "../client/cli-target.js";
-import { readConfigSnapshot } from "../config/load.js";
+import { readConfigSnapshot, type ConfigIssue } from "../config/load.js";
 import { resolveConfigPath, resolveStateDir, type Env } from "../config/paths.js";
 import { StateStore } from "../store/state-store.js";
 import { probeGatewayRpc } from "./rpc-probe.js";
 import { resolveServiceManager, type ServiceRuntime } from "./service-manager.js";
 import { redactUrl } from "../config/redact.js";
+import type { HeartbeatSummary } from "../state/heartbeat.js";
 
 export interface StatusOptions {
   env?: Env;
@@ -27,6 +28,8 @@ export interface AgentSummary {
 
 /** REFERENCE §1.11 `coderclaw status --json`, limited to what this gateway has. */
 export interface StatusOverview {
+  /** The config this CLI read; when invalid, the defaults stood in for it everywhere below. */
+  config: { path: string; exists: boolean; valid: boolean; issues: ConfigIssue[] };
   os: { platform: string; release: string; arch: string; node: string };
   gateway: {
     mode: "local" | "remote";
@@ -56,7 +59,7 @@ export interface StatusOverview {
     source: "gateway" | "none";
     list: ChannelAccountLine[];
   };
-  heartbeat: { enabled: boolean; last: unknown } | null;
+  heartbeat: HeartbeatSummary | null;
   health?: unknown;
   lastHeartbeat?: unknown;
 }
@@ -75,7 +78,7 @@ export interface ChannelAccountLine {
 
 interface StatusPayload {
   gateway?: { host?: string; version?: string; platform?: string; pid?: number; state?: string };
-  heartbeat?: { enabled: boolean; last: unknown };
+  heartbeat?: HeartbeatSummary;
 }
 
 interface AgentsPayload {
@@ -193,6 +196,7 @@ export async function gatherStatusOverview(options: StatusOptions): Promise<Stat
       : localSessions(env);
 
   return {
+    config: { path: snapshot.path, exists: snapshot.exists, valid: snapshot.valid, issues: snapshot.issues },
     os: { platform: process.platform, release: os.release(), arch: process.arch, node: process.version },
     gateway: {
       mode,

@@ -49,6 +49,9 @@ function assertEnvKey(key: string): void {
   if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(key)) throw new Error(`invalid environment variable name: ${key}`);
 }
 
+/** How the unit has systemd run the gateway; `doctor` and `gateway status` flag a unit edited away from it. */
+export const GATEWAY_SERVICE_POLICY = { Restart: "always", KillMode: "process" } as const;
+
 /** The unit of REFERENCE §4.4: restarts always, 5 s apart, after the network is online. */
 export function renderSystemdUnit(spec: SystemdUnitSpec): string {
   const lines = [
@@ -62,8 +65,12 @@ export function renderSystemdUnit(spec: SystemdUnitSpec): string {
     "[Service]",
   ];
   if (spec.user) lines.push(`User=${spec.user}`);
-  lines.push(`ExecStart=${formatExecStart(spec.programArguments)}`, "Restart=always", "RestartSec=5");
-  lines.push("KillMode=process");
+  lines.push(
+    `ExecStart=${formatExecStart(spec.programArguments)}`,
+    `Restart=${GATEWAY_SERVICE_POLICY.Restart}`,
+    "RestartSec=5",
+  );
+  lines.push(`KillMode=${GATEWAY_SERVICE_POLICY.KillMode}`);
   // WorkingDirectory takes the rest of the line literally (no quoting), only specifiers apply.
   if (spec.workingDirectory) lines.push(`WorkingDirectory=${escapeSpecifiers(spec.workingDirectory, false)}`);
   for (const [key, value] of Object.entries(spec.environment)) {

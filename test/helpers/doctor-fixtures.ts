@@ -17,12 +17,19 @@ export interface DoctorRun extends CliResult {
   lines: string[];
 }
 
-/** `coderclaw doctor ...`; every run must end with `Doctor complete.` and exit 0. */
+/**
+ * `coderclaw doctor ...`; every run must end with `Doctor complete.`, and exit 1 exactly when it says a ✗
+ * problem remains (`Unresolved: …` in text, `ok: false` in JSON), else 0.
+ */
 export async function runDoctorCli(args: string[], env: NodeJS.ProcessEnv): Promise<DoctorRun> {
   const result = await runCli(["doctor", ...args], env, 20_000);
   const lines = result.stdout.trimEnd().split("\n");
-  const closing = args.includes("--json") ? result.stderr.trimEnd().split("\n") : lines;
-  if (closing[closing.length - 1] !== "Doctor complete." || result.code !== 0) {
+  const json = args.includes("--json");
+  const closing = json ? result.stderr.trimEnd().split("\n") : lines;
+  const unresolved = json
+    ? (JSON.parse(result.stdout) as { ok: boolean }).ok === false
+    : lines.some((line) => line.startsWith("Unresolved: "));
+  if (closing[closing.length - 1] !== "Doctor complete." || result.code !== (unresolved ? 1 : 0)) {
     throw new Error(
       `doctor ${args.join(" ")}: exit ${result.code}, last line ${JSON.stringify(closing.at(-1))}\n` +
         `stdout:\n${result.stdout}\nstderr:\n${result.stderr}`,

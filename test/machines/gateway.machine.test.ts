@@ -50,10 +50,13 @@ describe("gateway machine", () => {
     expect(snapshot.output).toEqual<GatewayOutput>({
       status: "failed",
       failedWhile: "starting",
-      error: "Error: listen EADDRINUSE 127.0.0.1:18789",
+      error: "listen EADDRINUSE 127.0.0.1:18789",
     });
     expect(g.log.calls).toEqual([
-      { type: "announceStopped", params: { error: "Error: listen EADDRINUSE 127.0.0.1:18789" } },
+      {
+        type: "announceStopped",
+        params: { error: "listen EADDRINUSE 127.0.0.1:18789", failedWhile: "starting" },
+      },
     ]);
     expect(g.services.starts).toHaveLength(0);
   });
@@ -85,7 +88,7 @@ describe("gateway machine", () => {
     expect(snapshot.status).toBe("done");
     expect(snapshot.output).toEqual<GatewayOutput>({ status: "stopped", failedWhile: null, error: null });
     expect(g.log.types()).toEqual(["announceReady", "announceDraining", "announceStopped"]);
-    expect(g.log.of("announceStopped")).toEqual([{ error: null }]);
+    expect(g.log.of("announceStopped")).toEqual([{ error: null, failedWhile: null }]);
   });
 
   it("stops the background services when leaving ready", async () => {
@@ -159,7 +162,7 @@ describe("gateway machine", () => {
       failedWhile: "running",
       error: "tick loop crashed",
     });
-    expect(g.log.of("announceStopped")).toEqual([{ error: "tick loop crashed" }]);
+    expect(g.log.of("announceStopped")).toEqual([{ error: "tick loop crashed", failedWhile: "running" }]);
   });
 
   it("still ends failed after a FAULT when closing the server fails", async () => {

@@ -15,11 +15,17 @@ async function askYesNo(question: string): Promise<boolean> {
 
 export default class Doctor extends CoderclawCommand {
   static override summary =
-    "Check config, auth, service, ports, state and gateway health; repair with --repair --yes.";
+    "Check config, auth, service, ports, state and gateway health; repair with --fix. Exits 1 while a ✗ problem remains.";
   static override flags = {
-    repair: Flags.boolean({ description: "Apply the recommended repairs (alias: --fix).", aliases: ["fix"] }),
+    repair: Flags.boolean({
+      description:
+        "Apply the recommended repairs (alias: --fix): asks before each one in a terminal, applies them all when nobody can be asked.",
+      aliases: ["fix"],
+    }),
     yes: Flags.boolean({ char: "y", description: "Accept every repair without prompting." }),
-    "non-interactive": Flags.boolean({ description: "Never prompt; repairs that need consent are skipped." }),
+    "non-interactive": Flags.boolean({
+      description: "Never prompt, and never repair without --yes (--fix then only says what it would do).",
+    }),
     deep: Flags.boolean({ description: "Also scan system service dirs for other gateways." }),
     "generate-gateway-token": Flags.boolean({
       description: "Generate and save a gateway token when none is configured.",
@@ -31,9 +37,11 @@ export default class Doctor extends CoderclawCommand {
     const { flags } = await this.parse(Doctor);
     this.applyProfile(flags.profile);
     const interactive = !flags["non-interactive"] && !flags.json && process.stdin.isTTY === true;
+    // With nobody to ask (no terminal, --json), `--fix` itself is the consent; --non-interactive withholds it.
+    const consentGiven = flags.yes || (!interactive && !flags["non-interactive"]);
     const report = await runDoctor({
       repair: flags.repair,
-      yes: flags.yes,
+      yes: consentGiven,
       deep: flags.deep,
       generateGatewayToken: flags["generate-gateway-token"],
       ...(interactive ? { confirm: askYesNo } : {}),
@@ -48,6 +56,6 @@ export default class Doctor extends CoderclawCommand {
     } else {
       summaryLines(report).forEach((line) => this.line(line));
     }
-    if (report.checkFailed) this.exit(1);
+    if (report.checkFailed || !report.ok) this.exit(1);
   }
 }

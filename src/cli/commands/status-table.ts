@@ -1,6 +1,7 @@
+import { configInvalidLines } from "../../config/config-invalid.js";
 import { cliCommand, type Env } from "../../config/paths.js";
 import type { StatusOverview } from "../../service/status-overview.js";
-import { accountHealthText } from "../render-health.js";
+import { accountHealthText, heartbeatText } from "../render-health.js";
 
 function gatewayRow(gateway: StatusOverview["gateway"]): string {
   const parts = [gateway.mode, `${gateway.url} (${gateway.urlSource})`];
@@ -41,11 +42,13 @@ function sessionsRow(sessions: StatusOverview["sessions"]): string {
 function heartbeatRow(overview: StatusOverview): string | null {
   const heartbeat = overview.heartbeat;
   if (!heartbeat) return null;
-  if (!heartbeat.enabled) return "disabled";
+  // The gateway's one heartbeat summary, worded as `health` words it.
+  const interval = heartbeatText(heartbeat.enabled ? heartbeat.intervalSeconds : 0);
+  if (interval === "disabled") return "disabled";
   const last = heartbeat.last as { ts?: number; status?: string } | null;
   return last?.ts
-    ? `enabled · last ${last.status ?? "sent"} at ${new Date(last.ts).toISOString()}`
-    : "enabled · none yet";
+    ? `every ${interval} · last ${last.status ?? "sent"} at ${new Date(last.ts).toISOString()}`
+    : `every ${interval} · none yet`;
 }
 
 /** Two-column box table (REFERENCE §1.11 "Overview"). */
@@ -80,6 +83,15 @@ export function statusLines(overview: StatusOverview, env: Env): string[] {
   const heartbeat = heartbeatRow(overview);
   if (heartbeat) rows.push(["Heartbeat", heartbeat]);
   const lines = ["CoderClaw status", "", "Overview", ...renderTable(rows), ""];
+  if (!overview.config.valid) {
+    // First thing said: everything below was worked out from the defaults, not from this file.
+    const snapshot = { path: overview.config.path, issues: overview.config.issues };
+    lines.unshift(
+      ...configInvalidLines(snapshot, env),
+      "Showing what can be found without it (defaults in its place).",
+      "",
+    );
+  }
   if (!overview.gateway.reachable) {
     lines.push(
       `Gateway not reachable. Start it with: ${cliCommand("gateway", env)} (or ${cliCommand("gateway start", env)} for the service)`,

@@ -5,20 +5,23 @@ interface SharedResource {
   id: string;
   noun: string;
   level: FindingLevel;
-  key(instance: GatewayInstance): string;
+  /** What the instance holds of this resource (a gateway's agents may use several workspaces). */
+  keys(instance: GatewayInstance): string[];
 }
 
 /** The runbook's "Multiple gateways on one host" checklist: each of these must be unique. */
 const RESOURCES: SharedResource[] = [
   // Only one of them can listen; the other fails with EADDRINUSE when both run.
-  { id: "instances.port", noun: "port", level: "warn", key: (i) => String(i.port) },
-  { id: "instances.config", noun: "config path", level: "error", key: (i) => i.configPath },
-  { id: "instances.state-dir", noun: "state dir", level: "error", key: (i) => i.stateDir },
-  { id: "instances.workspace", noun: "workspace", level: "warn", key: (i) => i.workspace },
+  { id: "instances.port", noun: "port", level: "warn", keys: (i) => [String(i.port)] },
+  { id: "instances.config", noun: "config path", level: "error", keys: (i) => [i.configPath] },
+  { id: "instances.state-dir", noun: "state dir", level: "error", keys: (i) => [i.stateDir] },
+  { id: "instances.workspace", noun: "workspace", level: "warn", keys: (i) => i.workspaces },
 ];
 
 function describe(instance: GatewayInstance): string {
-  return `- ${instance.label}: port ${instance.port}, config ${instance.configPath}, state ${instance.stateDir}, workspace ${instance.workspace}`;
+  const others = instance.workspaces.filter((dir) => dir !== instance.workspace);
+  const agents = others.length > 0 ? ` (agents also in ${others.join(", ")})` : "";
+  return `- ${instance.label}: port ${instance.port}, config ${instance.configPath}, state ${instance.stateDir}, workspace ${instance.workspace}${agents}`;
 }
 
 export const gatewayInstancesCheck: DoctorCheck = {
@@ -30,8 +33,7 @@ export const gatewayInstancesCheck: DoctorCheck = {
     for (const resource of RESOURCES) {
       const groups = new Map<string, GatewayInstance[]>();
       for (const instance of instances) {
-        const key = resource.key(instance);
-        groups.set(key, [...(groups.get(key) ?? []), instance]);
+        for (const key of resource.keys(instance)) groups.set(key, [...(groups.get(key) ?? []), instance]);
       }
       for (const [value, group] of groups) {
         if (group.length < 2) continue;
@@ -41,7 +43,7 @@ export const gatewayInstancesCheck: DoctorCheck = {
           message: `Gateways share ${resource.noun} ${value}: ${group.map((i) => i.label).join("; ")}`,
           detail: [
             ...group.map(describe),
-            "Each gateway needs its own gateway.port, CODERCLAW_CONFIG_PATH, CODERCLAW_STATE_DIR and agents.defaults.workspace.",
+            "Each gateway needs its own gateway.port, CODERCLAW_CONFIG_PATH, CODERCLAW_STATE_DIR and agents.defaults.workspace (and agents.list[].workspace).",
           ],
         });
       }
