@@ -20,6 +20,11 @@ export const RELOAD_RULES: readonly ReloadRule[] = [
     effect: "the channel health monitor uses the new interval from its next check",
   },
   {
+    prefix: "gateway.tls",
+    kind: "restart",
+    effect: "the listener loads the certificate and switches http/ws ↔ https/wss by a restart",
+  },
+  {
     prefix: "gateway",
     kind: "restart",
     effect: "listener, auth and protocol settings: the gateway restarts",
