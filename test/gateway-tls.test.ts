@@ -78,30 +78,46 @@ function mode(file: string): number {
   return fs.statSync(file).mode & 0o777;
 }
 
-/** An https GET that trusts only `ca` (the gateway's own certificate), as a careful script would. */
-function httpsGet(
+/** An https request that trusts only `ca` (the gateway's own certificate), as a careful script would. */
+function httpsRequest(
   port: number,
   urlPath: string,
   ca: string,
-  headers: Record<string, string> = {},
+  options: { method?: string; headers?: Record<string, string>; body?: unknown } = {},
 ): Promise<{ status: number; body: string; type: string; fingerprint: string }> {
   return new Promise((resolve, reject) => {
-    const req = https.get({ host: "127.0.0.1", port, path: urlPath, ca, headers, agent: false }, (res) => {
-      let body = "";
-      res.setEncoding("utf8");
-      res.on("data", (chunk: string) => (body += chunk));
-      res.on("end", () =>
-        resolve({
-          status: res.statusCode ?? 0,
-          body,
-          type: String(res.headers["content-type"] ?? ""),
-          fingerprint: (res.socket as TLSSocket).getPeerCertificate().fingerprint256,
-        }),
-      );
-    });
+    const payload = options.body === undefined ? undefined : JSON.stringify(options.body);
+    const req = https.request(
+      {
+        host: "127.0.0.1",
+        port,
+        path: urlPath,
+        method: options.method ?? "GET",
+        ca,
+        agent: false,
+        headers: { ...(payload ? { "content-type": "application/json" } : {}), ...options.headers },
+      },
+      (res) => {
+        let body = "";
+        res.setEncoding("utf8");
+        res.on("data", (chunk: string) => (body += chunk));
+        res.on("end", () =>
+          resolve({
+            status: res.statusCode ?? 0,
+            body,
+            type: String(res.headers["content-type"] ?? ""),
+            fingerprint: (res.socket as TLSSocket).getPeerCertificate().fingerprint256,
+          }),
+        );
+      },
+    );
     req.on("error", reject);
+    req.end(payload);
   });
 }
+
+const httpsGet = (port: number, urlPath: string, ca: string, headers: Record<string, string> = {}) =>
+  httpsRequest(port, urlPath, ca, { headers });
 
 function plainGet(port: number, urlPath: string): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
@@ -238,8 +254,19 @@ describe("gateway TLS with a generated self-signed certificate", () => {
     );
   });
 
-  it("serves the HTTP APIs over https; a plain http request gets a short 400", async () => {
-    const { home, port } = await tlsHome();
+  it("serves the HTTP APIs over https (OpenAI-compatible, hooks, Control UI); a plain http request gets a short 400", async () => {
+    const hookToken = "hook-secret-0123456789";
+    const home = newHome();
+    const port = await freePort();
+    home.writeConfig(
+      localConfig(
+        { port, tls: { enabled: true }, http: { endpoints: { chatCompletions: { enabled: true } } } },
+        {
+          providers: { echo: { type: "echo", delayMs: 0 } },
+          hooks: { enabled: true, token: hookToken },
+        },
+      ),
+    );
     await start(home);
     const ca = fs.readFileSync(generatedFiles(home).cert, "utf8");
 
@@ -250,6 +277,22 @@ describe("gateway TLS with a generated self-signed certificate", () => {
     const models = await httpsGet(port, "/v1/models", ca, { Authorization: `Bearer ${TEST_TOKEN}` });
     expect(models.status).toBe(200);
     expect(JSON.parse(models.body).data.map((model: { id: string }) => model.id)).toContain("coderclaw:main");
+
+    const completion = await httpsRequest(port, "/v1/chat/completions", ca, {
+      method: "POST",
+      headers: { Authorization: `Bearer ${TEST_TOKEN}` },
+      body: { model: "coderclaw", messages: [{ role: "user", content: "hello over tls" }] },
+    });
+    expect(completion.status).toBe(200);
+    expect(JSON.parse(completion.body).choices[0].message.content).toBe("hello over tls");
+
+    const wake = await httpsRequest(port, "/hooks/wake", ca, {
+      method: "POST",
+      headers: { Authorization: `Bearer ${hookToken}` },
+      body: { text: "deploy finished" },
+    });
+    expect(wake.status).toBe(200);
+    expect(JSON.parse(wake.body)).toMatchObject({ ok: true });
 
     const ui = await httpsGet(port, "/", ca);
     expect(ui.status).toBe(200);
