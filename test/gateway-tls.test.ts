@@ -4,7 +4,8 @@ import http from "node:http";
 import https from "node:https";
 import os from "node:os";
 import path from "node:path";
-import type { PeerCertificate, TLSSocket } from "node:tls";
+import type { ConnectionOptions, PeerCertificate, TLSSocket } from "node:tls";
+import type WebSocket from "ws";
 import { generate } from "selfsigned";
 import { GatewayClient } from "../src/client/gateway-client.js";
 import {
@@ -132,15 +133,19 @@ function plainGet(port: number, urlPath: string): Promise<{ status: number; body
   });
 }
 
-/** ws's own options for pinning: trust the certificate, then insist on its fingerprint. */
-function pinnedWsOptions(ca: string, fingerprint: string) {
-  return {
+/**
+ * ws's own options for pinning: trust the certificate, then insist on its fingerprint. ws hands
+ * both to `tls.connect`; @types/ws types `checkServerIdentity` after an old ws option, hence the cast.
+ */
+function pinnedWsOptions(ca: string, fingerprint: string): WebSocket.ClientOptions {
+  const tlsOptions: Pick<ConnectionOptions, "ca" | "checkServerIdentity"> = {
     ca,
     checkServerIdentity: (_host: string, cert: PeerCertificate) =>
       cert.fingerprint256 === fingerprint
         ? undefined
         : new Error(`fingerprint ${cert.fingerprint256} is not the pinned ${fingerprint}`),
   };
+  return tlsOptions as unknown as WebSocket.ClientOptions;
 }
 
 function client(url: string, tlsFingerprint?: string): GatewayClient {
@@ -437,6 +442,66 @@ describe("gateway TLS with a configured certificate", () => {
     const status = await runCli(["gateway", "status"], home.env, CLI_TIMEOUT_MS);
     expect(status.stdout).toContain(`TLS: on, certificate SHA-256 fingerprint ${pair.fingerprint}\n`);
     expect(status.stdout).toContain("RPC probe: ok\n");
+  });
+
+  it("serves gateway.tls.caPath after the certificate, so clients that trust only the CA verify the chain", async () => {
+    const home = newHome();
+    const caPems = await generate([{ name: "commonName", value: "Test Intermediate CA" }], {
+      keySize: 2048,
+      algorithm: "sha256",
+      extensions: [
+        { name: "basicConstraints", cA: true },
+        { name: "keyUsage", keyCertSign: true, digitalSignature: true },
+      ],
+    });
+    const leaf = await generate([{ name: "commonName", value: "gateway.example" }], {
+      keySize: 2048,
+      algorithm: "sha256",
+      ca: { key: caPems.private, cert: caPems.cert },
+      extensions: [{ name: "subjectAltName", altNames: [{ type: 7, ip: "127.0.0.1" }] }],
+    });
+    const files = { certPath: "leaf.crt", keyPath: "leaf.key", caPath: "ca.crt" };
+    // Relative paths: taken from the config file's directory.
+    fs.mkdirSync(home.stateDir, { recursive: true, mode: 0o700 });
+    fs.writeFileSync(path.join(home.stateDir, files.certPath), leaf.cert);
+    fs.writeFileSync(path.join(home.stateDir, files.keyPath), leaf.private, { mode: 0o600 });
+    fs.writeFileSync(path.join(home.stateDir, files.caPath), caPems.cert);
+    const port = await freePort();
+    home.writeConfig(localConfig({ port, tls: { enabled: true, ...files } }));
+    const gateway = await start(home);
+    expect(loggedFingerprint(gateway)).toBe(new X509Certificate(leaf.cert).fingerprint256);
+
+    const healthz = await httpsGet(port, "/healthz", caPems.cert);
+    expect(healthz.status).toBe(200);
+    expect(healthz.fingerprint).toBe(new X509Certificate(leaf.cert).fingerprint256);
+  });
+
+  it("an edited config with an unusable certificate keeps the running gateway (the restart is refused)", async () => {
+    const { home, port } = await tlsHome();
+    const gateway = await start(home);
+    const fingerprint = loggedFingerprint(gateway);
+    const missing = path.join(home.home, "missing.crt");
+    home.writeConfig(localConfig({ port, tls: { enabled: true, certPath: missing, keyPath: missing } }));
+    const deadline = Date.now() + 30_000;
+    const refused = `cannot read the certificate ${missing} (gateway.tls.certPath): ENOENT`;
+    const output = () => gateway.output().stdout + gateway.output().stderr;
+    while (!output().includes(refused)) {
+      if (Date.now() > deadline) throw new Error(`no refusal logged:\n${output()}`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    expect(output()).toContain("keeping the running config");
+    expect(gateway.child.exitCode).toBeNull();
+    const ca = fs.readFileSync(generatedFiles(home).cert, "utf8");
+    const answered = async () => {
+      for (;;) {
+        const result = await httpsGet(port, "/healthz", ca).catch(() => null);
+        if (result?.status === 200) return result;
+        if (Date.now() > deadline) throw new Error("the gateway did not come back");
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+    };
+    expect((await answered()).fingerprint).toBe(fingerprint);
+    expect(gateway.child.exitCode).toBeNull();
   });
 
   it.each([

@@ -5,7 +5,7 @@ import type { CoderclawConfig } from "./schema.js";
 export interface TlsFiles {
   certPath: string;
   keyPath: string;
-  /** Extra PEM certificates served after the leaf (intermediates), when configured. */
+  /** Extra PEM certificates served after a configured leaf (intermediates); unused for the generated one. */
   caPath: string | null;
   /** `configured`: gateway.tls.certPath/keyPath; `generated`: the self-signed pair in the state dir. */
   source: "configured" | "generated";

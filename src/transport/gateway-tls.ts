@@ -24,6 +24,7 @@ export class GatewayTlsError extends Error {
 }
 
 const VALID_DAYS = 3650;
+const NO_CERTIFICATE = "set gateway.tls.certPath and gateway.tls.keyPath, or gateway.tls.autoGenerate: true";
 const PRIVATE_FILE = 0o600;
 const PRIVATE_DIR = 0o700;
 
@@ -56,6 +57,48 @@ function checkedMaterial(cert: string, key: string, ca: string | null, files: Tl
 
 function isExpired(cert: string): boolean {
   return Date.parse(new X509Certificate(cert).validTo) <= Date.now();
+}
+
+/** The generated pair as it is on disk: null when it is missing or expired (a new one is due). */
+function existingGenerated(files: TlsFiles): GatewayTlsMaterial | null {
+  if (!fs.existsSync(files.certPath) || !fs.existsSync(files.keyPath)) return null;
+  const cert = readPem(files.certPath, "generated certificate", "gateway.tls.autoGenerate");
+  const key = readPem(files.keyPath, "generated key", "gateway.tls.autoGenerate");
+  let fingerprint: string;
+  try {
+    fingerprint = checkedMaterial(cert, key, null, files);
+  } catch (error) {
+    throw new GatewayTlsError(
+      `${(error as Error).message.replace(/^gateway tls: failed to enable: /, "")}; delete ${path.dirname(files.certPath)} to generate a new certificate`,
+    );
+  }
+  return isExpired(cert) ? null : { cert, key, fingerprint, files, origin: "reused" };
+}
+
+/**
+ * Checks `gateway.tls` as a start would use it, synchronously and without writing anything (a pair
+ * still to be generated passes): an in-process restart calls it first, so that a bad certificate
+ * path in an edited config keeps the running gateway instead of stopping it.
+ */
+export function checkTlsFiles(files: TlsFiles, autoGenerate: boolean): void {
+  if (files.source === "generated") {
+    if (!autoGenerate) throw new GatewayTlsError(NO_CERTIFICATE);
+    existingGenerated(files);
+    return;
+  }
+  configuredMaterial(files);
+}
+
+/** The configured pair, with `gateway.tls.caPath` (intermediates) served after the certificate. */
+function configuredMaterial(files: TlsFiles): GatewayTlsMaterial {
+  if (!files.certPath || !files.keyPath) {
+    throw new GatewayTlsError("gateway.tls.certPath and gateway.tls.keyPath must be set together");
+  }
+  const ca = files.caPath ? readPem(files.caPath, "CA bundle", "gateway.tls.caPath") : null;
+  const cert = readPem(files.certPath, "certificate", "gateway.tls.certPath");
+  const key = readPem(files.keyPath, "key", "gateway.tls.keyPath");
+  const fingerprint = checkedMaterial(cert, key, ca, files);
+  return { cert: ca ? `${cert.trimEnd()}\n${ca}` : cert, key, fingerprint, files, origin: "configured" };
 }
 
 /** A self-signed certificate for this host: RSA-2048, CN `coderclaw-gateway`, 10 years. */
@@ -93,16 +136,12 @@ function writePrivate(file: string, text: string): void {
   fs.renameSync(temp, file);
 }
 
-async function generatedMaterial(files: TlsFiles, ca: string | null): Promise<GatewayTlsMaterial> {
+async function generatedMaterial(files: TlsFiles): Promise<GatewayTlsMaterial> {
   const dir = path.dirname(files.certPath);
-  const haveBoth = fs.existsSync(files.certPath) && fs.existsSync(files.keyPath);
-  if (haveBoth) {
-    const cert = readPem(files.certPath, "generated certificate", "gateway.tls.autoGenerate");
-    const key = readPem(files.keyPath, "generated key", "gateway.tls.autoGenerate");
-    if (!isExpired(cert)) {
-      for (const file of [files.certPath, files.keyPath]) fs.chmodSync(file, PRIVATE_FILE);
-      return { cert, key, fingerprint: checkedMaterial(cert, key, ca, files), files, origin: "reused" };
-    }
+  const existing = existingGenerated(files);
+  if (existing) {
+    for (const file of [files.certPath, files.keyPath]) fs.chmodSync(file, PRIVATE_FILE);
+    return existing;
   }
   try {
     fs.mkdirSync(dir, { recursive: true, mode: PRIVATE_DIR });
@@ -111,7 +150,7 @@ async function generatedMaterial(files: TlsFiles, ca: string | null): Promise<Ga
     // The key first: a cert without its key is never left to be reused.
     writePrivate(files.keyPath, pair.key);
     writePrivate(files.certPath, pair.cert);
-    const fingerprint = checkedMaterial(pair.cert, pair.key, ca, files);
+    const fingerprint = checkedMaterial(pair.cert, pair.key, null, files);
     return { ...pair, fingerprint, files, origin: "generated" };
   } catch (error) {
     if (error instanceof GatewayTlsError) throw error;
@@ -124,20 +163,7 @@ async function generatedMaterial(files: TlsFiles, ca: string | null): Promise<Ga
  * self-signed one generated on the first start and reused after (0600 files in a 0700 dir).
  */
 export async function loadGatewayTls(files: TlsFiles, autoGenerate: boolean): Promise<GatewayTlsMaterial> {
-  const ca = files.caPath ? readPem(files.caPath, "CA bundle", "gateway.tls.caPath") : null;
-  if (files.source === "generated") {
-    if (!autoGenerate) {
-      throw new GatewayTlsError(
-        "set gateway.tls.certPath and gateway.tls.keyPath, or gateway.tls.autoGenerate: true",
-      );
-    }
-    return generatedMaterial(files, ca);
-  }
-  if (!files.certPath || !files.keyPath) {
-    throw new GatewayTlsError("gateway.tls.certPath and gateway.tls.keyPath must be set together");
-  }
-  const cert = readPem(files.certPath, "certificate", "gateway.tls.certPath");
-  const key = readPem(files.keyPath, "key", "gateway.tls.keyPath");
-  const fingerprint = checkedMaterial(cert, key, ca, files);
-  return { cert: ca ? `${cert.trimEnd()}\n${ca}` : cert, key, fingerprint, files, origin: "configured" };
+  if (files.source === "configured") return configuredMaterial(files);
+  if (!autoGenerate) throw new GatewayTlsError(NO_CERTIFICATE);
+  return generatedMaterial(files);
 }
