@@ -1,4 +1,4 @@
-import { createPrivateKey, X509Certificate } from "node:crypto";
+import { createHash, createPrivateKey, X509Certificate } from "node:crypto";
 import fs from "node:fs";
 import http from "node:http";
 import https from "node:https";
@@ -20,6 +20,7 @@ import {
 } from "./helpers/gateway-process.js";
 import { freePort } from "./helpers/start-tools.js";
 import { WsPeer } from "./helpers/ws-peer.js";
+import { launchBrowser } from "./helpers/browser.js";
 
 jest.setTimeout(90_000);
 
@@ -305,6 +306,24 @@ describe("gateway TLS with a generated self-signed certificate", () => {
 
     const plain = await plainGet(port, "/healthz");
     expect(plain).toEqual({ status: 400, body: "This gateway serves TLS only: use https:// or wss://\n" });
+  });
+
+  it("the Control UI over https signs in and connects back over wss (chromium pinning the certificate's key)", async () => {
+    const { home, port } = await tlsHome();
+    await start(home);
+    const cert = new X509Certificate(fs.readFileSync(generatedFiles(home).cert));
+    const spki = createHash("sha256")
+      .update(cert.publicKey.export({ type: "spki", format: "der" }))
+      .digest("base64");
+    const browser = await launchBrowser([`--ignore-certificate-errors-spki-list=${spki}`]);
+    try {
+      const page = await browser.newPage();
+      await page.goto(`https://127.0.0.1:${port}/#token=${TEST_TOKEN}`);
+      await page.getByTestId("connection-status").getByText("Connected").waitFor({ timeout: 20_000 });
+      expect(page.url()).toBe(`https://127.0.0.1:${port}/`);
+    } finally {
+      await browser.close();
+    }
   });
 
   it("the real CLI: health, gateway status (fingerprint, wss/https URLs), status and gateway probe work against it", async () => {
