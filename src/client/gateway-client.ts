@@ -150,6 +150,7 @@ export class GatewayClient extends EventEmitter<ClientEvents> {
     return new Promise((resolve, reject) => {
       const socket = new WebSocket(url, {
         maxPayload: 25 * 1024 * 1024,
+        // @types/ws declares net's createConnection; for wss, ws itself passes a TLS connect there.
         ...(secure ? { createConnection: verifiedTlsConnect(tlsFingerprint) as never } : {}),
       });
       this.socket = socket;
