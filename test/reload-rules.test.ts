@@ -15,6 +15,9 @@ describe("reload rule table", () => {
     expect(ruleFor("gateway.port").kind).toBe("restart");
     expect(ruleFor("logging.level").kind).toBe("hot");
     expect(ruleFor("logging.file").kind).toBe("restart");
+    expect(ruleFor("gateway.tls.enabled").kind).toBe("restart");
+    expect(ruleFor("gateway.tls.certPath").kind).toBe("restart");
+    expect(ruleFor("gateway.remote.tlsFingerprint").kind).toBe("none");
   });
 
   it("matches whole path segments only", () => {

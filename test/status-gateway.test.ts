@@ -144,6 +144,7 @@ describe("coderclaw gateway status", () => {
       portSource: "service args",
       probeUrl: `ws://127.0.0.1:${port}`,
       probeNote: "Loopback-only gateway; only local clients can connect.",
+      tls: { enabled: false, fingerprint: null, certPath: null },
     });
     expect(status.port).toMatchObject({ port, status: "busy" });
     expect(status.rpc).toEqual({ ok: true, url: `ws://127.0.0.1:${port}` });

@@ -118,6 +118,7 @@ describe("coderclaw status", () => {
       self: expect.objectContaining({ pid: gateway.child.pid, state: "ready", platform: "linux" }),
       error: null,
       auth: "token",
+      tlsFingerprint: null,
     });
     expect(status.gatewayService).toMatchObject({
       label: "coderclaw-gateway.service",

@@ -1,4 +1,6 @@
 import http from "node:http";
+import https from "node:https";
+import type net from "node:net";
 import type { Duplex } from "node:stream";
 import { WebSocketServer, type WebSocket } from "ws";
 import type { SubsystemLogger } from "../log/logger.js";
@@ -22,25 +24,58 @@ export interface GatewayListenerOptions {
   log: SubsystemLogger;
 }
 
+const PLAIN_ON_TLS_BODY = "This gateway serves TLS only: use https:// or wss://\n";
+const PLAIN_ON_TLS_RESPONSE = [
+  "HTTP/1.1 400 Bad Request",
+  "Content-Type: text/plain; charset=utf-8",
+  `Content-Length: ${Buffer.byteLength(PLAIN_ON_TLS_BODY)}`,
+  "Connection: close",
+  "",
+  PLAIN_ON_TLS_BODY,
+].join("\r\n");
+
+/**
+ * A plain HTTP request on the TLS port (OpenSSL recognises it: `ERR_SSL_HTTP_REQUEST`) is answered
+ * with a short plain-text 400 on the raw TCP socket, so `http://` and `ws://` clients learn why
+ * instead of seeing a reset.
+ */
+function answerPlainRequests(server: https.Server): void {
+  const rawSockets = new Map<string, net.Socket>();
+  const keyOf = (socket: net.Socket) => `${socket.remoteAddress}|${socket.remotePort}`;
+  server.on("connection", (socket: net.Socket) => {
+    const key = keyOf(socket);
+    rawSockets.set(key, socket);
+    socket.once("close", () => rawSockets.delete(key));
+  });
+  server.on("tlsClientError", (error: NodeJS.ErrnoException, tlsSocket) => {
+    const raw = rawSockets.get(keyOf(tlsSocket));
+    if (error.code === "ERR_SSL_HTTP_REQUEST" && raw && raw.writable) raw.end(PLAIN_ON_TLS_RESPONSE);
+    else tlsSocket.destroy();
+  });
+}
+
 /** The HTTP servers on the gateway port (primary host and loopback aliases) and the WebSocket upgrade on them. */
 export class GatewayListener {
   private readonly servers: http.Server[] = [];
   private readonly wss: WebSocketServer;
+  /** Serve https/wss with this certificate (PEM); plain http/ws without. */
+  private tls: { cert: string; key: string } | undefined;
 
   constructor(private readonly options: GatewayListenerOptions) {
     this.wss = new WebSocketServer({ noServer: true, maxPayload: options.maxPayloadBytes });
   }
 
   /** Binds the primary host (failure is fatal), then each alias (failure is a warning); resolves with the bound port. */
-  async listen(requestedPort: number): Promise<number> {
+  async listen(requestedPort: number, tls?: { cert: string; key: string }): Promise<number> {
+    this.tls = tls;
     const { host, aliases } = this.options.listenPlan;
     const log = this.options.log;
     const port = await this.listenOn(host, requestedPort, true);
-    log.info(`listening on ws://${formatHostPort(host, port)} (PID ${process.pid})`);
+    log.info(`listening on ${this.scheme}://${formatHostPort(host, port)} (PID ${process.pid})`);
     for (const alias of aliases) {
       try {
         await this.listenOn(alias, port, false);
-        log.info(`listening on ws://${formatHostPort(alias, port)}`);
+        log.info(`listening on ${this.scheme}://${formatHostPort(alias, port)}`);
       } catch (error) {
         log.warn(`gateway: failed to bind loopback alias ${formatHostPort(alias, port)} (${String(error)})`);
       }
@@ -48,8 +83,21 @@ export class GatewayListener {
     return port;
   }
 
+  private get scheme(): "ws" | "wss" {
+    return this.tls ? "wss" : "ws";
+  }
+
+  private createServer(): http.Server {
+    const router = createHttpRouter(this.options.http);
+    const { tls } = this;
+    if (!tls) return http.createServer(router);
+    const server = https.createServer({ cert: tls.cert, key: tls.key }, router);
+    answerPlainRequests(server);
+    return server;
+  }
+
   private listenOn(host: string, port: number, primary: boolean): Promise<number> {
-    const server = http.createServer(createHttpRouter(this.options.http));
+    const server = this.createServer();
     server.on("upgrade", (request: http.IncomingMessage, socket: Duplex, head: Buffer) => {
       socket.on("error", destroySocket);
       this.wss.handleUpgrade(request, socket, head, (ws) => {
@@ -61,7 +109,7 @@ export class GatewayListener {
     return new Promise((resolve, reject) => {
       const onError = (error: NodeJS.ErrnoException) => {
         server.close();
-        const url = `ws://${formatHostPort(host, port)}`;
+        const url = `${this.scheme}://${formatHostPort(host, port)}`;
         reject(
           new Error(
             error.code === "EADDRINUSE"

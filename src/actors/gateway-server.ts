@@ -28,6 +28,8 @@ import { Broadcaster } from "../transport/broadcaster.js";
 import type { ClientConnection } from "../transport/client-connection.js";
 import type { HttpRoute } from "../transport/http-router.js";
 import type { ListenPlan } from "../transport/net.js";
+import { loadGatewayTls, type GatewayTlsMaterial } from "../transport/gateway-tls.js";
+import { resolveTlsFiles } from "../config/tls-files.js";
 import { fanOutBusFacts, InspectFeed } from "./bus-fan-out.js";
 import { ConnectionRuntime } from "./connection-runtime.js";
 import { EventBus } from "./event-bus.js";
@@ -106,6 +108,7 @@ export class GatewayServer {
         port: this.port,
         aliases: options.listenPlan.aliases,
         bind: options.bind,
+        tlsFingerprint: null,
       },
       config: () => this.snapshot,
       lifecycleState: options.lifecycleState,
@@ -235,7 +238,8 @@ export class GatewayServer {
 
   /** Binds first, then opens the store: clients that connect meanwhile are told to retry (1013), not refused. */
   async listen(): Promise<void> {
-    this.port = await this.listener.listen(this.port);
+    const tls = await this.loadTls();
+    this.port = await this.listener.listen(this.port, tls ?? undefined);
     this.services.listen.port = this.port;
     this.log.info(`log file: ${this.options.logger.file}`);
     const opened = startGatewayStore({
@@ -279,6 +283,22 @@ export class GatewayServer {
         reason: role === null ? "device removed" : "device token revoked",
       });
     }
+  }
+
+  /** `gateway.tls`: the configured or generated certificate, its fingerprint logged for clients to pin. */
+  private async loadTls(): Promise<GatewayTlsMaterial | null> {
+    const { config, path: configPath } = this.snapshot;
+    const files = resolveTlsFiles(config, configPath, this.options.stateDir);
+    if (!files) return null;
+    const material = await loadGatewayTls(files, config.gateway.tls.autoGenerate);
+    const where =
+      material.origin === "configured"
+        ? `from ${material.files.certPath}`
+        : `${material.origin === "generated" ? "generated self-signed in" : "self-signed, reused from"} ${material.files.certPath}`;
+    this.log.info(`tls: certificate ${where}`);
+    this.log.info(`tls: SHA-256 fingerprint ${material.fingerprint}`);
+    this.services.listen.tlsFingerprint = material.fingerprint;
+    return material;
   }
 
   /** A hot reload: the new config replaces the running one for everything that reads it per use. */

@@ -2,6 +2,7 @@ import { readConfigSnapshot } from "../config/load.js";
 import { resolveConfigPath, type Env } from "../config/paths.js";
 import { resolvePort } from "../host/launch.js";
 import { redactUrl } from "../config/redact.js";
+import { pinFor } from "./local-tls.js";
 
 export interface TargetFlags {
   url?: string;
@@ -15,6 +16,8 @@ export interface CliTarget {
   token?: string;
   password?: string;
   credentialSource: string;
+  /** The SHA-256 fingerprint the gateway's certificate must have (wss only). */
+  tlsFingerprint?: string;
   configPath: string;
   bind: string;
   /** The lines appended to every connection error, so the operator sees what was tried. */
@@ -36,7 +39,8 @@ export function resolveCliTarget(flags: TargetFlags, env: Env = process.env): Cl
     url = gateway.remote.url;
     urlSource = "config gateway.remote.url";
   } else {
-    url = `ws://127.0.0.1:${resolvePort(undefined, env, snapshot.exists ? gateway.port : undefined)}`;
+    const scheme = gateway.tls.enabled ? "wss" : "ws";
+    url = `${scheme}://127.0.0.1:${resolvePort(undefined, env, snapshot.exists ? gateway.port : undefined)}`;
     urlSource = remote ? "missing gateway.remote.url (fallback local)" : "local loopback";
   }
   let token = flags.token;
@@ -59,12 +63,14 @@ export function resolveCliTarget(flags: TargetFlags, env: Env = process.env): Cl
       credentialSource = token || password ? "config gateway.auth" : "none";
     }
   }
+  const tlsFingerprint = pinFor(url, snapshot, !flags.url && !(remote && gateway.remote.url), env);
   return {
     url,
     urlSource,
     token,
     password,
     credentialSource,
+    ...(tlsFingerprint ? { tlsFingerprint } : {}),
     configPath,
     bind: gateway.bind,
     describe: () =>

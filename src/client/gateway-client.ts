@@ -19,6 +19,7 @@ export interface ConnectDeviceSigner {
   publicKey: string;
   sign(payload: string): string;
 }
+import { TlsFingerprintMismatchError, TlsUntrustedError, verifiedTlsConnect } from "./tls-pin.js";
 
 export interface GatewayClientOptions {
   url: string;
@@ -39,6 +40,8 @@ export interface GatewayClientOptions {
   deviceToken?: string;
   /** Extra lines appended to connection errors (target, credential source, config path). */
   describeTarget?: () => string;
+  /** SHA-256 fingerprint the gateway's certificate must have; requires a wss:// url. */
+  tlsFingerprint?: string;
 }
 
 export interface EventFrameIn {
@@ -149,8 +152,20 @@ export class GatewayClient extends EventEmitter<ClientEvents> {
   /** Opens the socket and completes the handshake; rejects on the first failure (fail fast). */
   connect(): Promise<HelloOk> {
     this.stopped = false;
+    const { url, tlsFingerprint } = this.options;
+    const secure = /^wss:/i.test(url);
+    if (tlsFingerprint !== undefined && !secure) {
+      // A pin on a plain url would silently protect nothing.
+      return Promise.reject(
+        new Error(`gateway tls fingerprint requires wss:// gateway url${this.details()}`),
+      );
+    }
     return new Promise((resolve, reject) => {
-      const socket = new WebSocket(this.options.url, { maxPayload: 25 * 1024 * 1024 });
+      const socket = new WebSocket(url, {
+        maxPayload: 25 * 1024 * 1024,
+        // @types/ws declares net's createConnection; for wss, ws itself passes a TLS connect there.
+        ...(secure ? { createConnection: verifiedTlsConnect(tlsFingerprint) as never } : {}),
+      });
       this.socket = socket;
       let settled = false;
       const timeoutMs = this.options.connectTimeoutMs ?? 10_000;
@@ -169,6 +184,23 @@ export class GatewayClient extends EventEmitter<ClientEvents> {
       socket.on("error", (error: NodeJS.ErrnoException) => {
         if (error.code === "ECONNREFUSED")
           fail(new GatewayUnreachableError(this.options.url, this.details()));
+        if (error instanceof TlsFingerprintMismatchError || error instanceof TlsUntrustedError)
+          fail(new Error(`${error.message}${this.details()}`));
+      });
+      // A refused upgrade (a plain ws:// url on the TLS port gets 400): say what the gateway answered.
+      socket.on("unexpected-response", (request, response) => {
+        let body = "";
+        response.setEncoding("utf8");
+        response.on("data", (chunk: string) => (body = (body + chunk).slice(0, 512)));
+        response.on("end", () => {
+          const said = body.trim().split("\n")[0];
+          fail(
+            new Error(
+              `gateway refused the WebSocket upgrade (HTTP ${response.statusCode})${said ? `: ${said}` : ""}${this.details()}`,
+            ),
+          );
+          request.destroy();
+        });
       });
       socket.on("message", (data) => {
         let frame: {

@@ -34,6 +34,7 @@ export async function connectCli(
         url: target.url,
         token: target.token,
         password: target.password,
+        tlsFingerprint: target.tlsFingerprint,
         client: { id: "cli", mode: flags.mode ?? "cli", version: "cli" },
         scopes: ["operator.admin", "operator.approvals", "operator.pairing"],
         caps: flags.caps,

@@ -4,6 +4,8 @@ export interface ProbeOptions {
   url: string;
   token?: string;
   password?: string;
+  /** Required certificate fingerprint for a wss:// url. */
+  tlsFingerprint?: string;
   /** Whole budget for connect + the four calls; at least 250 ms. */
   timeoutMs: number;
 }
@@ -53,6 +55,7 @@ export async function probeGateway(options: ProbeOptions): Promise<ProbeResult> 
     url: options.url,
     token: options.token,
     password: options.password,
+    tlsFingerprint: options.tlsFingerprint,
     client: { id: "cli", mode: "probe", version: "cli" },
     scopes: ["operator.read"],
     connectTimeoutMs: timeoutMs,

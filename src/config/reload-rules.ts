@@ -25,6 +25,11 @@ export const RELOAD_RULES: readonly ReloadRule[] = [
     effect: "the metrics endpoint appears, moves or goes away with the restart (counters carry on)",
   },
   {
+    prefix: "gateway.tls",
+    kind: "restart",
+    effect: "the listener loads the certificate and switches http/ws ↔ https/wss by a restart",
+  },
+  {
     prefix: "gateway",
     kind: "restart",
     effect: "listener, auth and protocol settings: the gateway restarts",

@@ -1,6 +1,7 @@
 import net from "node:net";
 import type convict from "convict";
 import { durationProblem } from "../protocol/duration.js";
+import { normalizeFingerprint } from "../protocol/tls-fingerprint.js";
 import type { AuthRateLimitConfig } from "./auth-rate-limit.js";
 import {
   DEFAULT_HOOKS_MAX_BODY_BYTES,
@@ -65,7 +66,12 @@ export interface CoderclawConfig {
       keyPath: string | null;
       caPath: string | null;
     };
-    remote: { url: string | null; token: string | null; password: string | null };
+    remote: {
+      url: string | null;
+      token: string | null;
+      password: string | null;
+      tlsFingerprint: string | null;
+    };
     tickIntervalMs: number;
     handshakeTimeoutMs: number;
     healthRefreshMs: number;
@@ -104,6 +110,13 @@ const duration =
     const problem = durationProblem(value, minimum, unit);
     if (problem) throw new Error(problem);
   };
+
+const tlsFingerprint = (value: unknown) => {
+  if (value === null) return;
+  if (typeof value !== "string" || normalizeFingerprint(value) === null) {
+    throw new Error("must be a SHA-256 fingerprint: 32 hex bytes, colons optional (AB:CD:...)");
+  }
+};
 
 const agentList = (value: unknown) => {
   if (!Array.isArray(value)) throw new Error("must be an array of agents");
@@ -247,16 +260,36 @@ export const configSchema: convict.Schema<CoderclawConfig> = {
       },
     },
     tls: {
-      enabled: { doc: "Serve wss/https.", format: Boolean, default: false },
-      autoGenerate: { doc: "Generate a self-signed certificate.", format: Boolean, default: true },
-      certPath: { doc: "PEM certificate.", format: String, default: null, nullable: true },
-      keyPath: { doc: "PEM key.", format: String, default: null, nullable: true },
-      caPath: { doc: "PEM CA bundle.", format: String, default: null, nullable: true },
+      enabled: { doc: "Serve https and wss on the gateway port.", format: Boolean, default: false },
+      autoGenerate: {
+        doc: "Without certPath/keyPath: generate a self-signed certificate on first start, then reuse it.",
+        format: Boolean,
+        default: true,
+      },
+      certPath: {
+        doc: "PEM certificate (relative to the config file).",
+        format: String,
+        default: null,
+        nullable: true,
+      },
+      keyPath: { doc: "PEM private key of certPath.", format: String, default: null, nullable: true },
+      caPath: {
+        doc: "PEM intermediates served after the certificate.",
+        format: String,
+        default: null,
+        nullable: true,
+      },
     },
     remote: {
       url: { doc: "Remote gateway URL for CLI calls.", format: String, default: null, nullable: true },
       token: { doc: "Remote token.", format: String, default: null, nullable: true, sensitive: true },
       password: { doc: "Remote password.", format: String, default: null, nullable: true, sensitive: true },
+      tlsFingerprint: {
+        doc: "SHA-256 fingerprint of the remote gateway's certificate, pinned for wss:// (from `gateway status`).",
+        format: tlsFingerprint,
+        default: null,
+        nullable: true,
+      },
     },
     tickIntervalMs: {
       doc: "Interval of tick events and keepalive pings.",

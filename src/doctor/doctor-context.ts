@@ -1,5 +1,6 @@
 import path from "node:path";
 import { resolveCliTarget } from "../client/cli-target.js";
+import { pinFor } from "../client/local-tls.js";
 import { readConfigSnapshot, type ConfigSnapshot } from "../config/load.js";
 import {
   cliCommand,
@@ -108,7 +109,7 @@ export class DoctorContext {
   }
 
   localUrl(): string {
-    return `ws://127.0.0.1:${this.port()}`;
+    return `${this.current.config.gateway.tls.enabled ? "wss" : "ws"}://127.0.0.1:${this.port()}`;
   }
 
   /** The gateway on this host's port, with the secret it checks (config first, then env, like the server). */
@@ -116,27 +117,38 @@ export class DoctorContext {
     const auth = this.current.config.gateway.auth;
     const token = auth.token ?? this.env.CODERCLAW_GATEWAY_TOKEN?.trim();
     const password = auth.password ?? this.env.CODERCLAW_GATEWAY_PASSWORD?.trim();
-    return this.probe(this.localUrl(), token || undefined, password || undefined);
+    const url = this.localUrl();
+    return this.probe(
+      url,
+      token || undefined,
+      password || undefined,
+      pinFor(url, this.current, true, this.env),
+    );
   }
 
   /** The gateway the CLI talks to (remote mode included), with the CLI's credentials. */
   probeTarget(): { url: string; result: Promise<RpcProbeResult> } {
     const target = resolveCliTarget({}, this.env);
-    return { url: target.url, result: this.probe(target.url, target.token, target.password) };
+    return {
+      url: target.url,
+      result: this.probe(target.url, target.token, target.password, target.tlsFingerprint),
+    };
   }
 
   private probe(
     url: string,
     token: string | undefined,
     password: string | undefined,
+    tlsFingerprint: string | undefined,
   ): Promise<RpcProbeResult> {
-    const key = `${url}\n${token ?? ""}\n${password ?? ""}`;
+    const key = `${url}\n${token ?? ""}\n${password ?? ""}\n${tlsFingerprint ?? ""}`;
     let probe = this.probes.get(key);
     if (!probe) {
       probe = probeGatewayRpc({
         url,
         ...(token ? { token } : {}),
         ...(password ? { password } : {}),
+        ...(tlsFingerprint ? { tlsFingerprint } : {}),
         timeoutMs: this.probeTimeoutMs,
         calls: PROBE_CALLS,
       });

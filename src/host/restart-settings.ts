@@ -3,6 +3,8 @@ import { DEFAULT_GATEWAY_PORT, type Env } from "../config/paths.js";
 import type { BindMode } from "../config/schema.js";
 import type { GatewayAuth } from "../transport/auth.js";
 import { isLoopbackHost, type ListenPlan } from "../transport/net.js";
+import { resolveTlsFiles } from "../config/tls-files.js";
+import { checkTlsFiles, GatewayTlsError } from "../transport/gateway-tls.js";
 import {
   hasAuthSecret,
   LaunchError,
@@ -55,7 +57,8 @@ function pinsOf(flags: GatewayRunFlags, env: Env, port: number, bind: BindMode):
  * The settings of the next in-process instance: port, bind, listen plan, auth and log file re-resolved
  * from the config file as it is now, with the same precedence as a launch (flags, then env, then the
  * file). `--port 0` keeps the port the first instance bound, so clients find the gateway again.
- * A file that is invalid, or that the gateway would refuse to start with, is refused with the reason.
+ * A file that is invalid, or that the gateway would refuse to start with (a TLS certificate it cannot
+ * use included), is refused with the reason.
  */
 export function resolveRestartSettings(
   fresh: ConfigSnapshot,
@@ -77,6 +80,8 @@ export function resolveRestartSettings(
       if (!isLoopbackHost(listenPlan.host)) throw new LaunchError(noAuthLines(listenPlan, port));
       throw new LaunchError(["no gateway.auth.token or gateway.auth.password is configured"]);
     }
+    const tlsFiles = resolveTlsFiles(config, fresh.path, stateDir, env);
+    if (tlsFiles) checkTlsFiles(tlsFiles, config.gateway.tls.autoGenerate);
     return {
       ok: true,
       settings: { snapshot: fresh, port, bind, listenPlan, auth, logFile: resolveLogFile(config, stateDir) },
@@ -84,6 +89,7 @@ export function resolveRestartSettings(
     };
   } catch (error) {
     if (error instanceof LaunchError) return { ok: false, reason: error.lines[0] ?? error.message };
+    if (error instanceof GatewayTlsError) return { ok: false, reason: error.message };
     throw error;
   }
 }

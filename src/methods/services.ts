@@ -19,7 +19,14 @@ export interface GatewayServices {
   stateDir: string;
   logFile: string;
   authMode: EffectiveAuthMode;
-  listen: { host: string; port: number; aliases: string[]; bind: string };
+  listen: {
+    host: string;
+    port: number;
+    aliases: string[];
+    bind: string;
+    /** The certificate clients pin (`gateway.remote.tlsFingerprint`); null when plain ws/http. */
+    tlsFingerprint: string | null;
+  };
   config(): ConfigSnapshot;
   lifecycleState(): string;
   connectionCount(): number;

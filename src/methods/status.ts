@@ -19,6 +19,7 @@ export const statusMethod = defineMethod({
       bind: gateway.listen.bind,
       listen: [gateway.listen.host, ...gateway.listen.aliases],
       port: gateway.listen.port,
+      tls: { enabled: gateway.listen.tlsFingerprint !== null, fingerprint: gateway.listen.tlsFingerprint },
       authMode: gateway.authMode,
       configPath: gateway.configPath,
       stateDir: gateway.stateDir,

@@ -7,6 +7,7 @@ import { findPortListeners, isPortFree } from "../host/port-owner.js";
 import { scanGatewayLikeServices, serviceScanDirs, type ExtraService } from "./extra-services.js";
 import { pidAlive, probeReadyz, recentLogErrors } from "./readiness.js";
 import { probeGatewayRpc } from "./rpc-probe.js";
+import { pinFor } from "../client/local-tls.js";
 import { auditService, type ServiceAudit } from "./service-audit.js";
 import { safeServiceEnvironment } from "./service-env.js";
 import { loadServiceContext } from "./service-context.js";
@@ -57,6 +58,8 @@ export interface GatewayStatus {
     portSource: "service args" | "env/config";
     probeUrl: string;
     probeNote?: string;
+    /** `gateway.tls`: the certificate clients pin; fingerprint null until the first start generated it. */
+    tls: { enabled: boolean; fingerprint: string | null; certPath: string | null };
   };
   port?: PortStatus;
   portCli?: PortStatus;
@@ -168,7 +171,7 @@ export async function gatherGatewayStatus(
   const probeUrl = options.url ?? service.url;
   const basePath = daemonConfig.gateway.controlUi.basePath;
   const dashboard = daemonConfig.gateway.controlUi.enabled
-    ? `http://${service.host.includes(":") ? `[${service.host}]` : service.host}:${port}${normalizeBasePath(basePath)}/`
+    ? `${service.tls.enabled ? "https" : "http"}://${service.host.includes(":") ? `[${service.host}]` : service.host}:${port}${normalizeBasePath(basePath)}/`
     : "disabled";
 
   const expectedToken = daemonConfig.gateway.auth.token ?? env.CODERCLAW_GATEWAY_TOKEN?.trim() ?? null;
@@ -193,10 +196,14 @@ export async function gatherGatewayStatus(
     env.CODERCLAW_GATEWAY_PASSWORD,
   );
 
+  const probePin = options.url
+    ? pinFor(options.url, daemonSnapshot, false, service.daemonEnv)
+    : (service.tls.fingerprint ?? undefined);
   const [rpcProbe, portInfo, portCliInfo] = await Promise.all([
     options.probe
       ? probeGatewayRpc({
           url: probeUrl,
+          ...(probePin ? { tlsFingerprint: probePin } : {}),
           ...(token ? { token } : {}),
           ...(password ? { password } : {}),
           timeoutMs: options.timeoutMs,
@@ -224,6 +231,7 @@ export async function gatherGatewayStatus(
     configPath: daemonSnapshot.path,
     probeHost: service.host,
     port,
+    tls: service.tls.enabled,
     rpcGateway: rpc?.ok ? rpcStatus?.gateway : undefined,
   });
 
@@ -268,6 +276,7 @@ export async function gatherGatewayStatus(
       portSource: service.portSource,
       probeUrl,
       ...(service.probeNote ? { probeNote: service.probeNote } : {}),
+      tls: service.tls,
     },
     port: portInfo,
     ...(portCliInfo ? { portCli: portCliInfo } : {}),
@@ -296,6 +305,7 @@ interface RuntimeInput {
   configPath: string;
   probeHost: string;
   port: number;
+  tls: boolean;
   rpcGateway: { state?: string; pid?: number } | undefined;
 }
 
@@ -313,7 +323,7 @@ async function resolveRuntime(input: RuntimeInput): Promise<RuntimeStatus> {
   const lock = await readInstanceLock(input.configPath).catch(() => null);
   const gatewayState = async (): Promise<string | null> => {
     if (input.rpcGateway?.state) return input.rpcGateway.state;
-    const probe = await probeReadyz(input.probeHost, input.port);
+    const probe = await probeReadyz(input.probeHost, input.port, undefined, input.tls);
     return probe.kind === "unreachable" ? null : probe.state;
   };
   if (lock && pidAlive(lock.pid)) {

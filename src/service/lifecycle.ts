@@ -42,6 +42,7 @@ export async function waitAndReport(
   const readiness = await waitForReadiness({
     port: context.port,
     host: context.host,
+    tls: context.tls.enabled,
     timeoutMs: options.timeoutMs ?? 60_000,
     isAlive: options.isAlive ?? managerLiveness(context),
     logFile: context.logFile,
@@ -116,10 +117,11 @@ async function restartForeground(
 ): Promise<ActionReport> {
   const auth = context.snapshot.config.gateway.auth;
   const since = Date.now();
-  const before = await probeReadyz(context.host, context.port);
+  const before = await probeReadyz(context.host, context.port, undefined, context.tls.enabled);
   const previousStart = before.kind === "ready" ? before.startedAt : undefined;
   const probe = await probeGatewayRpc({
     url: context.url,
+    ...(context.tls.fingerprint ? { tlsFingerprint: context.tls.fingerprint } : {}),
     token: auth.token ?? context.env.CODERCLAW_GATEWAY_TOKEN?.trim(),
     password: auth.password ?? context.env.CODERCLAW_GATEWAY_PASSWORD?.trim(),
     timeoutMs: 5_000,
@@ -133,7 +135,7 @@ async function restartForeground(
   const drainDeadline = Date.now() + context.snapshot.config.gateway.restart.drainTimeoutMs + 5_000;
   // The old instance answers ready until it drains; the new one answers with a new start time.
   for (;;) {
-    const now = await probeReadyz(context.host, context.port);
+    const now = await probeReadyz(context.host, context.port, undefined, context.tls.enabled);
     if (now.kind !== "ready" || now.startedAt !== previousStart || Date.now() > drainDeadline) break;
     await sleep(100);
   }

@@ -22,7 +22,7 @@ function rank(name: string): number {
 }
 
 /** REFERENCE §1.8 step 4: the address a status probe dials for a bind mode, and what to tell the user. */
-export function probeTarget(bindMode: string, bindHost: string, port: number): ProbeTarget {
+export function probeTarget(bindMode: string, bindHost: string, port: number, tls = false): ProbeTarget {
   let host = "127.0.0.1";
   let note: string | undefined;
   if (bindMode === "custom" && bindHost !== "0.0.0.0") host = bindHost;
@@ -33,5 +33,6 @@ export function probeTarget(bindMode: string, bindHost: string, port: number): P
   } else if (bindMode === "loopback") {
     note = "Loopback-only gateway; only local clients can connect.";
   }
-  return { host, url: `ws://${host}:${port}`, ...(note ? { note } : {}) };
+  const hostPart = host.includes(":") ? `[${host}]` : host;
+  return { host, url: `${tls ? "wss" : "ws"}://${hostPart}:${port}`, ...(note ? { note } : {}) };
 }

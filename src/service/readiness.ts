@@ -1,5 +1,6 @@
 import fs from "node:fs";
 import http from "node:http";
+import https from "node:https";
 import { setTimeout as sleep } from "node:timers/promises";
 
 export type ReadyzProbe =
@@ -7,10 +8,35 @@ export type ReadyzProbe =
   | { kind: "not-ready"; state: string; status: number }
   | { kind: "unreachable"; error: string };
 
-/** One `GET /readyz`: 200 ready, 503 with the lifecycle state, anything else unreachable. */
-export function probeReadyz(host: string, port: number, timeoutMs = 1_000): Promise<ReadyzProbe> {
+/**
+ * One `GET /readyz`: 200 ready, 503 with the lifecycle state, anything else unreachable. A plain
+ * probe that meets a TLS-only gateway (its 400) asks again over https. The certificate is not
+ * checked here: the answer is a lifecycle state, and no credential is sent.
+ */
+export async function probeReadyz(
+  host: string,
+  port: number,
+  timeoutMs = 1_000,
+  tls = false,
+): Promise<ReadyzProbe> {
+  const probe = await getReadyz(host, port, timeoutMs, tls);
+  if (!tls && probe.kind === "unreachable" && probe.tlsOnly) return getReadyz(host, port, timeoutMs, true);
+  return probe;
+}
+
+function getReadyz(
+  host: string,
+  port: number,
+  timeoutMs: number,
+  tls: boolean,
+): Promise<ReadyzProbe & { tlsOnly?: boolean }> {
   return new Promise((resolve) => {
-    const req = http.get({ host, port, path: "/readyz", timeout: timeoutMs, agent: false }, (res) => {
+    const options = { host, port, path: "/readyz", timeout: timeoutMs, agent: false };
+    const get = tls
+      ? (callback: (res: http.IncomingMessage) => void) =>
+          https.get({ ...options, rejectUnauthorized: false }, callback)
+      : (callback: (res: http.IncomingMessage) => void) => http.get(options, callback);
+    const req = get((res) => {
       let body = "";
       res.setEncoding("utf8");
       res.on("data", (chunk: string) => (body += chunk));
@@ -27,7 +53,12 @@ export function probeReadyz(host: string, port: number, timeoutMs = 1_000): Prom
         if (res.statusCode === 200)
           resolve({ kind: "ready", state, ...(startedAt === undefined ? {} : { startedAt }) });
         else if (res.statusCode === 503) resolve({ kind: "not-ready", state, status: 503 });
-        else resolve({ kind: "unreachable", error: `unexpected HTTP ${res.statusCode} from /readyz` });
+        else
+          resolve({
+            kind: "unreachable",
+            error: `unexpected HTTP ${res.statusCode} from /readyz`,
+            ...(res.statusCode === 400 && /serves TLS only/.test(body) ? { tlsOnly: true } : {}),
+          });
       });
       res.on("error", (error) => resolve({ kind: "unreachable", error: error.message }));
     });
@@ -95,6 +126,8 @@ export interface ReadinessResult {
 export interface WaitForReadinessOptions {
   port: number;
   host?: string;
+  /** The gateway serves https/wss (`gateway.tls.enabled`). */
+  tls?: boolean;
   timeoutMs?: number;
   intervalMs?: number;
   /** Whether the gateway process (or service) is still up; undefined when that cannot be told. */
@@ -114,7 +147,7 @@ export interface WaitForReadinessOptions {
  */
 export async function waitForReadiness(options: WaitForReadinessOptions): Promise<ReadinessResult> {
   const host = options.host ?? "127.0.0.1";
-  const url = `ws://${host.includes(":") ? `[${host}]` : host}:${options.port}`;
+  const url = `${options.tls ? "wss" : "ws"}://${host.includes(":") ? `[${host}]` : host}:${options.port}`;
   const timeoutMs = options.timeoutMs ?? 60_000;
   const intervalMs = options.intervalMs ?? 250;
   const settleMs = options.settleMs ?? 2_000;
@@ -129,6 +162,7 @@ export async function waitForReadiness(options: WaitForReadinessOptions): Promis
       host,
       options.port,
       Math.min(1_000, Math.max(250, timeoutMs - elapsedMs())),
+      options.tls,
     );
     if (probe.kind === "ready")
       return { outcome: "ready", url, state: probe.state, elapsedMs: elapsedMs(), errors: [] };

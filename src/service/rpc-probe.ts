@@ -9,6 +9,8 @@ export interface RpcProbeOptions {
   url: string;
   token?: string;
   password?: string;
+  /** Required certificate fingerprint for a wss:// url. */
+  tlsFingerprint?: string;
   timeoutMs: number;
   calls: RpcProbeCall[];
   describeTarget?: () => string;
@@ -34,6 +36,7 @@ export async function probeGatewayRpc(options: RpcProbeOptions): Promise<RpcProb
     url: options.url,
     ...(options.token ? { token: options.token } : {}),
     ...(options.password ? { password: options.password } : {}),
+    ...(options.tlsFingerprint ? { tlsFingerprint: options.tlsFingerprint } : {}),
     client: { id: "cli", mode: "probe", version: "cli" },
     scopes: ["operator.admin", "operator.read"],
     connectTimeoutMs: options.timeoutMs,

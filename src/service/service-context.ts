@@ -6,6 +6,7 @@ import { resolvePort } from "../host/launch.js";
 import { resolveListenPlan } from "../transport/net.js";
 import type { ActionReport } from "./action-report.js";
 import { probeTarget } from "./probe-target.js";
+import { localGatewayTls, type LocalGatewayTls } from "../client/local-tls.js";
 import { portFromProgramArguments } from "./program-args.js";
 import { pidAlive, type ReadinessResult } from "./readiness.js";
 import { resolveServiceManager, type ServiceDefinition, type ServiceManager } from "./service-manager.js";
@@ -28,6 +29,8 @@ export interface ServiceContext {
   bindHost: string;
   host: string;
   url: string;
+  /** `gateway.tls` of the service's config, with its certificate's fingerprint (null until generated). */
+  tls: LocalGatewayTls;
   probeNote?: string;
   logFile: string;
 }
@@ -57,7 +60,8 @@ export async function loadServiceContext(
   const port =
     argsPort ?? resolvePort(undefined, daemonEnv, snapshot.exists ? config.gateway.port : undefined);
   const bindHost = resolveListenPlan(config.gateway.bind, config.gateway.customBindHost).host;
-  const target = probeTarget(config.gateway.bind, bindHost, port);
+  const tls = localGatewayTls(snapshot, daemonEnv);
+  const target = probeTarget(config.gateway.bind, bindHost, port, tls.enabled);
   const logFile = config.logging.file ?? path.join(resolveLogDir(resolveStateDir(daemonEnv)), "gateway.log");
   return {
     env,
@@ -72,6 +76,7 @@ export async function loadServiceContext(
     bindHost,
     host: target.host,
     url: target.url,
+    tls,
     ...(target.note ? { probeNote: target.note } : {}),
     logFile,
   };

@@ -41,6 +41,8 @@ export interface StatusOverview {
     self: { host?: string; version?: string; platform?: string; pid?: number; state?: string } | null;
     error: string | null;
     auth: "token" | "password" | "token+password" | "none";
+    /** wss: the certificate fingerprint the gateway reports, else the one this CLI pins; null for ws. */
+    tlsFingerprint: string | null;
   };
   gatewayService: {
     label: string;
@@ -77,7 +79,14 @@ export interface ChannelAccountLine {
 }
 
 interface StatusPayload {
-  gateway?: { host?: string; version?: string; platform?: string; pid?: number; state?: string };
+  gateway?: {
+    host?: string;
+    version?: string;
+    platform?: string;
+    pid?: number;
+    state?: string;
+    tls?: { fingerprint?: string | null };
+  };
   heartbeat?: HeartbeatSummary;
 }
 
@@ -130,6 +139,7 @@ export async function gatherStatusOverview(options: StatusOptions): Promise<Stat
       url: target.url,
       ...(target.token ? { token: target.token } : {}),
       ...(target.password ? { password: target.password } : {}),
+      ...(target.tlsFingerprint ? { tlsFingerprint: target.tlsFingerprint } : {}),
       timeoutMs: probeTimeout,
       calls,
     }),
@@ -216,6 +226,9 @@ export async function gatherStatusOverview(options: StatusOptions): Promise<Stat
         : null,
       error: probe.error ? firstLine(probe.error) : null,
       auth: authLabel,
+      tlsFingerprint: /^wss:/i.test(target.url)
+        ? (status?.gateway?.tls?.fingerprint ?? target.tlsFingerprint ?? null)
+        : null,
     },
     gatewayService: {
       label: manager.label,

@@ -24,13 +24,13 @@ export interface TestBrowser {
   close(): Promise<void>;
 }
 
-/** One headless chromium with a throwaway profile; `close` removes the profile too. */
-export async function launchBrowser(): Promise<TestBrowser> {
+/** One headless chromium with a throwaway profile (plus `extraArgs`); `close` removes the profile too. */
+export async function launchBrowser(extraArgs: string[] = []): Promise<TestBrowser> {
   const profile = fs.mkdtempSync(path.join(os.tmpdir(), "coderclaw-chromium-"));
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM,
     headless: true,
-    args: FLAGS,
+    args: [...FLAGS, ...extraArgs],
     viewport: { width: 1280, height: 800 },
   });
   const errors: string[] = [];

@@ -87,7 +87,7 @@ export interface GatewayProcess {
   stop(graceMs?: number): Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
-/** Starts `coderclaw gateway` and waits for its `listening on ws://127.0.0.1:<port>` line. */
+/** Starts `coderclaw gateway` and waits for its `listening on ws[s]://127.0.0.1:<port>` line. */
 export function startGateway(
   env: NodeJS.ProcessEnv,
   args: string[] = ["gateway", "--port", "0"],
@@ -121,14 +121,14 @@ export function startGateway(
       );
     }, readyTimeoutMs);
     const onData = () => {
-      const match = /listening on ws:\/\/127\.0\.0\.1:(\d+)/.exec(stdout);
+      const match = /listening on (wss?):\/\/127\.0\.0\.1:(\d+)/.exec(stdout);
       if (match && /gateway ready/.test(stdout)) {
         clearTimeout(timer);
-        const port = Number(match[1]);
+        const port = Number(match[2]);
         resolve({
           child,
           port,
-          url: `ws://127.0.0.1:${port}`,
+          url: `${match[1]}://127.0.0.1:${port}`,
           output: () => ({ stdout, stderr }),
           exited,
           stop,

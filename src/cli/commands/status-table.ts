@@ -66,6 +66,9 @@ export function statusLines(overview: StatusOverview, env: Env): string[] {
   const rows: Array<[string, string]> = [
     ["OS", `${overview.os.platform} ${overview.os.release} (${overview.os.arch}) · node ${overview.os.node}`],
     ["Gateway", gatewayRow(overview.gateway)],
+    ...(overview.gateway.tlsFingerprint
+      ? [["TLS fingerprint", `SHA-256 ${overview.gateway.tlsFingerprint}`] as [string, string]]
+      : []),
     ["Gateway service", serviceRow(overview.gatewayService)],
     ["Agents", agentsRow(overview.agents)],
     ["Sessions", sessionsRow(overview.sessions)],

@@ -25,6 +25,7 @@ export default class GatewayProbe extends OperatorCommand {
       url: target.url,
       token: target.token,
       password: target.password,
+      tlsFingerprint: target.tlsFingerprint,
       timeoutMs,
     });
     progress.done();

@@ -80,6 +80,13 @@ export function gatewayStatusLines(
   );
   out(`Probe target: ${redactUrl(gateway.probeUrl)}`);
   out(`Dashboard: ${context.dashboard}`);
+  if (gateway.tls.enabled) {
+    out(
+      gateway.tls.fingerprint
+        ? `TLS: on, certificate SHA-256 fingerprint ${gateway.tls.fingerprint}`
+        : `TLS: on (no readable certificate at ${gateway.tls.certPath} yet)`,
+    );
+  }
   if (gateway.probeNote) out(`Probe note: ${gateway.probeNote}`);
   out();
   out(`Runtime: ${runtimeText(service.runtime)}`);
