@@ -8,6 +8,15 @@ import type { HttpRouterDeps } from "../transport/http-router.js";
 import { createHttpRouter } from "../transport/http-router.js";
 import { formatHostPort, type ListenPlan } from "../transport/net.js";
 
+/** A port that could not be bound: reported like a lock failure, by its message alone. */
+export class ListenError extends Error {
+  override name = "ListenError";
+
+  override toString(): string {
+    return this.message;
+  }
+}
+
 /** A socket error during the upgrade (the client went away mid-handshake) ends that socket only. */
 function destroySocket(this: Duplex): void {
   this.destroy();
@@ -111,7 +120,7 @@ export class GatewayListener {
         server.close();
         const url = `${this.scheme}://${formatHostPort(host, port)}`;
         reject(
-          new Error(
+          new ListenError(
             error.code === "EADDRINUSE"
               ? `another gateway instance is already listening on ${url}`
               : `failed to bind gateway socket on ${url}: ${error.message}`,

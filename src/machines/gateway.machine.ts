@@ -1,5 +1,4 @@
 import { assign, fromCallback, fromPromise, setup } from "xstate";
-import { errorText } from "./supervision-policy.js";
 
 /** How long each step of a shutdown may take; decided once by the runtime and handed down. */
 export interface ShutdownBudget {
@@ -86,8 +85,8 @@ export const gatewayMachine = setup({
         onError: {
           target: "failed",
           actions: assign({
-            // The message alone: the operator reads it after "Gateway failed to start: ".
-            error: ({ event }) => errorText(event.error),
+            // As String(error) reads: "Error: …" for a thrown error, the message alone for a listen failure.
+            error: ({ event }) => String(event.error),
             failedWhile: "starting",
           }),
         },

@@ -50,12 +50,12 @@ describe("gateway machine", () => {
     expect(snapshot.output).toEqual<GatewayOutput>({
       status: "failed",
       failedWhile: "starting",
-      error: "listen EADDRINUSE 127.0.0.1:18789",
+      error: "Error: listen EADDRINUSE 127.0.0.1:18789",
     });
     expect(g.log.calls).toEqual([
       {
         type: "announceStopped",
-        params: { error: "listen EADDRINUSE 127.0.0.1:18789", failedWhile: "starting" },
+        params: { error: "Error: listen EADDRINUSE 127.0.0.1:18789", failedWhile: "starting" },
       },
     ]);
     expect(g.services.starts).toHaveLength(0);
