@@ -8,6 +8,7 @@ import { controlUiHandler } from "../http/control-ui.js";
 import { gatewayHooksRoute } from "../http/hooks.js";
 import { modelsRoute } from "../http/models.js";
 import { responsesRoute } from "../http/responses.js";
+import { ActivityLog } from "../log/activity-log.js";
 import type { GatewayLogger, SubsystemLogger } from "../log/logger.js";
 import type { DrainRequest } from "../machines/gateway.machine.js";
 import { Dispatcher } from "../methods/dispatcher.js";
@@ -117,7 +118,9 @@ export class GatewayServer {
       requestRestart: (reason) => options.control.restart(reason),
       requestReload: () => options.control.reload(),
     };
-    const dispatcher = new Dispatcher(coreMethods, this.services, logger.child("rpc"));
+    const activity = new ActivityLog(logger, (runId) => this.services.store?.getRun(runId) ?? null);
+    this.bus.on("agent", (payload) => activity.agentEvent(payload));
+    const dispatcher = new Dispatcher(coreMethods, this.services, logger.child("rpc"), activity.rpcObserver);
     const broadcaster = new Broadcaster(this.connections, config.gateway.maxBufferedBytes, (connection) => {
       this.log.warn("closing slow consumer", { connId: connection.connId });
       connection.actor.send({ type: "CLOSE", code: CloseCodes.POLICY_VIOLATION, reason: "slow consumer" });
@@ -139,7 +142,9 @@ export class GatewayServer {
       inspection: options.inspection,
       log: logger.child("ws"),
       helloOk,
+      activity,
       onJoined: (session) => {
+        activity.connected(session);
         this.presenceFeed.joined(session);
         this.inspectFeed.joined(session);
       },

@@ -32,6 +32,15 @@ export function missingScope(session: ClientSession, scope: MethodScope): string
   return session.scopes.some((s) => grants.includes(s)) ? null : `missing scope: operator.${scope}`;
 }
 
+/** Told of every request a ready connection made: its method, how long it took, and its error if any. */
+export interface RpcObserver {
+  /** Checked per request: while false, requests are not timed. */
+  active(): boolean;
+  served(session: ClientSession, method: string, durationMs: number, error: ErrorShape | null): void;
+}
+
+type Served = (error: ErrorShape | null) => void;
+
 function replyFrame(id: string, reply: RpcReply): string {
   return JSON.stringify({ type: "res", id, ok: reply.ok, payload: reply.payload, error: reply.error });
 }
@@ -53,6 +62,7 @@ export class Dispatcher {
     methods: readonly MethodSpec[],
     private readonly services: GatewayServices,
     private readonly log: SubsystemLogger,
+    private readonly observer: RpcObserver | null = null,
   ) {
     for (const spec of methods) {
       this.table.set(spec.name, { spec, validateParams: undefined });
@@ -90,9 +100,11 @@ export class Dispatcher {
       return;
     }
     const { id, method, params } = checked.value;
+    const served = this.observer?.active() ? this.timer(session, method) : null;
     const failure = this.precheck(session, method, params);
     if (failure) {
       send(response(id, false, failure));
+      served?.(failure);
       return;
     }
     const entry = this.table.get(method) as TableEntry;
@@ -100,30 +112,58 @@ export class Dispatcher {
     try {
       result = entry.spec.handler(params ?? {}, { session, gateway: this.services });
     } catch (error) {
-      send(response(id, false, this.toErrorShape(method, error)));
+      this.fail(id, method, error, send, served);
       return;
     }
     if (result instanceof Promise) {
       result.then(
-        (payload) => this.reply(id, method, payload, send),
-        (error: unknown) => send(response(id, false, this.toErrorShape(method, error))),
+        (payload) => this.reply(id, method, payload, send, served),
+        (error: unknown) => this.fail(id, method, error, send, served),
       );
     } else {
-      this.reply(id, method, result, send);
+      this.reply(id, method, result, send, served);
     }
   }
 
-  private reply(id: string, method: string, result: unknown, send: (frame: string) => void): void {
+  private timer(session: ClientSession, method: string): Served {
+    const startedAt = performance.now();
+    return (error) => this.observer?.served(session, method, performance.now() - startedAt, error);
+  }
+
+  private fail(
+    id: string,
+    method: string,
+    error: unknown,
+    send: (frame: string) => void,
+    served: Served | null,
+  ) {
+    const shape = this.toErrorShape(method, error);
+    send(response(id, false, shape));
+    served?.(shape);
+  }
+
+  private reply(
+    id: string,
+    method: string,
+    result: unknown,
+    send: (frame: string) => void,
+    served: Served | null,
+  ): void {
     if (result instanceof TwoStageReply) {
       send(response(id, true, result.ack));
       result.final.then(
-        (final) => send(replyFrame(id, final)),
-        (error: unknown) => send(response(id, false, this.toErrorShape(method, error))),
+        (final) => {
+          send(replyFrame(id, final));
+          served?.(final.ok ? null : (final.error ?? null));
+        },
+        (error: unknown) => this.fail(id, method, error, send, served),
       );
     } else if (result instanceof RpcReply) {
       send(replyFrame(id, result));
+      served?.(result.ok ? null : (result.error ?? null));
     } else {
       send(response(id, true, result));
+      served?.(null);
     }
   }
 
