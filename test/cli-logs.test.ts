@@ -296,6 +296,7 @@ describe("coderclaw logs when the gateway restarts or is down", () => {
     await follow.waitFor(
       /^Gateway not reachable at ws:\/\/127\.0\.0\.1:\d+; following .+ until it is back\.$/m,
       "stderr",
+      15_000,
     );
     await follow.waitFor(/draining: gateway stopping/);
     const gateway = await startGateway(home.env, ["gateway"]);

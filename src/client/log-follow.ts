@@ -1,6 +1,6 @@
 import fs from "node:fs";
 import { readLogTail } from "../log/log-file-tail.js";
-import { GatewayClosedError, type GatewayClient } from "./gateway-client.js";
+import { GatewayClosedError, GatewayRequestError, type GatewayClient } from "./gateway-client.js";
 import { tailLogs, type LogTailPage, type LogTailParams } from "./log-tail.js";
 import { isTransientConnectError, lossNotice, pause, reconnect, watchLoss } from "./reconnect.js";
 
@@ -142,7 +142,9 @@ async function tailOver(
       show(page);
     }
   } catch (error) {
-    if (options.follow && (closed !== null || error instanceof GatewayClosedError)) return;
+    // Anything but the gateway's own answer is the connection failing (it may not have reported its close
+    // yet): the caller closes it and reconnects.
+    if (options.follow && !(error instanceof GatewayRequestError)) return;
     throw error;
   }
 }

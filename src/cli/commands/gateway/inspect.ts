@@ -42,6 +42,8 @@ export default class GatewayInspect extends CoderclawCommand {
           await this.printSnapshot(client, flags.timeout, flags.json);
         } catch (error) {
           if (!loss || stop.signal.aborted) throw error;
+          // Closed (if it is not already) so the loss below is certain to come.
+          await client.close();
         }
         // After the tree: the transitions that follow it.
         client.on("event", (frame) => {
