@@ -36,9 +36,9 @@ interface Started {
 
 const started: Started[] = [];
 
-async function start(args: string[]): Promise<Started> {
+async function start(args: string[], config: Record<string, unknown> = CONFIG): Promise<Started> {
   const home = makeTempHome();
-  home.writeConfig(CONFIG);
+  home.writeConfig(config);
   try {
     const gateway = await startGateway(home.env, ["gateway", "--port", "0", ...args]);
     const entry = {
@@ -191,6 +191,16 @@ describe("the gateway without --verbose", () => {
     const { stdout } = quiet.gateway.output();
     expect(stdout).toMatch(/\[ws\] client connected: cli /);
     expect(stdout).not.toMatch(/\[rpc\]|debug:| in req /);
+  });
+
+  it("writes RPC lines to the file when logging.level is debug, still not to the console", async () => {
+    const debugFile = await start([], { ...CONFIG, logging: { level: "debug" } });
+    await runCli(["health"], debugFile.env);
+    expect(
+      await fileRecord(debugFile.logFile, (r) => r.subsystem === "rpc" && r.method === "health"),
+    ).toMatchObject({ level: "debug", ok: true, durationMs: expect.any(Number), connId: expect.any(String) });
+    await consoleLine(debugFile.gateway, /\[ws\] client disconnected: cli /);
+    expect(debugFile.gateway.output().stdout).not.toMatch(/\[rpc\]|debug:/);
   });
 });
 
