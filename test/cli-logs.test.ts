@@ -287,6 +287,22 @@ describe("coderclaw logs when the gateway restarts or is down", () => {
     expect(lines.join("\n")).toMatch(/info gateway draining: gateway stopping/);
   });
 
+  it("--follow ends with exit 0 on SIGTERM while it waits for the gateway", async () => {
+    const home = newHome(localConfig());
+    const earlier = await startGateway(home.env);
+    await earlier.stop();
+    const follow = spawnCli(["logs", "--follow", "--interval", "100"], {
+      ...home.env,
+      CODERCLAW_GATEWAY_PORT: String(earlier.port),
+    });
+    await follow.waitFor(/^Gateway not reachable at .+; following .+ until it is back\.$/m, "stderr", 15_000);
+    await follow.waitFor(/draining: gateway stopping/);
+    const stopped = Date.now();
+    follow.child.kill("SIGTERM");
+    expect(await follow.exited).toEqual({ code: 0, signal: null });
+    expect(Date.now() - stopped).toBeLessThan(3_000);
+  });
+
   it("with --follow and no gateway yet, follows the file and switches to the gateway once it starts", async () => {
     const port = await freePort();
     const home = newHome(localConfig({ port }));
