@@ -215,7 +215,9 @@ export class ConnectionRuntime {
     this.deps.connections.delete(connection.connId);
     connection.socket.terminate();
     if (connection.session) this.deps.onLeft(connection.session);
-    this.deps.activity.disconnected({ ...connection, remoteAddress: connection.clientIp });
+    const { connId, session, openedAt, closeRequest, socketClose } = connection;
+    const remoteAddress = connection.clientIp;
+    this.deps.activity.disconnected({ connId, session, openedAt, closeRequest, socketClose, remoteAddress });
   }
 
   /** After the gateway closed its sockets: no socket, keepalive timer or actor outlives it. */
