@@ -204,6 +204,32 @@ describe("the gateway without --verbose", () => {
   });
 });
 
+describe("how a disconnect is told", () => {
+  it("names a peer cut off for not answering pings, and the gateway's own close on stop", async () => {
+    const gateway = await start([], { ...CONFIG, gateway: { ...CONFIG.gateway, tickIntervalMs: 500 } });
+    const silent = await WsPeer.open(gateway.gateway.url, { autoPong: false });
+    try {
+      expect((await silent.connect({ auth: { token: TEST_TOKEN } })).ok).toBe(true);
+      await consoleLine(
+        gateway.gateway,
+        /^\S+ \[ws\] client disconnected: test from 127\.0\.0\.1 after \d+(ms|\.\ds), terminated \(peer unresponsive\) conn=\S+$/m,
+      );
+    } finally {
+      silent.close();
+    }
+    const staying = await WsPeer.open(gateway.gateway.url);
+    try {
+      expect((await staying.connect({ auth: { token: TEST_TOKEN } })).ok).toBe(true);
+      await gateway.gateway.stop();
+    } finally {
+      staying.close();
+    }
+    expect(gateway.gateway.output().stdout).toMatch(
+      /\[ws\] client disconnected: test from 127\.0\.0\.1 after \S+, closed by the gateway: 1012 service restart "gateway stopping" conn=/,
+    );
+  });
+});
+
 describe("--ws-log", () => {
   it("compact (or --compact): one summary line per frame in and out, at info, without payloads", async () => {
     for (const args of [["--ws-log", "compact"], ["--compact"]]) {
