@@ -12,6 +12,7 @@ import { ConnectionRuntime } from "../src/actors/connection-runtime.js";
 import { HelloOk } from "../src/actors/hello-ok.js";
 import { Inspection, type InspectTransition } from "../src/actors/inspection.js";
 import { defaultConfig } from "../src/config/load.js";
+import { ActivityLog } from "../src/log/activity-log.js";
 import type { GatewayLogger } from "../src/log/logger.js";
 import { Dispatcher } from "../src/methods/dispatcher.js";
 import type { GatewayServices } from "../src/methods/services.js";
@@ -68,6 +69,7 @@ describe("connection runtime", () => {
       helloOk,
       onJoined: () => {},
       onLeft: () => {},
+      activity: new ActivityLog(logger, () => null),
     });
     const wss = new WebSocketServer({ noServer: true });
     server = http.createServer();

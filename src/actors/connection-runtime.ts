@@ -3,6 +3,7 @@ import type http from "node:http";
 import type { RawData, WebSocket } from "ws";
 import { createActor } from "xstate";
 import type { CoderclawConfig } from "../config/schema.js";
+import type { ActivityLog } from "../log/activity-log.js";
 import type { SubsystemLogger } from "../log/logger.js";
 import {
   connectionMachine,
@@ -45,6 +46,8 @@ export interface ConnectionRuntimeDeps {
   devices?(): DevicePairing | null;
   onJoined(session: ClientSession): void;
   onLeft(session: ClientSession): void;
+  /** The activity log: told of every ended connection, and of every frame while a trace runs. */
+  activity: ActivityLog;
 }
 
 /**
@@ -189,7 +192,11 @@ export class ConnectionRuntime {
       connection.missedPongs = 0;
     });
     socket.on("message", (data, isBinary) => this.onMessage(connection, data, isBinary));
-    socket.on("close", (code) => connection.actor.send({ type: "SOCKET_CLOSED", code }));
+    socket.on("close", (code, reason) => {
+      connection.socketClose = { code, reason: reason.toString() };
+      connection.actor.send({ type: "SOCKET_CLOSED", code });
+    });
+    connection.trace = this.deps.activity.frames;
     this.deps.connections.set(connId, connection);
     connection.actor = createActor(this.logic, {
       id: `${CONNECTION_ACTOR_PREFIX}${connId}`,
@@ -215,6 +222,9 @@ export class ConnectionRuntime {
     this.deps.connections.delete(connection.connId);
     connection.socket.terminate();
     if (connection.session) this.deps.onLeft(connection.session);
+    const { connId, session, openedAt, closeRequest, socketClose } = connection;
+    const remoteAddress = connection.clientIp;
+    this.deps.activity.disconnected({ connId, session, openedAt, closeRequest, socketClose, remoteAddress });
   }
 
   /** After the gateway closed its sockets: no socket, keepalive timer or actor outlives it. */
@@ -233,6 +243,7 @@ export class ConnectionRuntime {
 
   private onMessage(connection: ClientConnection, data: RawData, isBinary: boolean): void {
     const text = isBinary ? "" : data.toString();
+    this.deps.activity.frames?.inbound(connection.connId, text);
     if (connection.session !== null && connection.ready) {
       this.deps.dispatcher.handle(connection.session, text, connection.sendFrame);
       return;
@@ -279,9 +290,9 @@ export class ConnectionRuntime {
           const connection = get(connId);
           if (!connection) return;
           connection.nonce = randomUUID();
-          connection.socket.send(
-            `{"type":"event","event":"connect.challenge","payload":{"nonce":"${connection.nonce}","ts":${Date.now()}}}`,
-          );
+          const challenge = `{"type":"event","event":"connect.challenge","payload":{"nonce":"${connection.nonce}","ts":${Date.now()}}}`;
+          connection.trace?.outbound(connId, challenge);
+          connection.socket.send(challenge);
         },
         sendHelloOk: (_, { connId, requestId, session }) => {
           const connection = get(connId);
@@ -310,12 +321,19 @@ export class ConnectionRuntime {
             connId,
             remote: connection.clientIp,
           });
-          connection.socket.send(
-            JSON.stringify({ type: "res", id: rejection.requestId, ok: false, error: rejection.error }),
-          );
+          const refusal = JSON.stringify({
+            type: "res",
+            id: rejection.requestId,
+            ok: false,
+            error: rejection.error,
+          });
+          connection.trace?.outbound(connId, refusal);
+          connection.socket.send(refusal);
         },
         closeSocket: (_, { connId, close }) => {
-          const socket = get(connId)?.socket;
+          const connection = get(connId);
+          if (connection) connection.closeRequest ??= close;
+          const socket = connection?.socket;
           if (socket && socket.readyState < socket.CLOSING) socket.close(close.code, close.reason);
         },
         terminateSocket: onConnection((connection) => connection.socket.terminate()),

@@ -11,6 +11,7 @@ import { gatewayHooksRoute } from "../http/hooks.js";
 import { metricsRoute } from "../http/metrics.js";
 import { modelsRoute } from "../http/models.js";
 import { responsesRoute } from "../http/responses.js";
+import { ActivityLog } from "../log/activity-log.js";
 import type { GatewayLogger, SubsystemLogger } from "../log/logger.js";
 import type { DrainRequest } from "../machines/gateway.machine.js";
 import { Dispatcher } from "../methods/dispatcher.js";
@@ -129,7 +130,12 @@ export class GatewayServer {
       requestReload: () => options.control.reload(),
     };
     const metrics = options.metrics ?? null;
-    const dispatcher = new Dispatcher(coreMethods, this.services, logger.child("rpc"), metrics?.requestDone);
+    const activity = new ActivityLog(logger, (runId) => this.services.store?.getRun(runId) ?? null);
+    this.bus.on("agent", (payload) => activity.agentEvent(payload));
+    const dispatcher = new Dispatcher(coreMethods, this.services, logger.child("rpc"), [
+      activity.rpcObserver,
+      ...(metrics ? [metrics.rpcObserver] : []),
+    ]);
     const broadcaster = new Broadcaster(
       this.connections,
       config.gateway.maxBufferedBytes,
@@ -159,7 +165,9 @@ export class GatewayServer {
       helloOk,
       metrics,
       devices: () => this.services.devices,
+      activity,
       onJoined: (session) => {
+        activity.connected(session);
         this.presenceFeed.joined(session);
         this.inspectFeed.joined(session);
       },

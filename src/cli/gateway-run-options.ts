@@ -19,8 +19,12 @@ export const GATEWAY_RUN_OPTIONS = {
   dev: { type: "boolean", description: "Create a dev config and workspace if the config is missing." },
   reset: { type: "boolean", description: "With --dev: recreate the dev config." },
   force: { type: "boolean", description: "Kill whatever listens on the port first." },
-  verbose: { type: "boolean", description: "Mirror debug/trace logs to the console." },
-  "ws-log": { type: "string", description: 'WebSocket log style: "auto", "full" or "compact".' },
+  verbose: { type: "boolean", description: "Console at debug: every RPC, and a compact frame trace." },
+  "ws-log": {
+    type: "string",
+    description:
+      'WebSocket frame trace: "auto" (none; compact with --verbose), "compact" (a line per frame) or "full" (with redacted payloads).',
+  },
   compact: { type: "boolean", description: "Alias for --ws-log compact." },
   profile: { type: "string", description: "Use a named profile (state in ~/.coderclaw-<name>)." },
 } as const satisfies Record<string, RunOption>;

@@ -15,6 +15,8 @@ export interface LogTailParams {
 }
 
 export interface LogTailOptions {
+  /** Where the previous tail of the same file left off (after a reconnect); its last bytes otherwise. */
+  cursor?: number;
   limit: number;
   maxBytes: number;
   /** Keep polling with the returned cursor. */
@@ -47,7 +49,7 @@ export async function* tailLogs(
   fetchPage: (params: LogTailParams) => Promise<LogTailPage>,
   options: LogTailOptions,
 ): AsyncGenerator<LogTailPage> {
-  let cursor: number | undefined;
+  let cursor = options.cursor;
   while (!options.signal.aborted) {
     const page = await fetchPage({ cursor, limit: options.limit, maxBytes: options.maxBytes });
     if (options.signal.aborted) return;

@@ -17,6 +17,7 @@ import type { BindMode, CoderclawConfig } from "../config/schema.js";
 import { setAtPath, writeConfigFile } from "../config/write.js";
 import { resolveGatewayAuth, type GatewayAuth } from "../transport/auth.js";
 import { isLoopbackHost, resolveListenPlan, type ListenPlan } from "../transport/net.js";
+import type { WsLogStyle } from "../log/logger.js";
 import { forceFreePort } from "./port-owner.js";
 
 export interface GatewayRunFlags {
@@ -43,6 +44,7 @@ export interface LaunchPlan {
   listenPlan: ListenPlan;
   auth: GatewayAuth;
   logFile: string;
+  wsLog: WsLogStyle;
   /** Set when this start generated the token and wrote it to the config. */
   generatedToken: boolean;
 }
@@ -106,7 +108,7 @@ export async function prepareLaunch(
 ): Promise<LaunchPlan> {
   const devMode = Boolean(flags.dev) || activeProfile(env) === "dev";
   if (flags.reset && !devMode) throw new LaunchError(["Use --reset with --dev."]);
-  const wsLog = flags.compact ? "compact" : (flags.wsLog ?? "auto");
+  const wsLog = (flags.compact ? "compact" : (flags.wsLog ?? "auto")) as WsLogStyle;
   if (!["auto", "full", "compact"].includes(wsLog)) {
     throw new LaunchError(['Invalid --ws-log (use "auto", "full", "compact")']);
   }
@@ -160,7 +162,7 @@ export async function prepareLaunch(
     generatedToken = true;
   }
   const logFile = resolveLogFile(snapshot.config, stateDir);
-  return { configPath, stateDir, snapshot, port, bind, listenPlan, auth, logFile, generatedToken };
+  return { configPath, stateDir, snapshot, port, bind, listenPlan, auth, logFile, wsLog, generatedToken };
 }
 
 /** Who last wrote the config is in the audit log; it exists only once something wrote the config. */

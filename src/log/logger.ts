@@ -5,12 +5,17 @@ import type { LogLevel } from "../config/schema.js";
 
 export const LOG_LEVELS = { error: 0, warn: 1, info: 2, debug: 3, trace: 4 } as const;
 
+/** `--ws-log`: no frame trace (auto), one line per frame (compact), or frames with payloads (full). */
+export type WsLogStyle = "auto" | "compact" | "full";
+
 export interface LoggerOptions {
   /** JSON-lines log file; rotated by size. */
   file: string;
   level: LogLevel;
-  /** Mirror debug/trace to the console (`--verbose`). */
+  /** Lower the console level from info to debug (`--verbose`). */
   verbose: boolean;
+  /** How WebSocket traffic is logged (`--ws-log`, `--compact`); "auto" when not given. */
+  wsLog?: WsLogStyle;
   /** Human console lines; off for library use and benchmarks. */
   console: boolean;
   maxFileBytes: number;
@@ -37,6 +42,10 @@ export interface LogFileSettings {
 
 export interface GatewayLogger {
   readonly file: string;
+  readonly verbose: boolean;
+  readonly wsLog: WsLogStyle;
+  /** Whether a line at `level` would reach any output now (the file or the console). */
+  enabled(level: LogLevel): boolean;
   child(subsystem: string): SubsystemLogger;
   /** Changes the file log level (hot reload of logging.level). */
   setLevel(level: LogLevel): void;
@@ -105,10 +114,11 @@ export function createLogger(options: LoggerOptions): GatewayLogger {
   };
   let fileTransport = fileTransportFor(fileSettings);
   const transports: winston.transport[] = [fileTransport];
+  const consoleLevel: LogLevel = options.verbose ? "debug" : "info";
   if (options.console) {
     transports.push(
       new winston.transports.Console({
-        level: options.verbose ? "trace" : "info",
+        level: consoleLevel,
         stderrLevels: ["error", "warn"],
         format: winston.format.combine(skipFileOnly(), consoleLine()),
       }),
@@ -127,9 +137,16 @@ export function createLogger(options: LoggerOptions): GatewayLogger {
     exitOnError: false,
   });
   const children = new Map<string, SubsystemLogger>();
+  const consoleRank = options.console ? LOG_LEVELS[consoleLevel] : -1;
   return {
     get file() {
       return fileSettings.file;
+    },
+    verbose: options.verbose,
+    wsLog: options.wsLog ?? "auto",
+    enabled(level) {
+      const rank = LOG_LEVELS[level];
+      return rank <= consoleRank || rank <= LOG_LEVELS[fileSettings.level];
     },
     child(subsystem) {
       let logger = children.get(subsystem);

@@ -12,9 +12,6 @@ import type { SubsystemLogger } from "../log/logger.js";
 import { RpcReply, TwoStageReply, type MethodScope, type MethodSpec } from "./method-spec.js";
 import type { GatewayServices } from "./services.js";
 
-/** Told of every answered request (metrics): the method, the error code (none: ok), when it arrived (performance.now()). */
-export type RequestObserver = (method: string, errorCode: string | undefined, startedAt: number) => void;
-
 interface TableEntry {
   spec: MethodSpec;
   /** Compiled on first use: most gateways never call most methods. */
@@ -34,6 +31,15 @@ export function missingScope(session: ClientSession, scope: MethodScope): string
   const grants = SCOPE_GRANTS[scope];
   return session.scopes.some((s) => grants.includes(s)) ? null : `missing scope: operator.${scope}`;
 }
+
+/** Told of every request a ready connection made: its method, how long it took, and its error if any. */
+export interface RpcObserver {
+  /** Checked per request: while false, requests are not timed. */
+  active(): boolean;
+  served(session: ClientSession, method: string, durationMs: number, error: ErrorShape | null): void;
+}
+
+type Served = (error: ErrorShape | null) => void;
 
 function replyFrame(id: string, reply: RpcReply): string {
   return JSON.stringify({ type: "res", id, ok: reply.ok, payload: reply.payload, error: reply.error });
@@ -56,7 +62,7 @@ export class Dispatcher {
     methods: readonly MethodSpec[],
     private readonly services: GatewayServices,
     private readonly log: SubsystemLogger,
-    private readonly observe: RequestObserver | null = null,
+    private readonly observers: readonly RpcObserver[] = [],
   ) {
     for (const spec of methods) {
       this.table.set(spec.name, { spec, validateParams: undefined });
@@ -73,7 +79,6 @@ export class Dispatcher {
   }
 
   handle(session: ClientSession, text: string, send: (frame: string) => void): void {
-    const startedAt = this.observe ? performance.now() : 0;
     let frame: unknown;
     try {
       frame = JSON.parse(text);
@@ -85,21 +90,17 @@ export class Dispatcher {
     if (!checked.ok) {
       const id =
         typeof (frame as { id?: unknown })?.id === "string" ? (frame as { id: string }).id : "invalid";
-      send(
-        response(
-          id,
-          false,
-          errorShape(ErrorCodes.INVALID_REQUEST, `invalid request frame: ${checked.message}`),
-        ),
-      );
-      this.observe?.("", ErrorCodes.INVALID_REQUEST, startedAt);
+      const failure = errorShape(ErrorCodes.INVALID_REQUEST, `invalid request frame: ${checked.message}`);
+      send(response(id, false, failure));
+      this.timer(session, "(invalid frame)")?.(failure);
       return;
     }
     const { id, method, params } = checked.value;
+    const served = this.timer(session, method);
     const failure = this.precheck(session, method, params);
     if (failure) {
       send(response(id, false, failure));
-      this.observe?.(method, failure.code, startedAt);
+      served?.(failure);
       return;
     }
     const entry = this.table.get(method) as TableEntry;
@@ -107,23 +108,40 @@ export class Dispatcher {
     try {
       result = entry.spec.handler(params ?? {}, { session, gateway: this.services });
     } catch (error) {
-      this.fail(id, method, error, send, startedAt);
+      this.fail(id, method, error, send, served);
       return;
     }
     if (result instanceof Promise) {
       result.then(
-        (payload) => this.reply(id, method, payload, send, startedAt),
-        (error: unknown) => this.fail(id, method, error, send, startedAt),
+        (payload) => this.reply(id, method, payload, send, served),
+        (error: unknown) => this.fail(id, method, error, send, served),
       );
     } else {
-      this.reply(id, method, result, send, startedAt);
+      this.reply(id, method, result, send, served);
     }
   }
 
-  private fail(id: string, method: string, error: unknown, send: (frame: string) => void, startedAt: number) {
+  /** Times a request for the observers that are listening now; null (no clock read) when none is. */
+  private timer(session: ClientSession, method: string): Served | null {
+    const listening = this.observers.filter((observer) => observer.active());
+    if (listening.length === 0) return null;
+    const startedAt = performance.now();
+    return (error) => {
+      const durationMs = performance.now() - startedAt;
+      for (const observer of listening) observer.served(session, method, durationMs, error);
+    };
+  }
+
+  private fail(
+    id: string,
+    method: string,
+    error: unknown,
+    send: (frame: string) => void,
+    served: Served | null,
+  ) {
     const shape = this.toErrorShape(method, error);
     send(response(id, false, shape));
-    this.observe?.(method, shape.code, startedAt);
+    served?.(shape);
   }
 
   private reply(
@@ -131,23 +149,23 @@ export class Dispatcher {
     method: string,
     result: unknown,
     send: (frame: string) => void,
-    startedAt: number,
+    served: Served | null,
   ): void {
-    this.observe?.(
-      method,
-      result instanceof RpcReply && !result.ok ? result.error?.code : undefined,
-      startedAt,
-    );
     if (result instanceof TwoStageReply) {
       send(response(id, true, result.ack));
       result.final.then(
-        (final) => send(replyFrame(id, final)),
-        (error: unknown) => send(response(id, false, this.toErrorShape(method, error))),
+        (final) => {
+          send(replyFrame(id, final));
+          served?.(final.ok ? null : (final.error ?? null));
+        },
+        (error: unknown) => this.fail(id, method, error, send, served),
       );
     } else if (result instanceof RpcReply) {
       send(replyFrame(id, result));
+      served?.(result.ok ? null : (result.error ?? null));
     } else {
       send(response(id, true, result));
+      served?.(null);
     }
   }
 

@@ -1,4 +1,5 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry, type Metric } from "prom-client";
+import type { RpcObserver } from "../methods/dispatcher.js";
 import { LatencyHistogram, type LatencySeries } from "./latency-histogram.js";
 import {
   channelAccountStateLabel,
@@ -228,13 +229,19 @@ export class GatewayMetrics {
     this.handshakeFailures.inc({ reason: "timeout" });
   }
 
-  /** A request answered: `errorCode` undefined for success; `startedAt` from performance.now(). */
-  readonly requestDone = (method: string, errorCode: string | undefined, startedAt: number): void => {
+  /** The dispatcher's observer: every answered request, by method and outcome, with its latency. */
+  readonly rpcObserver: RpcObserver = {
+    active: () => true,
+    served: (_session, method, durationMs, error) => this.requestDone(method, error?.code, durationMs),
+  };
+
+  /** A request answered: `errorCode` undefined for success. */
+  requestDone(method: string, errorCode: string | undefined, durationMs: number): void {
     const stats = this.methodStats(this.knownMethods.has(method) ? method : "unknown");
     const outcome = rpcOutcomeLabel(errorCode);
     stats.outcomes.set(outcome, (stats.outcomes.get(outcome) ?? 0) + 1);
-    stats.latency.observe((performance.now() - startedAt) / 1000);
-  };
+    stats.latency.observe(durationMs / 1000);
+  }
 
   private methodStats(method: string): MethodStats {
     let stats = this.rpcStats.get(method);

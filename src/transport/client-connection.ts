@@ -64,6 +64,11 @@ export interface SendLimit {
   onSlowConsumer(connection: ClientConnection): void;
 }
 
+/** Told of every message a connection sends (the `--ws-log` frame trace); null when nobody asked. */
+export interface OutboundTrace {
+  outbound(connId: string, message: string | Buffer, tail?: Buffer): void;
+}
+
 /** A socket, its machine, and what the transport tracks per connection (seq, keepalive, identity). */
 export class ClientConnection {
   /** Events this connection was entitled to so far; a gap on the client means a drop. */
@@ -72,6 +77,11 @@ export class ClientConnection {
   nonce = "";
   session: ClientSession | null = null;
   actor!: ConnectionActor;
+  readonly openedAt = Date.now();
+  /** How the gateway asked the socket to close, and how it did close (for the activity log). */
+  closeRequest: { code: number; reason: string } | null = null;
+  socketClose: { code: number; reason: string } | null = null;
+  trace: OutboundTrace | null = null;
 
   constructor(
     readonly connId: string,
@@ -108,6 +118,7 @@ export class ClientConnection {
    * is not copied for each connection; nothing can interleave, both are sent in one synchronous call.
    */
   sendInTwoParts(head: Buffer, tail: Buffer): void {
+    this.trace?.outbound(this.connId, head, tail);
     if (head.length + tail.length < FRAGMENT_MIN_BYTES) {
       this.send(Buffer.concat([head, tail]));
       return;
@@ -125,6 +136,7 @@ export class ClientConnection {
       this.sendLimit.onSlowConsumer(this);
       return;
     }
+    this.trace?.outbound(this.connId, frame);
     this.send(frame);
   };
 

@@ -1,11 +1,11 @@
 import { Flags } from "@oclif/core";
 import { resolveCliTarget, type CliTarget } from "../../client/cli-target.js";
-import {
-  GatewayClosedError,
-  GatewayUnreachableError,
-  type GatewayClient,
-} from "../../client/gateway-client.js";
-import { tailLogs, type LogTailPage, type LogTailParams } from "../../client/log-tail.js";
+import { GatewayUnreachableError } from "../../client/gateway-client.js";
+import { followLogs } from "../../client/log-follow.js";
+import type { LogTailPage } from "../../client/log-tail.js";
+import { readConfigSnapshot } from "../../config/load.js";
+import { resolveConfigPath, resolveStateDir } from "../../config/paths.js";
+import { resolveLogFile } from "../../host/launch.js";
 import { connectCli } from "../../client/one-shot.js";
 import { cliCommand } from "../../config/paths.js";
 import { formatLogLine, parseLogLine, type LogLineStyle } from "../log-line.js";
@@ -19,11 +19,22 @@ const UNREACHABLE = "Gateway not reachable. Is it running and accessible?";
 const TRUNCATED = "Log tail truncated (increase --max-bytes).";
 const ROTATED = "Log cursor reset (file rotated).";
 
+/** The log file of the gateway this machine's config describes; null when that gateway is remote. */
+function localLogFile(): string | null {
+  const config = readConfigSnapshot(resolveConfigPath()).config;
+  if (config.gateway.mode === "remote") return null;
+  return resolveLogFile(config, resolveStateDir());
+}
+
 export default class Logs extends OperatorCommand {
-  static override summary = "Tail the gateway log over RPC (logs.tail); --follow keeps polling.";
+  static override summary =
+    "Tail the gateway log over RPC (logs.tail), or its file when the gateway is down; --follow keeps going.";
   static override flags = {
     ...rpcFlags(30_000),
-    follow: Flags.boolean({ char: "f", description: "Keep polling for new lines (Ctrl-C stops)." }),
+    follow: Flags.boolean({
+      char: "f",
+      description: "Keep polling for new lines, through gateway restarts and stops (Ctrl-C stops).",
+    }),
     limit: Flags.integer({ description: "Most lines per poll.", default: 200, min: 1 }),
     "max-bytes": Flags.integer({ description: "Most bytes per poll.", default: 250_000, min: 1 }),
     interval: Flags.integer({
@@ -54,14 +65,7 @@ export default class Logs extends OperatorCommand {
     };
 
     const stop = new AbortController();
-    const dropped = new AbortController();
-    let client: GatewayClient | null = null;
-    let closedError: GatewayClosedError | null = null;
-    let failure: unknown = null;
-    const onStop = () => {
-      stop.abort();
-      void client?.close();
-    };
+    const onStop = () => stop.abort();
     let outputError: string | null = null;
     // A reader that went away (`| head`) ends the tail; any other write failure ends it the same way.
     const onStdoutError = (error: NodeJS.ErrnoException) => {
@@ -71,42 +75,47 @@ export default class Logs extends OperatorCommand {
     process.once("SIGINT", onStop);
     process.once("SIGTERM", onStop);
     process.stdout.on("error", onStdoutError);
+    let failure: unknown = null;
+    let shownFile: string | null = null;
+    let attempt = 0;
     try {
-      const progress = showProgress(`Connecting to ${redactUrl(target.url)}…`, flags.follow && !flags.json);
-      try {
-        ({ client } = await connectCli({ ...flags, timeout }));
-      } finally {
-        progress.done();
-      }
-      const connected = client;
-      // One connection for the whole tail: if it drops, the next poll reports why.
-      connected.on("close", (code, reason) => {
-        closedError ??= new GatewayClosedError(code, reason, "");
-        dropped.abort();
-      });
-      const fetchPage = (params: LogTailParams) =>
-        closedError
-          ? Promise.reject(closedError)
-          : connected.request<LogTailPage>("logs.tail", params, { timeoutMs: timeout });
-      let first = true;
-      for await (const page of tailLogs(fetchPage, {
-        limit: flags.limit,
-        maxBytes: flags["max-bytes"],
-        follow: flags.follow,
-        intervalMs: flags.interval,
-        signal: stop.signal,
-        wake: dropped.signal,
-      })) {
-        if (outputError !== null) break;
-        this.renderPage(page, first, flags.json, style);
-        first = false;
-      }
+      await followLogs(
+        {
+          connect: async () => {
+            // Only the first attempt shows progress; reconnects are announced by one notice each.
+            const progress = showProgress(
+              `Connecting to ${redactUrl(target.url)}…`,
+              attempt++ === 0 && flags.follow && !flags.json,
+            );
+            try {
+              return (await connectCli({ ...flags, timeout })).client;
+            } finally {
+              progress.done();
+            }
+          },
+          localFile: flags.url ? null : localLogFile(),
+          target: redactUrl(target.url),
+          follow: flags.follow,
+          limit: flags.limit,
+          maxBytes: flags["max-bytes"],
+          intervalMs: flags.interval,
+          timeoutMs: timeout,
+          signal: stop.signal,
+        },
+        {
+          page: (page) => {
+            if (outputError !== null) return;
+            this.renderPage(page, page.file !== shownFile, flags.json, style);
+            shownFile = page.file;
+          },
+          notice: (line) => (flags.json ? this.emit({ type: "notice", message: line }) : this.errLine(line)),
+        },
+      );
     } catch (error) {
       if (!stop.signal.aborted) failure = error;
     } finally {
       process.off("SIGINT", onStop);
       process.off("SIGTERM", onStop);
-      await client?.close();
     }
     if (outputError !== null) {
       this.errLine(`coderclaw logs: output stdout closed (${outputError}). Stopping tail.`);

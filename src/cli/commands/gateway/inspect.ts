@@ -1,6 +1,8 @@
 import { Flags } from "@oclif/core";
 import type { ActorTreeNode, InspectTransition } from "../../../actors/inspection.js";
+import type { GatewayClient } from "../../../client/gateway-client.js";
 import { connectCli } from "../../../client/one-shot.js";
+import { lossNotice, reconnect, watchLoss } from "../../../client/reconnect.js";
 import { CoderclawCommand, connectionFlags } from "../../base-command.js";
 import { renderActorTree, renderTransition } from "../../render-actor-tree.js";
 
@@ -16,36 +18,62 @@ export default class GatewayInspect extends CoderclawCommand {
   async run(): Promise<void> {
     const { flags } = await this.parse(GatewayInspect);
     this.applyProfile(flags.profile);
-    let session;
+    const connect = async () =>
+      (await connectCli({ ...flags, caps: flags.follow ? ["inspect"] : [] })).client;
+    let client: GatewayClient | null;
     try {
-      session = await connectCli({ ...flags, caps: flags.follow ? ["inspect"] : [] });
+      client = await connect();
     } catch (error) {
       this.error((error as Error).message, { exit: 1 });
     }
-    const { client } = session;
+    const stop = new AbortController();
+    const onStop = () => {
+      stop.abort();
+      void client?.close();
+    };
+    if (flags.follow) {
+      process.once("SIGINT", onStop);
+      process.once("SIGTERM", onStop);
+    }
+    try {
+      while (client !== null && !stop.signal.aborted) {
+        const loss = flags.follow ? watchLoss(client) : null;
+        try {
+          await this.printSnapshot(client, flags.timeout, flags.json);
+        } catch (error) {
+          if (!loss || stop.signal.aborted) throw error;
+          // Closed (if it is not already) so the loss below is certain to come.
+          await client.close();
+        }
+        // After the tree: the transitions that follow it.
+        client.on("event", (frame) => {
+          if (frame.event !== "inspect") return;
+          for (const change of (frame.payload as { transitions: InspectTransition[] }).transitions) {
+            this.line(flags.json ? JSON.stringify(change) : renderTransition(change));
+          }
+        });
+        if (!loss) break;
+        const lost = await loss;
+        if (stop.signal.aborted) break;
+        this.errLine(lossNotice(lost, "reconnecting when it is back."));
+        client = await reconnect(connect, { signal: stop.signal });
+      }
+    } catch (error) {
+      if (!stop.signal.aborted) this.error((error as Error).message, { exit: 1 });
+    } finally {
+      process.off("SIGINT", onStop);
+      process.off("SIGTERM", onStop);
+      await client?.close();
+    }
+  }
+
+  private async printSnapshot(client: GatewayClient, timeoutMs: number, json: boolean): Promise<void> {
     const snapshot = await client.request<{ ts: number; actors: ActorTreeNode[] }>(
       "inspect.snapshot",
       {},
-      {
-        timeoutMs: flags.timeout,
-      },
+      { timeoutMs },
     );
-    if (flags.json) this.line(JSON.stringify(snapshot));
+    if (json) this.line(JSON.stringify(snapshot));
     else renderActorTree(snapshot.actors).forEach((line) => this.line(line));
-    if (!flags.follow) {
-      await client.close();
-      return;
-    }
-    client.on("event", (frame) => {
-      if (frame.event !== "inspect") return;
-      for (const change of (frame.payload as { transitions: InspectTransition[] }).transitions) {
-        this.line(flags.json ? JSON.stringify(change) : renderTransition(change));
-      }
-    });
-    await new Promise<void>((resolve) => {
-      client.on("close", () => resolve());
-      process.once("SIGINT", () => void client.close().then(resolve));
-      process.once("SIGTERM", () => void client.close().then(resolve));
-    });
   }
 }
