@@ -25,6 +25,8 @@ export interface GatewayListenerOptions {
 /** The HTTP servers on the gateway port (primary host and loopback aliases) and the WebSocket upgrade on them. */
 export class GatewayListener {
   private readonly servers: http.Server[] = [];
+  /** The hosts actually bound, primary first (an alias that failed is not here). */
+  readonly addresses: string[] = [];
   private readonly wss: WebSocketServer;
 
   constructor(private readonly options: GatewayListenerOptions) {
@@ -75,6 +77,7 @@ export class GatewayListener {
         server.off("error", onError);
         if (primary) server.on("error", (error) => this.options.onFault(`listener failed: ${error.message}`));
         this.servers.push(server);
+        this.addresses.push(host);
         const address = server.address();
         resolve(typeof address === "object" && address ? address.port : port);
       });
@@ -94,5 +97,6 @@ export class GatewayListener {
       ),
     );
     this.servers.length = 0;
+    this.addresses.length = 0;
   }
 }

@@ -1,4 +1,5 @@
 import { resolveConfigPath } from "../config/paths.js";
+import { explainAuthFailure } from "./auth-failure.js";
 import { GatewayClient } from "./gateway-client.js";
 import { resolveCliTarget, type CliTarget, type TargetFlags } from "./cli-target.js";
 
@@ -41,7 +42,9 @@ export async function connectCli(
     await client.connect();
   } catch (error) {
     await client.close();
-    throw error;
+    const message = (error as Error).message;
+    const explained = explainAuthFailure(message, target);
+    throw explained === message ? error : new Error(explained);
   }
   return { client, target };
 }

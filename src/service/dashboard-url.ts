@@ -11,7 +11,7 @@ export interface DashboardTarget {
   /** The page without any secret: `http://<host>:<port><basePath>/`. */
   url: string;
   port: number;
-  /** The shared token the gateway accepts, when it uses one (config first, then the environment). */
+  /** The shared token the gateway accepts, when it uses one (the environment first, then the config). */
   token: string | null;
   authMode: EffectiveAuthMode;
   configPath: string;

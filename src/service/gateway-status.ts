@@ -9,7 +9,16 @@ import { pidAlive, probeReadyz, recentLogErrors } from "./readiness.js";
 import { probeGatewayRpc } from "./rpc-probe.js";
 import { auditService, type ServiceAudit } from "./service-audit.js";
 import { safeServiceEnvironment } from "./service-env.js";
-import { loadServiceContext } from "./service-context.js";
+import { loadServiceContext, type ServiceContext } from "./service-context.js";
+import { explainAuthFailure } from "../client/auth-failure.js";
+import { resolveCliTarget } from "../client/cli-target.js";
+import {
+  dialHost,
+  listensOnLoopbackOnly,
+  readRuntimeRecord,
+  runtimeRecordUrl,
+  type GatewayRuntimeRecord,
+} from "../host/runtime-record.js";
 import type { ServiceManager, ServiceRuntime } from "./service-manager.js";
 
 export interface ConfigSummary {
@@ -54,7 +63,8 @@ export interface GatewayStatus {
     bindHost: string;
     customBindHost?: string;
     port: number;
-    portSource: "service args" | "env/config";
+    /** `running gateway (pid N)` (its runtime record), `cli --port`, `service args`, `env …`, `config gateway.port`, `default`. */
+    portSource: string;
     probeUrl: string;
     probeNote?: string;
   };
@@ -81,6 +91,7 @@ export interface GatherOptions {
   probe: boolean;
   deep: boolean;
   url?: string;
+  port?: number;
   token?: string;
   password?: string;
   timeoutMs: number;
@@ -158,17 +169,23 @@ export async function gatherGatewayStatus(
   const cliConfigPath = resolveConfigPath(env);
   const cliSnapshot =
     cliConfigPath === daemonSnapshot.path ? daemonSnapshot : readConfigSnapshot(cliConfigPath);
-  const { port, bindHost } = service;
-  const cliPort = resolvePort(
-    undefined,
+  // The running gateway's record says where it really listens; `--port`/`--url` say where to look instead.
+  const target = resolveCliTarget(
+    { url: options.url, port: options.port, token: options.token, password: options.password },
     env,
-    cliSnapshot.exists ? cliSnapshot.config.gateway.port : undefined,
   );
-  const bindMode = daemonConfig.gateway.bind;
-  const probeUrl = options.url ?? service.url;
+  const record = options.url ? null : readRuntimeRecord(daemonSnapshot.path);
+  const where = listenerView(service, record, options.port);
+  const { port } = where;
+  const cliPort =
+    record?.port ??
+    resolvePort(undefined, env, cliSnapshot.exists ? cliSnapshot.config.gateway.port : undefined);
+  const probeUrl = options.url ?? where.url;
   const basePath = daemonConfig.gateway.controlUi.basePath;
+  const dashboardHost =
+    where.host.startsWith("[") || !where.host.includes(":") ? where.host : `[${where.host}]`;
   const dashboard = daemonConfig.gateway.controlUi.enabled
-    ? `http://${service.host.includes(":") ? `[${service.host}]` : service.host}:${port}${normalizeBasePath(basePath)}/`
+    ? `${where.url.startsWith("wss:") ? "https" : "http"}://${dashboardHost}:${port}${normalizeBasePath(basePath)}/`
     : "disabled";
 
   const expectedToken = daemonConfig.gateway.auth.token ?? env.CODERCLAW_GATEWAY_TOKEN?.trim() ?? null;
@@ -176,22 +193,12 @@ export async function gatherGatewayStatus(
     ? auditService(definition, { expectedToken, platform })
     : { ok: true, issues: [] };
 
-  // Explicit flags; else what the gateway itself checks first (config > service env > shell env).
+  // The CLI's rule (flag > env > config); a service unit's pinned secret when the CLI has none.
   // With --url only explicit credentials: local secrets are never sent to another host.
-  const pick = (flag: string | undefined, config: string | null, fromUnit?: string, shell?: string) =>
-    flag ?? (options.url ? undefined : config || fromUnit || shell?.trim() || undefined);
-  const token = pick(
-    options.token,
-    daemonConfig.gateway.auth.token,
-    serviceEnv.CODERCLAW_GATEWAY_TOKEN,
-    env.CODERCLAW_GATEWAY_TOKEN,
-  );
-  const password = pick(
-    options.password,
-    daemonConfig.gateway.auth.password,
-    serviceEnv.CODERCLAW_GATEWAY_PASSWORD,
-    env.CODERCLAW_GATEWAY_PASSWORD,
-  );
+  const fromUnit = options.url || target.credentialSource !== "none" ? {} : unitCredentials(serviceEnv);
+  const token = target.token ?? fromUnit.token;
+  const password = target.token ? undefined : (target.password ?? fromUnit.password);
+  const explainTarget = { ...target, runtime: record, ...fromUnit };
 
   const [rpcProbe, portInfo, portCliInfo] = await Promise.all([
     options.probe
@@ -201,6 +208,7 @@ export async function gatherGatewayStatus(
           ...(password ? { password } : {}),
           timeoutMs: options.timeoutMs,
           calls: [{ method: "status" }],
+          explainError: (message) => explainAuthFailure(message, explainTarget),
         })
       : Promise.resolve(null),
     portStatus(port),
@@ -222,7 +230,7 @@ export async function gatherGatewayStatus(
     managerAvailable: availability.available,
     installed,
     configPath: daemonSnapshot.path,
-    probeHost: service.host,
+    probeHost: where.host.replace(/^\[(.*)\]$/, "$1"),
     port,
     rpcGateway: rpc?.ok ? rpcStatus?.gateway : undefined,
   });
@@ -261,13 +269,13 @@ export async function gatherGatewayStatus(
       ...(daemonSnapshot.path !== cliSnapshot.path ? { mismatch: true as const } : {}),
     },
     gateway: {
-      bindMode,
-      bindHost,
+      bindMode: where.bindMode,
+      bindHost: where.bindHost,
       ...(daemonConfig.gateway.customBindHost ? { customBindHost: daemonConfig.gateway.customBindHost } : {}),
       port,
-      portSource: service.portSource,
+      portSource: where.portSource,
       probeUrl,
-      ...(service.probeNote ? { probeNote: service.probeNote } : {}),
+      ...(where.probeNote ? { probeNote: where.probeNote } : {}),
     },
     port: portInfo,
     ...(portCliInfo ? { portCli: portCliInfo } : {}),
@@ -287,6 +295,73 @@ export async function gatherGatewayStatus(
       cliPort,
     },
   };
+}
+
+interface ListenerView {
+  bindMode: string;
+  /** The address(es) bound: the record's, or what the config's bind mode resolves to. */
+  bindHost: string;
+  port: number;
+  portSource: string;
+  /** Where a local probe dials (IPv6 bracketed) and the URL built from it. */
+  host: string;
+  url: string;
+  probeNote?: string;
+}
+
+/** Where the gateway listens: its runtime record when it runs (unless `--port` looks elsewhere), else the config. */
+function listenerView(
+  service: ServiceContext,
+  record: GatewayRuntimeRecord | null,
+  portFlag: number | undefined,
+): ListenerView {
+  if (record && (portFlag === undefined || portFlag === record.port)) {
+    const host = dialHost(record);
+    const loopbackOnly = listensOnLoopbackOnly(record);
+    return {
+      bindMode: record.bind,
+      bindHost: record.addresses.join(", "),
+      port: record.port,
+      portSource: portFlag === undefined ? `running gateway pid ${record.pid}` : "cli --port",
+      host,
+      url: runtimeRecordUrl(record),
+      probeNote: loopbackOnly
+        ? "Loopback-only gateway; only local clients can connect."
+        : `Listens on ${record.addresses.join(", ")}: other hosts can connect; probing via ${host}.`,
+    };
+  }
+  if (portFlag !== undefined) {
+    return {
+      bindMode: service.snapshot.config.gateway.bind,
+      bindHost: service.bindHost,
+      port: portFlag,
+      portSource: "cli --port",
+      host: "127.0.0.1",
+      url: `ws://127.0.0.1:${portFlag}`,
+    };
+  }
+  return {
+    bindMode: service.snapshot.config.gateway.bind,
+    bindHost: service.bindHost,
+    port: service.port,
+    portSource: service.portSource,
+    host: service.host,
+    url: service.url,
+    ...(service.probeNote ? { probeNote: service.probeNote } : {}),
+  };
+}
+
+/** A secret the service unit pins in its environment (the service gateway takes env over config). */
+function unitCredentials(serviceEnv: Record<string, string>): {
+  token?: string;
+  password?: string;
+  credentialSource?: string;
+} {
+  const token = serviceEnv.CODERCLAW_GATEWAY_TOKEN?.trim();
+  if (token) return { token, credentialSource: "service env CODERCLAW_GATEWAY_TOKEN" };
+  const password = serviceEnv.CODERCLAW_GATEWAY_PASSWORD?.trim();
+  if (password) return { password, credentialSource: "service env CODERCLAW_GATEWAY_PASSWORD" };
+  return {};
 }
 
 interface RuntimeInput {

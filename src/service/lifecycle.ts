@@ -120,8 +120,8 @@ async function restartForeground(
   const previousStart = before.kind === "ready" ? before.startedAt : undefined;
   const probe = await probeGatewayRpc({
     url: context.url,
-    token: auth.token ?? context.env.CODERCLAW_GATEWAY_TOKEN?.trim(),
-    password: auth.password ?? context.env.CODERCLAW_GATEWAY_PASSWORD?.trim(),
+    token: context.env.CODERCLAW_GATEWAY_TOKEN?.trim() || (auth.token ?? undefined),
+    password: context.env.CODERCLAW_GATEWAY_PASSWORD?.trim() || (auth.password ?? undefined),
     timeoutMs: 5_000,
     calls: [{ method: "gateway.restart.request", params: { reason: "coderclaw gateway restart" } }],
   });

@@ -2,7 +2,7 @@ import path from "node:path";
 import { readConfigSnapshot, type ConfigSnapshot } from "../config/load.js";
 import { cliCommand, resolveConfigPath, resolveLogDir, resolveStateDir, type Env } from "../config/paths.js";
 import { readInstanceLock } from "../host/instance-lock.js";
-import { resolvePort } from "../host/launch.js";
+import { configuredGatewayPort, resolveGatewayPort } from "../config/gateway-port.js";
 import { resolveListenPlan } from "../transport/net.js";
 import type { ActionReport } from "./action-report.js";
 import { probeTarget } from "./probe-target.js";
@@ -23,7 +23,8 @@ export interface ServiceContext {
   /** The config the service gateway reads. */
   snapshot: ConfigSnapshot;
   port: number;
-  portSource: "service args" | "env/config";
+  /** `service args`, or where the port resolved from (`env CODERCLAW_GATEWAY_PORT`, `config gateway.port`, `default`). */
+  portSource: string;
   /** Where the gateway binds (`0.0.0.0` for lan) and where a local probe should dial. */
   bindHost: string;
   host: string;
@@ -54,8 +55,8 @@ export async function loadServiceContext(
   const snapshot = readConfigSnapshot(resolveConfigPath(daemonEnv));
   const config = snapshot.config;
   const argsPort = definition ? portFromProgramArguments(definition.command.programArguments) : undefined;
-  const port =
-    argsPort ?? resolvePort(undefined, daemonEnv, snapshot.exists ? config.gateway.port : undefined);
+  const resolved = resolveGatewayPort(undefined, daemonEnv, configuredGatewayPort(snapshot));
+  const port = argsPort ?? resolved.port;
   const bindHost = resolveListenPlan(config.gateway.bind, config.gateway.customBindHost).host;
   const target = probeTarget(config.gateway.bind, bindHost, port);
   const logFile = config.logging.file ?? path.join(resolveLogDir(resolveStateDir(daemonEnv)), "gateway.log");
@@ -68,7 +69,7 @@ export async function loadServiceContext(
     daemonEnv,
     snapshot,
     port,
-    portSource: argsPort !== undefined ? "service args" : "env/config",
+    portSource: argsPort !== undefined ? "service args" : resolved.source,
     bindHost,
     host: target.host,
     url: target.url,
