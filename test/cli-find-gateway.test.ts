@@ -215,6 +215,8 @@ describe("one token rule: --token, then CODERCLAW_GATEWAY_TOKEN, then gateway.au
       source: "env CODERCLAW_GATEWAY_TOKEN",
     });
     expect((await runCli(["health"], env, CLI_TIMEOUT_MS)).code).toBe(0);
+    const status = await runCli(["gateway", "status"], env, CLI_TIMEOUT_MS);
+    expect(status.stdout).toContain("Auth: token (env CODERCLAW_GATEWAY_TOKEN)\n");
     // The config token is no longer what the gateway checks.
     const withConfig = await cli(home, "health");
     expect(withConfig.code).toBe(1);

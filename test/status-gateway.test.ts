@@ -149,6 +149,7 @@ describe("coderclaw gateway status", () => {
       bindHost: expect.stringMatching(/^127\.0\.0\.1(, ::1)?$/),
       port,
       portSource: `running gateway pid ${gateway.child.pid}`,
+      auth: { mode: "token", source: "config gateway.auth.token" },
       probeUrl: `ws://127.0.0.1:${port}`,
       probeNote: "Loopback-only gateway; only local clients can connect.",
     });

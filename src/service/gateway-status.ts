@@ -67,6 +67,8 @@ export interface GatewayStatus {
     portSource: string;
     probeUrl: string;
     probeNote?: string;
+    /** The running gateway's auth mode and where its secret came from (its runtime record; never the secret). */
+    auth?: { mode: string; source: string | null };
   };
   port?: PortStatus;
   portCli?: PortStatus;
@@ -276,6 +278,7 @@ export async function gatherGatewayStatus(
       portSource: where.portSource,
       probeUrl,
       ...(where.probeNote ? { probeNote: where.probeNote } : {}),
+      ...(record && where.port === record.port ? { auth: record.auth } : {}),
     },
     port: portInfo,
     ...(portCliInfo ? { portCli: portCliInfo } : {}),
