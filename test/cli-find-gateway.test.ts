@@ -97,6 +97,9 @@ describe("the running gateway records where it listens", () => {
     expect(probe.stdout).toContain(`Gateway probe: ws://127.0.0.1:${port}\n`);
     expect(probe.stdout).toMatch(/^Reachable: yes \(\d+ms\)$/m);
 
+    const dashboard = await cli(home, "dashboard", "--no-open");
+    expect(dashboard.stdout).toContain(`http://127.0.0.1:${port}/#token=${TEST_TOKEN}`);
+
     const logs = await cli(home, "logs", "--limit", "5");
     expect(logs.code).toBe(0);
     expect(logs.stdout).toMatch(/^Log file: /);
@@ -244,6 +247,8 @@ describe("one token rule: --token, then CODERCLAW_GATEWAY_TOKEN, then gateway.au
     expect(gatewayStatus.stderr).toContain(`  ${expected}\n`);
     const doctor = await runCli(["doctor", "--json"], env, CLI_TIMEOUT_MS);
     expect(doctor.stdout).toContain(expected);
+    const probe = await runCli(["gateway", "probe"], env, CLI_TIMEOUT_MS);
+    expect(probe.stdout).toContain(`Reachable: no (connect failed: ${expected})\n`);
 
     const flag = await cli(home, "health", "--token", "wrong-token");
     expect(flag.stderr.split("\n")[0]).toBe(
