@@ -3,6 +3,7 @@ import { configuredGatewayPort, portFromEnv, resolveGatewayPort } from "../confi
 import { readConfigSnapshot } from "../config/load.js";
 import { resolveConfigPath, type Env } from "../config/paths.js";
 import { redactUrl } from "../config/redact.js";
+import { isLoopbackHost } from "../transport/net.js";
 import {
   readRuntimeRecord,
   runtimeRecordPathFor,
@@ -75,6 +76,16 @@ function resolveCredentials(
   return { credentialSource: "none" };
 }
 
+/** Whether a URL points at this host's loopback on `port` (then it is the local gateway of that record). */
+function namesLocalPort(url: string, port: number): boolean {
+  try {
+    const parsed = new URL(url);
+    return Number(parsed.port) === port && isLoopbackHost(parsed.hostname);
+  } catch {
+    return false;
+  }
+}
+
 /** Which gateway a CLI command talks to, and with which credentials (REFERENCE §2.3, §9.2). */
 export function resolveCliTarget(flags: TargetFlags, env: Env = process.env): CliTarget {
   const configPath = resolveConfigPath(env);
@@ -88,6 +99,7 @@ export function resolveCliTarget(flags: TargetFlags, env: Env = process.env): Cl
   if (flags.url) {
     url = flags.url;
     urlSource = "cli --url";
+    runtime = record && namesLocalPort(flags.url, record.port) ? record : null;
   } else if (flags.port !== undefined) {
     runtime = record?.port === flags.port ? record : null;
     url = runtime ? runtimeRecordUrl(runtime) : `ws://127.0.0.1:${flags.port}`;
