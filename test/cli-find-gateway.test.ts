@@ -169,6 +169,17 @@ describe("the running gateway records where it listens", () => {
     expect(status.stdout).toContain("RPC probe: ok\n");
   });
 
+  it("`gateway restart` restarts a foreground gateway started with --port where it listens", async () => {
+    const home = homeWithoutPort();
+    const port = await freePort();
+    const gateway = await startGateway(home.env, ["gateway", "--port", String(port)]);
+    gateways.push(gateway);
+    const result = await cli(home, "gateway", "restart");
+    expect(result.stdout).toContain(`Restarting the foreground gateway (pid ${gateway.child.pid}) in place.`);
+    expect(result.stdout).toContain(`Gateway is ready on ws://127.0.0.1:${port}`);
+    expect(result.code).toBe(0);
+  });
+
   it("a record left by a killed gateway is ignored (its pid is gone)", async () => {
     const home = homeWithoutPort();
     const gateway = await startGateway(home.env, ["gateway", "--port", String(await freePort())]);

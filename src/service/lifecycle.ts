@@ -8,6 +8,7 @@ import { probeGatewayRpc } from "./rpc-probe.js";
 import { tokenDriftIssue } from "./service-audit.js";
 import {
   addUnavailableHints,
+  atRunningGateway,
   foregroundGatewayPid,
   loadServiceContext,
   reportReadiness,
@@ -110,10 +111,12 @@ function notLoaded(report: ActionReport, context: ServiceContext): ActionReport 
  */
 async function restartForeground(
   report: ActionReport,
-  context: ServiceContext,
+  serviceContext: ServiceContext,
   pid: number,
   options: LifecycleOptions,
 ): Promise<ActionReport> {
+  // It may listen elsewhere than the config says (`--port`); its runtime record knows.
+  const context = atRunningGateway(serviceContext);
   const auth = context.snapshot.config.gateway.auth;
   const since = Date.now();
   const before = await probeReadyz(context.host, context.port);

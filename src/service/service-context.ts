@@ -2,6 +2,7 @@ import path from "node:path";
 import { readConfigSnapshot, type ConfigSnapshot } from "../config/load.js";
 import { cliCommand, resolveConfigPath, resolveLogDir, resolveStateDir, type Env } from "../config/paths.js";
 import { readInstanceLock } from "../host/instance-lock.js";
+import { dialHost, readRuntimeRecord, runtimeRecordUrl } from "../host/runtime-record.js";
 import { configuredGatewayPort, resolveGatewayPort } from "../config/gateway-port.js";
 import { resolveListenPlan } from "../transport/net.js";
 import type { ActionReport } from "./action-report.js";
@@ -76,6 +77,14 @@ export async function loadServiceContext(
     ...(target.note ? { probeNote: target.note } : {}),
     logFile,
   };
+}
+
+/** The context at the running gateway's own address (its runtime record), when one runs. */
+export function atRunningGateway(context: ServiceContext): ServiceContext {
+  const record = readRuntimeRecord(context.snapshot.path);
+  if (!record) return context;
+  const host = dialHost(record).replace(/^\[(.*)\]$/, "$1");
+  return { ...context, port: record.port, host, url: runtimeRecordUrl(record) };
 }
 
 /** The pid of a gateway holding this config's instance lock, if it is alive. */
