@@ -180,6 +180,16 @@ describe("the running gateway records where it listens", () => {
     expect(result.code).toBe(0);
   });
 
+  it("a record others could have written is ignored: the CLI never sends its token where it points", async () => {
+    const home = homeWithoutPort();
+    const gateway = await startGateway(home.env, ["gateway", "--port", String(await freePort())]);
+    gateways.push(gateway);
+    fs.chmodSync(runtimeRecordPathFor(home.configPath), 0o666);
+    const status = await cli(home, "gateway", "status", "--no-probe");
+    expect(status.stdout).toContain("port=18789 (default)");
+    expect(status.stdout).not.toContain("running gateway");
+  });
+
   it("a record left by a killed gateway is ignored (its pid is gone)", async () => {
     const home = homeWithoutPort();
     const gateway = await startGateway(home.env, ["gateway", "--port", String(await freePort())]);

@@ -101,12 +101,29 @@ function parseRecord(raw: string | null): GatewayRuntimeRecord | null {
   };
 }
 
-/** Whether the record's process still runs (same pid, same start time where the OS tells). */
+/**
+ * Clients send their secret where the record points, so only a record this user wrote counts: the
+ * file and its directory belong to us and nobody else may write the directory.
+ */
+function trustedLocation(file: string): boolean {
+  const uid = process.getuid?.();
+  if (uid === undefined) return true;
+  try {
+    const dir = fs.statSync(path.dirname(file));
+    const own = fs.statSync(file);
+    return dir.uid === uid && own.uid === uid && (dir.mode & 0o022) === 0 && (own.mode & 0o022) === 0;
+  } catch {
+    return false;
+  }
+}
+
+/** Whether the record's process still runs as this user (same pid, same start time where the OS tells). */
 function ownerAlive(record: GatewayRuntimeRecord): boolean {
   try {
     process.kill(record.pid, 0);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "ESRCH") return false;
+  } catch {
+    // ESRCH: gone; EPERM: another user's process, which is not our gateway.
+    return false;
   }
   if (record.startTime === undefined || process.platform !== "linux") return true;
   const stat = readText(`/proc/${record.pid}/stat`);
@@ -116,8 +133,9 @@ function ownerAlive(record: GatewayRuntimeRecord): boolean {
 
 /** The record of the gateway running with this config, or null (none, unreadable, or its process is gone). */
 export function readRuntimeRecord(configPath: string): GatewayRuntimeRecord | null {
-  const record = parseRecord(readText(runtimeRecordPathFor(configPath)));
-  return record && ownerAlive(record) ? record : null;
+  const file = runtimeRecordPathFor(configPath);
+  const record = parseRecord(readText(file));
+  return record && trustedLocation(file) && ownerAlive(record) ? record : null;
 }
 
 /** Whether only this host can reach the gateway (every bound address is loopback). */
