@@ -58,7 +58,7 @@ export interface GatewayStatus {
     bindHost: string;
     customBindHost?: string;
     port: number;
-    /** `running gateway (pid N)` (its runtime record), `cli --port`, `service args`, `env …`, `config gateway.port`, `default`. */
+    /** `running gateway pid N` (its runtime record), `cli --port`, `service args`, `env …`, `config gateway.port`, `default`. */
     portSource: string;
     probeUrl: string;
     probeNote?: string;
