@@ -310,7 +310,9 @@ describe("operator CLI against a running gateway: health, gateway call/health/pr
     it("reports a rejected connect as unreachable with the gateway's reason", async () => {
       const result = await cli("gateway", "probe", "--url", gateway.url, "--token", "wrong-token");
       expect(result.code).toBe(1);
-      expect(result.stdout).toMatch(/^Reachable: no \(connect failed: unauthorized: .+\)$/m);
+      expect(result.stdout).toMatch(
+        /^Reachable: no \(connect failed: gateway token mismatch: this command sent the token from cli --token; the gateway uses config gateway\.auth\.token\)$/m,
+      );
     });
   });
 

@@ -107,7 +107,7 @@ describe("coderclaw setup", () => {
     expect(result.stdout).toContain(`Wrote ${devConfig}`);
     expect(result.stdout).toContain(`Workspace OK: ${workspace}`);
     expect(result.stdout).toContain(`State OK: ${devState}`);
-    expect(result.stdout).toContain("Gateway port: 19001 (env CODERCLAW_GATEWAY_PORT)");
+    expect(result.stdout).toContain("Gateway port: 19001 (dev profile)");
     expect(result.stdout).toContain("Next: coderclaw --dev gateway");
     const config = readJson(devConfig);
     expect(config).toEqual({

@@ -384,11 +384,12 @@ describe("coderclaw gateway: auth is always on", () => {
     expect(readJson(home.configPath)).toEqual({ gateway: { mode: "local" } });
   });
 
-  it("prefers the config token over CODERCLAW_GATEWAY_TOKEN", async () => {
+  it("prefers CODERCLAW_GATEWAY_TOKEN over the config token (the CLI's rule too), and says so", async () => {
     const home = newHome(localConfig());
     const gateway = await start({ ...home.env, CODERCLAW_GATEWAY_TOKEN: "env-token-123" });
-    expect((await hello(gateway.url, { token: TEST_TOKEN })).res.ok).toBe(true);
-    expect((await hello(gateway.url, { token: "env-token-123" })).res.error?.message).toBe(
+    expect(gateway.output().stdout).toContain("auth: token from CODERCLAW_GATEWAY_TOKEN");
+    expect((await hello(gateway.url, { token: "env-token-123" })).res.ok).toBe(true);
+    expect((await hello(gateway.url, { token: TEST_TOKEN })).res.error?.message).toBe(
       "unauthorized: gateway token mismatch (provide gateway auth token)",
     );
   });

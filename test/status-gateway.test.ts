@@ -65,7 +65,13 @@ describe("coderclaw gateway status", () => {
     expect(code).toBe(0);
     expect(stdout).toContain(`Runtime: running (pid ${gateway.child.pid}, state ready)\n`);
     expect(stdout).toContain("RPC probe: ok\n");
-    expect(stdout).toContain(`Gateway: bind=loopback (127.0.0.1), port=${port} (env/config)\n`);
+    // Where the running gateway listens, from its runtime record (::1 too where the host has IPv6).
+    expect(stdout).toMatch(
+      new RegExp(
+        `^Gateway: bind=loopback \\(127\\.0\\.0\\.1(, ::1)?\\), port=${port} \\(running gateway pid ${gateway.child.pid}\\)$`,
+        "m",
+      ),
+    );
     expect(stdout).toContain(`Probe target: ws://127.0.0.1:${port}\n`);
     expect(stdout).toContain(`Dashboard: http://127.0.0.1:${port}/\n`);
     expect(stdout).toContain(`Config (cli): ${home.configPath}\n`);
@@ -111,7 +117,8 @@ describe("coderclaw gateway status", () => {
 
   it("--json has the REFERENCE §1.8 shape and never the token", async () => {
     const { home, port } = await homeWithPort();
-    gateways.push(await startGateway(home.env, ["gateway"]));
+    const gateway = await startGateway(home.env, ["gateway"]);
+    gateways.push(gateway);
     // An installed unit pins the token too; it must not leak from there either.
     expect((await runCli(["gateway", "install", "--json"], home.env, CLI_TIMEOUT_MS)).stdout).not.toContain(
       TEST_TOKEN,
@@ -139,9 +146,10 @@ describe("coderclaw gateway status", () => {
     expect(status.config).not.toHaveProperty("mismatch");
     expect(status.gateway).toEqual({
       bindMode: "loopback",
-      bindHost: "127.0.0.1",
+      bindHost: expect.stringMatching(/^127\.0\.0\.1(, ::1)?$/),
       port,
-      portSource: "service args",
+      portSource: `running gateway pid ${gateway.child.pid}`,
+      auth: { mode: "token", source: "config gateway.auth.token" },
       probeUrl: `ws://127.0.0.1:${port}`,
       probeNote: "Loopback-only gateway; only local clients can connect.",
       tls: { enabled: false, fingerprint: null, certPath: null },

@@ -27,13 +27,14 @@ describe("coderclaw status", () => {
     const { home, port } = await newHome((p) =>
       localConfig({ port: p }, { agents: { list: [{ id: "ops", default: true }, { id: "research" }] } }),
     );
-    gateways.push(await startGateway(home.env, ["gateway"]));
+    const gateway = await startGateway(home.env, ["gateway"]);
+    gateways.push(gateway);
     const { code, stdout } = await runCli(["status"], home.env, CLI_TIMEOUT_MS);
     expect(code).toBe(0);
     expect(stdout).toContain("Overview\n");
     expect(row(stdout, "Gateway")).toMatch(
       new RegExp(
-        `^local · ws://127\\.0\\.0\\.1:${port} \\(local loopback\\) · reachable \\d+ms · auth token · .+ app \\S+ linux$`,
+        `^local · ws://127\\.0\\.0\\.1:${port} \\(running gateway pid ${gateway.child.pid}\\) · reachable \\d+ms · auth token · .+ app \\S+ linux$`,
       ),
     );
     expect(row(stdout, "Gateway service")).toBe("coderclaw-gateway.service not installed");
@@ -111,7 +112,7 @@ describe("coderclaw status", () => {
     expect(status.gateway).toEqual({
       mode: "local",
       url: `ws://127.0.0.1:${port}`,
-      urlSource: "local loopback",
+      urlSource: `running gateway pid ${gateway.child.pid}`,
       misconfigured: false,
       reachable: true,
       connectLatencyMs: expect.any(Number),

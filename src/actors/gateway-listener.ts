@@ -66,6 +66,8 @@ function answerPlainRequests(server: https.Server): void {
 /** The HTTP servers on the gateway port (primary host and loopback aliases) and the WebSocket upgrade on them. */
 export class GatewayListener {
   private readonly servers: http.Server[] = [];
+  /** The hosts actually bound, primary first (an alias that failed is not here). */
+  readonly addresses: string[] = [];
   private readonly wss: WebSocketServer;
   /** Serve https/wss with this certificate (PEM); plain http/ws without. */
   private tls: { cert: string; key: string } | undefined;
@@ -132,6 +134,7 @@ export class GatewayListener {
         server.off("error", onError);
         if (primary) server.on("error", (error) => this.options.onFault(`listener failed: ${error.message}`));
         this.servers.push(server);
+        this.addresses.push(host);
         const address = server.address();
         resolve(typeof address === "object" && address ? address.port : port);
       });
@@ -151,5 +154,6 @@ export class GatewayListener {
       ),
     );
     this.servers.length = 0;
+    this.addresses.length = 0;
   }
 }

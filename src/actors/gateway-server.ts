@@ -244,6 +244,11 @@ export class GatewayServer {
     return this.options.runningConfig.snapshot;
   }
 
+  /** The hosts the listener actually bound. */
+  get addresses(): readonly string[] {
+    return this.listener.addresses;
+  }
+
   /** Binds first, then opens the store: clients that connect meanwhile are told to retry (1013), not refused. */
   async listen(): Promise<void> {
     const tls = await this.loadTls();

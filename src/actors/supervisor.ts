@@ -131,8 +131,9 @@ export function startSupervisor(options: SupervisorOptions): RunningGateway {
     },
     actions: {
       announceReady: () => {
-        log.info("gateway ready");
+        // Before the line: whoever waits for "gateway ready" may look for the runtime record at once.
         if (server) options.onReady?.(server);
+        log.info("gateway ready");
       },
       announceDraining: (_, request) => {
         log.info(`draining: ${request.reason}`);

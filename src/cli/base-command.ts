@@ -58,6 +58,11 @@ export abstract class CoderclawCommand extends Command {
 
 export const connectionFlags = {
   url: Flags.string({ description: "Gateway WebSocket URL (requires --token or --password)." }),
+  port: Flags.integer({
+    description: "Port of a gateway on this host (default: where the running gateway listens).",
+    min: 1,
+    max: 65535,
+  }),
   token: Flags.string({ description: "Gateway token." }),
   password: Flags.string({ description: "Gateway password." }),
   timeout: Flags.integer({

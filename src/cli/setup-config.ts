@@ -11,7 +11,7 @@ import {
   type Env,
 } from "../config/paths.js";
 import { getAtPath, setAtPath, writeConfigFile } from "../config/write.js";
-import { resolvePort } from "../host/launch.js";
+import { resolveGatewayPort } from "../config/gateway-port.js";
 
 export interface SetupOptions {
   /** `--workspace`; otherwise the configured one, otherwise the profile's default. */
@@ -36,21 +36,15 @@ export type SetupOutcome =
       stateDir: string;
       workspace: string;
       /** The port a gateway started with this config and environment would use. */
-      port: { value: number; source: "env CODERCLAW_GATEWAY_PORT" | "config gateway.port" | "default" };
+      port: { value: number; source: string };
       /** `wrote` = new file, `updated` = changed keys, `unchanged` = nothing to do. */
       config: "wrote" | "updated" | "unchanged";
       changes: SetupChange[];
     };
 
 function gatewayPort(env: Env, configPort: number | undefined) {
-  const value = resolvePort(undefined, env, configPort);
-  const fromEnv = Number.parseInt(env.CODERCLAW_GATEWAY_PORT ?? "", 10) === value;
-  const source = fromEnv
-    ? "env CODERCLAW_GATEWAY_PORT"
-    : configPort !== undefined
-      ? "config gateway.port"
-      : "default";
-  return { value, source } as const;
+  const { port, source } = resolveGatewayPort(undefined, env, configPort);
+  return { value: port, source };
 }
 
 /** A 48-hex gateway token, like the one a gateway's first start generates. */

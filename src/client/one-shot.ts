@@ -1,5 +1,6 @@
 import { resolveConfigPath } from "../config/paths.js";
 import { connectAsDevice } from "./device-connect.js";
+import { explainAuthFailure } from "./auth-failure.js";
 import { GatewayClient } from "./gateway-client.js";
 import { resolveCliTarget, type CliTarget, type TargetFlags } from "./cli-target.js";
 
@@ -28,22 +29,29 @@ export async function connectCli(
 ): Promise<{ client: GatewayClient; target: CliTarget }> {
   assertUrlCredentials(flags);
   const target = resolveCliTarget(flags);
-  const client = await connectAsDevice(
-    (device) =>
-      new GatewayClient({
-        url: target.url,
-        token: target.token,
-        password: target.password,
-        tlsFingerprint: target.tlsFingerprint,
-        client: { id: "cli", mode: flags.mode ?? "cli", version: "cli" },
-        scopes: ["operator.admin", "operator.approvals", "operator.pairing"],
-        caps: flags.caps,
-        connectTimeoutMs: flags.timeout,
-        describeTarget: target.describe,
-        ...device,
-      }),
-    target.url,
-  );
+  let client: GatewayClient;
+  try {
+    client = await connectAsDevice(
+      (device) =>
+        new GatewayClient({
+          url: target.url,
+          token: target.token,
+          password: target.password,
+          tlsFingerprint: target.tlsFingerprint,
+          client: { id: "cli", mode: flags.mode ?? "cli", version: "cli" },
+          scopes: ["operator.admin", "operator.approvals", "operator.pairing"],
+          caps: flags.caps,
+          connectTimeoutMs: flags.timeout,
+          describeTarget: target.describe,
+          ...device,
+        }),
+      target.url,
+    );
+  } catch (error) {
+    const message = (error as Error).message;
+    const explained = explainAuthFailure(message, target);
+    throw explained === message ? error : new Error(explained);
+  }
   return { client, target };
 }
 

@@ -55,8 +55,9 @@ export function resolveLogDir(stateDir: string): string {
 }
 
 /**
- * Fills only unset variables, as the upstream profile loader does: the state dir, config path and,
- * for `dev`, the port follow the profile unless the operator pinned them.
+ * Fills only unset variables, as the upstream profile loader does: the state dir and config path
+ * follow the profile unless the operator pinned them. (The `dev` port is a default of the profile,
+ * not an env var, so an env var always means the operator set it: config/gateway-port.ts.)
  */
 export function applyProfileEnv(profile: string, env: Env = process.env): void {
   env.CODERCLAW_PROFILE = profile;
@@ -69,9 +70,6 @@ export function applyProfileEnv(profile: string, env: Env = process.env): void {
   }
   if (!env.CODERCLAW_CONFIG_PATH?.trim()) {
     env.CODERCLAW_CONFIG_PATH = path.join(env.CODERCLAW_STATE_DIR, CONFIG_FILE_NAME);
-  }
-  if (profile === "dev" && !env.CODERCLAW_GATEWAY_PORT?.trim()) {
-    env.CODERCLAW_GATEWAY_PORT = String(DEV_GATEWAY_PORT);
   }
 }
 

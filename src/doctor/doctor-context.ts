@@ -1,6 +1,8 @@
 import path from "node:path";
-import { resolveCliTarget } from "../client/cli-target.js";
-import { pinFor } from "../client/local-tls.js";
+import { explainAuthFailure } from "../client/auth-failure.js";
+import { resolveCliTarget, type CliTarget, type TargetFlags } from "../client/cli-target.js";
+import { portFromEnv } from "../config/gateway-port.js";
+import { readRuntimeRecord, runtimeRecordUrl, type GatewayRuntimeRecord } from "../host/runtime-record.js";
 import { readConfigSnapshot, type ConfigSnapshot } from "../config/load.js";
 import {
   cliCommand,
@@ -25,6 +27,8 @@ export interface DoctorContextOptions {
   deep: boolean;
   generateGatewayToken: boolean;
   probeTimeoutMs: number;
+  /** Where to look (`--url`, `--port`) and with which credentials; empty = the CLI's defaults. */
+  target: TargetFlags;
 }
 
 /** The calls one probe connection makes: `status` says whose gateway it is, `health` how it is. */
@@ -40,6 +44,7 @@ export class DoctorContext {
   readonly deep: boolean;
   readonly generateGatewayToken: boolean;
   readonly probeTimeoutMs: number;
+  readonly target: TargetFlags;
   readonly home: string;
   readonly configPath: string;
   readonly stateDir: string;
@@ -54,6 +59,7 @@ export class DoctorContext {
     this.deep = options.deep;
     this.generateGatewayToken = options.generateGatewayToken;
     this.probeTimeoutMs = options.probeTimeoutMs;
+    this.target = options.target;
     this.home = resolveHomeDir(this.env);
     this.configPath = resolveConfigPath(this.env);
     this.stateDir = resolveStateDir(this.env);
@@ -69,8 +75,16 @@ export class DoctorContext {
     return this.current;
   }
 
-  /** The port `coderclaw gateway` would use here: env, then config, then the default. */
+  /** The running gateway of this config, from its runtime record (null when none runs). */
+  runtime(): GatewayRuntimeRecord | null {
+    return readRuntimeRecord(this.configPath);
+  }
+
+  /** `--port`, else where this config's gateway runs (its record), else where it would: env, config, default. */
   port(): number {
+    if (this.target.port !== undefined) return this.target.port;
+    const record = this.runtime();
+    if (record && portFromEnv(this.env) === undefined) return record.port;
     return resolvePort(
       undefined,
       this.env,
@@ -109,38 +123,26 @@ export class DoctorContext {
   }
 
   localUrl(): string {
-    return `${this.current.config.gateway.tls.enabled ? "wss" : "ws"}://127.0.0.1:${this.port()}`;
+    const record = this.runtime();
+    return record?.port === this.port()
+      ? runtimeRecordUrl(record)
+      : `${this.current.config.gateway.tls.enabled ? "wss" : "ws"}://127.0.0.1:${this.port()}`;
   }
 
-  /** The gateway on this host's port, with the secret it checks (config first, then env, like the server). */
+  /** The gateway on this host's port, with the local credentials (flag > env > config, as the gateway picks). */
   probeLocal(): Promise<RpcProbeResult> {
-    const auth = this.current.config.gateway.auth;
-    const token = auth.token ?? this.env.CODERCLAW_GATEWAY_TOKEN?.trim();
-    const password = auth.password ?? this.env.CODERCLAW_GATEWAY_PASSWORD?.trim();
-    const url = this.localUrl();
-    return this.probe(
-      url,
-      token || undefined,
-      password || undefined,
-      pinFor(url, this.current, true, this.env),
-    );
+    const target = resolveCliTarget({ ...this.target, url: undefined, port: this.port() }, this.env);
+    return this.probe(this.localUrl(), target);
   }
 
   /** The gateway the CLI talks to (remote mode included), with the CLI's credentials. */
   probeTarget(): { url: string; result: Promise<RpcProbeResult> } {
-    const target = resolveCliTarget({}, this.env);
-    return {
-      url: target.url,
-      result: this.probe(target.url, target.token, target.password, target.tlsFingerprint),
-    };
+    const target = resolveCliTarget(this.target, this.env);
+    return { url: target.url, result: this.probe(target.url, target) };
   }
 
-  private probe(
-    url: string,
-    token: string | undefined,
-    password: string | undefined,
-    tlsFingerprint: string | undefined,
-  ): Promise<RpcProbeResult> {
+  private probe(url: string, target: CliTarget): Promise<RpcProbeResult> {
+    const { token, password, tlsFingerprint } = target;
     const key = `${url}\n${token ?? ""}\n${password ?? ""}\n${tlsFingerprint ?? ""}`;
     let probe = this.probes.get(key);
     if (!probe) {
@@ -151,6 +153,7 @@ export class DoctorContext {
         ...(tlsFingerprint ? { tlsFingerprint } : {}),
         timeoutMs: this.probeTimeoutMs,
         calls: PROBE_CALLS,
+        explainError: (message) => explainAuthFailure(message, target),
       });
       this.probes.set(key, probe);
     }

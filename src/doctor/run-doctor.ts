@@ -1,3 +1,4 @@
+import type { TargetFlags } from "../client/cli-target.js";
 import type { Env } from "../config/paths.js";
 import { configValidCheck } from "./checks/config-valid.js";
 import { extraServicesCheck } from "./checks/extra-services.js";
@@ -44,6 +45,8 @@ export interface DoctorOptions {
   deep?: boolean;
   generateGatewayToken?: boolean;
   probeTimeoutMs?: number;
+  /** `--url`/`--port`/`--token`/`--password`: the gateway to check instead of the one this config runs. */
+  target?: TargetFlags;
   /** Called as each finding is known, then with what became of its fix (for streaming output). */
   onFinding?: (finding: Finding, repair: RepairRecord | null) => void;
 }
@@ -97,6 +100,7 @@ export async function runDoctor(options: DoctorOptions = {}): Promise<DoctorRepo
     deep: options.deep ?? false,
     generateGatewayToken: options.generateGatewayToken ?? false,
     probeTimeoutMs: options.probeTimeoutMs ?? DEFAULT_PROBE_TIMEOUT_MS,
+    target: options.target ?? {},
   });
   const report: DoctorReport = { ok: true, findings: [], repaired: [], skipped: [], checkFailed: false };
   for (const check of DOCTOR_CHECKS) {

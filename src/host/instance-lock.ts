@@ -51,6 +51,11 @@ export async function readProcessStartTime(pid: number): Promise<number | undefi
   } catch {
     return undefined;
   }
+  return parseProcStartTime(raw);
+}
+
+/** The start time (field 22) in the text of a /proc/<pid>/stat file. */
+export function parseProcStartTime(raw: string): number | undefined {
   // comm (field 2) may contain spaces and parens, so fields are counted from the last ')'.
   const close = raw.lastIndexOf(")");
   if (close < 0) return undefined;

@@ -2,11 +2,11 @@ import { randomBytes } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import { configInvalidLines } from "../config/config-invalid.js";
+import { resolveGatewayPort } from "../config/gateway-port.js";
 import { readConfigSnapshot, type ConfigSnapshot } from "../config/load.js";
 import {
   activeProfile,
   cliCommand,
-  DEFAULT_GATEWAY_PORT,
   resolveConfigPath,
   resolveDefaultWorkspace,
   resolveLogDir,
@@ -68,12 +68,9 @@ function parsePortFlag(value: string): number {
   return port;
 }
 
-/** `--port` → CODERCLAW_GATEWAY_PORT (invalid values ignored) → gateway.port → 18789. */
+/** `--port` → CODERCLAW_GATEWAY_PORT (invalid values ignored) → gateway.port → 18789 (config/gateway-port.ts). */
 export function resolvePort(flag: string | undefined, env: Env, configPort: number | undefined): number {
-  if (flag !== undefined) return parsePortFlag(flag);
-  const fromEnv = Number.parseInt(env.CODERCLAW_GATEWAY_PORT ?? "", 10);
-  if (Number.isInteger(fromEnv) && fromEnv > 0 && fromEnv <= 65535) return fromEnv;
-  return configPort ?? DEFAULT_GATEWAY_PORT;
+  return resolveGatewayPort(flag === undefined ? undefined : parsePortFlag(flag), env, configPort).port;
 }
 
 function ensureDevConfig(configPath: string, env: Env, reset: boolean, out: (line: string) => void): void {

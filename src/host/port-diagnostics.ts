@@ -4,7 +4,9 @@ function hintFor(listeners: PortListener[]): string {
   if (listeners.length === 0) {
     return "Port is in use but process details are unavailable (install lsof or run as an admin user).";
   }
-  if (listeners.length > 1) return "Multiple listeners detected; ensure only one gateway/tunnel per port.";
+  // One process on 127.0.0.1 and ::1 (a loopback gateway) is one listener, not several.
+  if (new Set(listeners.map((l) => l.pid)).size > 1)
+    return "Multiple listeners detected; ensure only one gateway/tunnel per port.";
   const command = listeners[0]?.command ?? "";
   if (command.includes("coderclaw")) {
     return "Gateway already running locally. Stop it (coderclaw gateway stop) or use a different port.";

@@ -2,12 +2,15 @@ import { FaultInjection } from "../actors/fault-injection.js";
 import { RunningConfig } from "../actors/running-config.js";
 import { readConfigSnapshot } from "../config/load.js";
 import { createLogger } from "../log/logger.js";
+import type { GatewayServer } from "../actors/gateway-server.js";
 import { isServiceSupervised, startSupervisor, type ServerSetup } from "../actors/supervisor.js";
 import { acquireInstanceLock, GatewayLockError } from "./instance-lock.js";
 import { LaunchError, prepareLaunch, type GatewayRunFlags, type LaunchPlan } from "./launch.js";
 import { packageInfo } from "./package-info.js";
 import { stateDirAccessProblem } from "./state-dir-access.js";
 import { describePortHolders } from "./port-diagnostics.js";
+import { readProcessStartTime } from "./instance-lock.js";
+import { authSourceLabel, removeRuntimeRecord, writeRuntimeRecord } from "./runtime-record.js";
 import { resolveRestartSettings, type InstanceSettings } from "./restart-settings.js";
 import { cliCommand } from "../config/paths.js";
 import { configSecretValues } from "../config/redact.js";
@@ -120,6 +123,34 @@ export async function runGateway(flags: GatewayRunFlags, env: NodeJS.ProcessEnv,
     return { ...next.settings, logFile: logger.file };
   };
   log.info(authLine(plan));
+  const startTime = await readProcessStartTime(process.pid);
+  const tlsRecord = (fingerprint: string | null) =>
+    fingerprint
+      ? { enabled: true, fingerprint }
+      : { enabled: runningConfig.snapshot.config.gateway.tls.enabled };
+  /** Each ready instance (first start and every in-process restart) says where it listens now. */
+  const recordRuntime = (server: GatewayServer) => {
+    try {
+      writeRuntimeRecord({
+        pid: process.pid,
+        ...(startTime !== undefined ? { startTime } : {}),
+        startedAt: new Date().toISOString(),
+        port: server.port,
+        bind: instance.bind,
+        addresses: [...server.addresses],
+        tls: tlsRecord(server.services.listen.tlsFingerprint),
+        auth: {
+          mode: instance.auth.mode,
+          source: authSourceLabel(instance.auth, plan.generatedToken && instance === plan),
+        },
+        configPath: plan.configPath,
+        stateDir: plan.stateDir,
+        version,
+      });
+    } catch (error) {
+      log.warn(`cannot write the runtime record (${(error as Error).message}); clients fall back to config`);
+    }
+  };
   const running = startSupervisor({
     logger,
     prepare,
@@ -131,6 +162,7 @@ export async function runGateway(flags: GatewayRunFlags, env: NodeJS.ProcessEnv,
     supervisedRestart: isServiceSupervised(env),
     onReady: (server) => {
       if (plan.port === 0 && boundPort === 0) boundPort = server.port;
+      recordRuntime(server);
     },
   });
   const output = await running.done;
@@ -141,6 +173,7 @@ export async function runGateway(flags: GatewayRunFlags, env: NodeJS.ProcessEnv,
       (await describePortHolders(instance.port)).forEach((line) => io.err(line));
     }
   }
+  removeRuntimeRecord(plan.configPath);
   await lock.release();
   await logger.close();
   return output.exitCode;

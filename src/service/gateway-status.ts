@@ -11,6 +11,10 @@ import { pinFor } from "../client/local-tls.js";
 import { auditService, type ServiceAudit } from "./service-audit.js";
 import { safeServiceEnvironment } from "./service-env.js";
 import { loadServiceContext } from "./service-context.js";
+import { listenerView, unitCredentials } from "./listener-view.js";
+import { explainAuthFailure } from "../client/auth-failure.js";
+import { resolveCliTarget } from "../client/cli-target.js";
+import { readRuntimeRecord } from "../host/runtime-record.js";
 import type { ServiceManager, ServiceRuntime } from "./service-manager.js";
 
 export interface ConfigSummary {
@@ -55,11 +59,14 @@ export interface GatewayStatus {
     bindHost: string;
     customBindHost?: string;
     port: number;
-    portSource: "service args" | "env/config";
+    /** `running gateway pid N` (its runtime record), `cli --port`, `service args`, `env …`, `config gateway.port`, `default`. */
+    portSource: string;
     probeUrl: string;
     probeNote?: string;
     /** `gateway.tls`: the certificate clients pin; fingerprint null until the first start generated it. */
     tls: { enabled: boolean; fingerprint: string | null; certPath: string | null };
+    /** The running gateway's auth mode and where its secret came from (its runtime record; never the secret). */
+    auth?: { mode: string; source: string | null };
   };
   port?: PortStatus;
   portCli?: PortStatus;
@@ -84,6 +91,7 @@ export interface GatherOptions {
   probe: boolean;
   deep: boolean;
   url?: string;
+  port?: number;
   token?: string;
   password?: string;
   timeoutMs: number;
@@ -161,17 +169,23 @@ export async function gatherGatewayStatus(
   const cliConfigPath = resolveConfigPath(env);
   const cliSnapshot =
     cliConfigPath === daemonSnapshot.path ? daemonSnapshot : readConfigSnapshot(cliConfigPath);
-  const { port, bindHost } = service;
-  const cliPort = resolvePort(
-    undefined,
+  // The running gateway's record says where it really listens; `--port`/`--url` say where to look instead.
+  const target = resolveCliTarget(
+    { url: options.url, port: options.port, token: options.token, password: options.password },
     env,
-    cliSnapshot.exists ? cliSnapshot.config.gateway.port : undefined,
   );
-  const bindMode = daemonConfig.gateway.bind;
-  const probeUrl = options.url ?? service.url;
+  const record = options.url ? null : readRuntimeRecord(daemonSnapshot.path);
+  const where = listenerView(service, record, options.port);
+  const { port } = where;
+  const cliPort =
+    record?.port ??
+    resolvePort(undefined, env, cliSnapshot.exists ? cliSnapshot.config.gateway.port : undefined);
+  const probeUrl = options.url ?? where.url;
   const basePath = daemonConfig.gateway.controlUi.basePath;
+  const dashboardHost =
+    where.host.startsWith("[") || !where.host.includes(":") ? where.host : `[${where.host}]`;
   const dashboard = daemonConfig.gateway.controlUi.enabled
-    ? `${service.tls.enabled ? "https" : "http"}://${service.host.includes(":") ? `[${service.host}]` : service.host}:${port}${normalizeBasePath(basePath)}/`
+    ? `${where.url.startsWith("wss:") ? "https" : "http"}://${dashboardHost}:${port}${normalizeBasePath(basePath)}/`
     : "disabled";
 
   const expectedToken = daemonConfig.gateway.auth.token ?? env.CODERCLAW_GATEWAY_TOKEN?.trim() ?? null;
@@ -179,22 +193,12 @@ export async function gatherGatewayStatus(
     ? auditService(definition, { expectedToken, platform })
     : { ok: true, issues: [] };
 
-  // Explicit flags; else what the gateway itself checks first (config > service env > shell env).
+  // The CLI's rule (flag > env > config); a service unit's pinned secret when the CLI has none.
   // With --url only explicit credentials: local secrets are never sent to another host.
-  const pick = (flag: string | undefined, config: string | null, fromUnit?: string, shell?: string) =>
-    flag ?? (options.url ? undefined : config || fromUnit || shell?.trim() || undefined);
-  const token = pick(
-    options.token,
-    daemonConfig.gateway.auth.token,
-    serviceEnv.CODERCLAW_GATEWAY_TOKEN,
-    env.CODERCLAW_GATEWAY_TOKEN,
-  );
-  const password = pick(
-    options.password,
-    daemonConfig.gateway.auth.password,
-    serviceEnv.CODERCLAW_GATEWAY_PASSWORD,
-    env.CODERCLAW_GATEWAY_PASSWORD,
-  );
+  const fromUnit = options.url || target.credentialSource !== "none" ? {} : unitCredentials(serviceEnv);
+  const token = target.token ?? fromUnit.token;
+  const password = target.token ? undefined : (target.password ?? fromUnit.password);
+  const explainTarget = { ...target, runtime: record, ...fromUnit };
 
   const probePin = options.url
     ? pinFor(options.url, daemonSnapshot, false, service.daemonEnv)
@@ -208,6 +212,7 @@ export async function gatherGatewayStatus(
           ...(password ? { password } : {}),
           timeoutMs: options.timeoutMs,
           calls: [{ method: "status" }],
+          explainError: (message) => explainAuthFailure(message, explainTarget),
         })
       : Promise.resolve(null),
     portStatus(port),
@@ -229,7 +234,7 @@ export async function gatherGatewayStatus(
     managerAvailable: availability.available,
     installed,
     configPath: daemonSnapshot.path,
-    probeHost: service.host,
+    probeHost: where.host.replace(/^\[(.*)\]$/, "$1"),
     port,
     tls: service.tls.enabled,
     rpcGateway: rpc?.ok ? rpcStatus?.gateway : undefined,
@@ -269,13 +274,14 @@ export async function gatherGatewayStatus(
       ...(daemonSnapshot.path !== cliSnapshot.path ? { mismatch: true as const } : {}),
     },
     gateway: {
-      bindMode,
-      bindHost,
+      bindMode: where.bindMode,
+      bindHost: where.bindHost,
       ...(daemonConfig.gateway.customBindHost ? { customBindHost: daemonConfig.gateway.customBindHost } : {}),
       port,
-      portSource: service.portSource,
+      portSource: where.portSource,
       probeUrl,
-      ...(service.probeNote ? { probeNote: service.probeNote } : {}),
+      ...(where.probeNote ? { probeNote: where.probeNote } : {}),
+      ...(record && where.port === record.port ? { auth: record.auth } : {}),
       tls: service.tls,
     },
     port: portInfo,

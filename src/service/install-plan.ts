@@ -90,7 +90,7 @@ export function resolveInstall(input: InstallPlanInput): ResolvedInstall {
   const password = snapshot.config.gateway.auth.password || env.CODERCLAW_GATEWAY_PASSWORD?.trim();
   if (input.token && configToken && input.token !== configToken) {
     warnings.push(
-      `--token differs from gateway.auth.token in ${configPath}; the gateway uses the config token (config > env).`,
+      `--token differs from gateway.auth.token in ${configPath}; the service gateway uses the --token value (pinned as CODERCLAW_GATEWAY_TOKEN, which wins over the config).`,
     );
   }
   if (!token && !password && !input.dryRun) {

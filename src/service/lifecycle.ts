@@ -8,6 +8,7 @@ import { probeGatewayRpc } from "./rpc-probe.js";
 import { tokenDriftIssue } from "./service-audit.js";
 import {
   addUnavailableHints,
+  atRunningGateway,
   foregroundGatewayPid,
   loadServiceContext,
   reportReadiness,
@@ -111,10 +112,12 @@ function notLoaded(report: ActionReport, context: ServiceContext): ActionReport 
  */
 async function restartForeground(
   report: ActionReport,
-  context: ServiceContext,
+  serviceContext: ServiceContext,
   pid: number,
   options: LifecycleOptions,
 ): Promise<ActionReport> {
+  // It may listen elsewhere than the config says (`--port`); its runtime record knows.
+  const context = atRunningGateway(serviceContext);
   const auth = context.snapshot.config.gateway.auth;
   const since = Date.now();
   const before = await probeReadyz(context.host, context.port, undefined, context.tls.enabled);
@@ -122,8 +125,8 @@ async function restartForeground(
   const probe = await probeGatewayRpc({
     url: context.url,
     ...(context.tls.fingerprint ? { tlsFingerprint: context.tls.fingerprint } : {}),
-    token: auth.token ?? context.env.CODERCLAW_GATEWAY_TOKEN?.trim(),
-    password: auth.password ?? context.env.CODERCLAW_GATEWAY_PASSWORD?.trim(),
+    token: context.env.CODERCLAW_GATEWAY_TOKEN?.trim() || (auth.token ?? undefined),
+    password: context.env.CODERCLAW_GATEWAY_PASSWORD?.trim() || (auth.password ?? undefined),
     timeoutMs: 5_000,
     calls: [{ method: "gateway.restart.request", params: { reason: "coderclaw gateway restart" } }],
   });

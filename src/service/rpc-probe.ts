@@ -14,6 +14,8 @@ export interface RpcProbeOptions {
   timeoutMs: number;
   calls: RpcProbeCall[];
   describeTarget?: () => string;
+  /** Rewrites a connection error for the reader (e.g. which token each side used). */
+  explainError?: (message: string) => string;
 }
 
 export interface RpcProbeResult {
@@ -65,7 +67,8 @@ export async function probeGatewayRpc(options: RpcProbeOptions): Promise<RpcProb
       }),
     );
   } catch (error) {
-    result.error = (error as Error).message;
+    const message = (error as Error).message;
+    result.error = options.explainError ? options.explainError(message) : message;
   } finally {
     await client.close().catch(() => undefined);
   }

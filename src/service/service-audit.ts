@@ -29,8 +29,8 @@ const VERSION_MANAGER_DIR =
 
 /**
  * A service token that is set and differs from the config's: clients that read the service
- * environment (and `gateway status` probes) would present a stale token. A service without a token
- * is fine: the gateway reads the config first.
+ * environment (and `gateway status` probes) would present a stale token, and the service gateway
+ * itself uses it over the config (env > config). A service without a token is fine.
  */
 export function tokenDriftIssue(
   expectedToken: string | null | undefined,

@@ -2,7 +2,8 @@ import path from "node:path";
 import { readConfigSnapshot, type ConfigSnapshot } from "../config/load.js";
 import { cliCommand, resolveConfigPath, resolveLogDir, resolveStateDir, type Env } from "../config/paths.js";
 import { readInstanceLock } from "../host/instance-lock.js";
-import { resolvePort } from "../host/launch.js";
+import { dialHost, readRuntimeRecord, runtimeRecordUrl } from "../host/runtime-record.js";
+import { configuredGatewayPort, resolveGatewayPort } from "../config/gateway-port.js";
 import { resolveListenPlan } from "../transport/net.js";
 import type { ActionReport } from "./action-report.js";
 import { probeTarget } from "./probe-target.js";
@@ -24,7 +25,8 @@ export interface ServiceContext {
   /** The config the service gateway reads. */
   snapshot: ConfigSnapshot;
   port: number;
-  portSource: "service args" | "env/config";
+  /** `service args`, or where the port resolved from (`env CODERCLAW_GATEWAY_PORT`, `config gateway.port`, `default`). */
+  portSource: string;
   /** Where the gateway binds (`0.0.0.0` for lan) and where a local probe should dial. */
   bindHost: string;
   host: string;
@@ -57,8 +59,8 @@ export async function loadServiceContext(
   const snapshot = readConfigSnapshot(resolveConfigPath(daemonEnv));
   const config = snapshot.config;
   const argsPort = definition ? portFromProgramArguments(definition.command.programArguments) : undefined;
-  const port =
-    argsPort ?? resolvePort(undefined, daemonEnv, snapshot.exists ? config.gateway.port : undefined);
+  const resolved = resolveGatewayPort(undefined, daemonEnv, configuredGatewayPort(snapshot));
+  const port = argsPort ?? resolved.port;
   const bindHost = resolveListenPlan(config.gateway.bind, config.gateway.customBindHost).host;
   const tls = localGatewayTls(snapshot, daemonEnv);
   const target = probeTarget(config.gateway.bind, bindHost, port, tls.enabled);
@@ -72,7 +74,7 @@ export async function loadServiceContext(
     daemonEnv,
     snapshot,
     port,
-    portSource: argsPort !== undefined ? "service args" : "env/config",
+    portSource: argsPort !== undefined ? "service args" : resolved.source,
     bindHost,
     host: target.host,
     url: target.url,
@@ -80,6 +82,14 @@ export async function loadServiceContext(
     ...(target.note ? { probeNote: target.note } : {}),
     logFile,
   };
+}
+
+/** The context at the running gateway's own address (its runtime record), when one runs. */
+export function atRunningGateway(context: ServiceContext): ServiceContext {
+  const record = readRuntimeRecord(context.snapshot.path);
+  if (!record) return context;
+  const host = dialHost(record).replace(/^\[(.*)\]$/, "$1");
+  return { ...context, port: record.port, host, url: runtimeRecordUrl(record) };
 }
 
 /** The pid of a gateway holding this config's instance lock, if it is alive. */

@@ -3,7 +3,8 @@ import os from "node:os";
 import path from "node:path";
 import { AgentDirectory } from "../agents/agent-directory.js";
 import type { ChannelsStatus } from "../channels/account-snapshot.js";
-import { resolveCliTarget } from "../client/cli-target.js";
+import { explainAuthFailure } from "../client/auth-failure.js";
+import { resolveCliTarget, type TargetFlags } from "../client/cli-target.js";
 import { readConfigSnapshot, type ConfigIssue } from "../config/load.js";
 import { resolveConfigPath, resolveStateDir, type Env } from "../config/paths.js";
 import { StateStore } from "../store/state-store.js";
@@ -17,6 +18,8 @@ export interface StatusOptions {
   timeoutMs: number;
   all: boolean;
   deep: boolean;
+  /** `--url`/`--port`/`--token`/`--password`; otherwise the running gateway, env and config decide. */
+  target?: TargetFlags;
 }
 
 export interface AgentSummary {
@@ -122,7 +125,7 @@ function localSessions(env: Env): StatusOverview["sessions"] {
 export async function gatherStatusOverview(options: StatusOptions): Promise<StatusOverview> {
   const env = options.env ?? process.env;
   const snapshot = readConfigSnapshot(resolveConfigPath(env));
-  const target = resolveCliTarget({}, env);
+  const target = resolveCliTarget(options.target ?? {}, env);
   const mode = snapshot.config.gateway.mode === "remote" ? "remote" : "local";
   const misconfigured = mode === "remote" && !snapshot.config.gateway.remote.url;
   const probeTimeout = Math.min(options.all ? 5_000 : 2_500, options.timeoutMs);
@@ -142,6 +145,7 @@ export async function gatherStatusOverview(options: StatusOptions): Promise<Stat
       ...(target.tlsFingerprint ? { tlsFingerprint: target.tlsFingerprint } : {}),
       timeoutMs: probeTimeout,
       calls,
+      explainError: (message) => explainAuthFailure(message, target),
     }),
     manager.availability(),
     manager.readDefinition(),

@@ -1,4 +1,5 @@
 import { timingSafeEqual } from "node:crypto";
+import { pickGatewaySecret } from "../config/gateway-secrets.js";
 import type { CoderclawConfig } from "../config/schema.js";
 
 export type EffectiveAuthMode = "none" | "token" | "password" | "trusted-proxy";
@@ -23,13 +24,11 @@ function pick(
   config: string | null,
   env: string | undefined,
 ): [string | null, SecretSource | null] {
-  if (cli) return [cli, "cli"];
-  if (config) return [config, "config"];
-  if (env?.trim()) return [env.trim(), "env"];
-  return [null, null];
+  const picked = pickGatewaySecret(cli, env, config);
+  return picked ? [picked.value, picked.origin] : [null, null];
 }
 
-/** CLI overrides > config > environment (our divergence: the server honours the env vars). */
+/** CLI overrides > environment > config: the same rule the CLI applies (config/gateway-secrets.ts). */
 export function resolveGatewayAuth(
   config: CoderclawConfig,
   overrides: AuthOverrides = {},

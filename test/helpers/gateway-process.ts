@@ -3,6 +3,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { lockPathFor } from "../../src/host/instance-lock.js";
+import { runtimeRecordPathFor } from "../../src/host/runtime-record.js";
 
 export const REPO_ROOT = path.resolve(__dirname, "..", "..");
 export const CLI = path.join(REPO_ROOT, "bin", "run.js");
@@ -38,7 +39,9 @@ export function makeTempHome(): TempHome {
       const entries = fs.existsSync(home) ? fs.readdirSync(home, { withFileTypes: true }) : [];
       for (const entry of entries) {
         if (entry.isDirectory() && entry.name.startsWith(".coderclaw")) {
-          fs.rmSync(lockPathFor(path.join(home, entry.name, "coderclaw.json")), { force: true });
+          const configPath = path.join(home, entry.name, "coderclaw.json");
+          fs.rmSync(lockPathFor(configPath), { force: true });
+          fs.rmSync(runtimeRecordPathFor(configPath), { force: true });
         }
       }
       fs.rmSync(home, { recursive: true, force: true });
@@ -87,7 +90,7 @@ export interface GatewayProcess {
   stop(graceMs?: number): Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
-/** Starts `coderclaw gateway` and waits for its `listening on ws[s]://127.0.0.1:<port>` line. */
+/** Starts `coderclaw gateway` and waits for its `listening on ws[s]://127.0.0.1:<port>` (or `0.0.0.0`) line. */
 export function startGateway(
   env: NodeJS.ProcessEnv,
   args: string[] = ["gateway", "--port", "0"],
@@ -121,7 +124,7 @@ export function startGateway(
       );
     }, readyTimeoutMs);
     const onData = () => {
-      const match = /listening on (wss?):\/\/127\.0\.0\.1:(\d+)/.exec(stdout);
+      const match = /listening on (wss?):\/\/(?:127\.0\.0\.1|0\.0\.0\.0):(\d+)/.exec(stdout);
       if (match && /gateway ready/.test(stdout)) {
         clearTimeout(timer);
         const port = Number(match[2]);

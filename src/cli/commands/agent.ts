@@ -13,6 +13,7 @@ const ABORT_GRACE_MS = 5_000;
 
 export const agentTargetFlags = {
   url: connectionFlags.url,
+  port: connectionFlags.port,
   token: connectionFlags.token,
   password: connectionFlags.password,
 };

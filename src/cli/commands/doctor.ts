@@ -2,7 +2,8 @@ import { createInterface } from "node:readline/promises";
 import { Flags } from "@oclif/core";
 import { doctorJson, findingLines, summaryLines } from "../../doctor/render-doctor.js";
 import { runDoctor } from "../../doctor/run-doctor.js";
-import { CoderclawCommand } from "../base-command.js";
+import { connectionFlags } from "../base-command.js";
+import { OperatorCommand } from "../operator-command.js";
 
 async function askYesNo(question: string): Promise<boolean> {
   const prompt = createInterface({ input: process.stdin, output: process.stdout });
@@ -13,7 +14,7 @@ async function askYesNo(question: string): Promise<boolean> {
   }
 }
 
-export default class Doctor extends CoderclawCommand {
+export default class Doctor extends OperatorCommand {
   static override summary =
     "Check config, auth, service, ports, state and gateway health; repair with --fix. Exits 1 while a ✗ problem remains.";
   static override flags = {
@@ -31,11 +32,16 @@ export default class Doctor extends CoderclawCommand {
       description: "Generate and save a gateway token when none is configured.",
     }),
     json: Flags.boolean({ description: "Print {ok, findings, repaired, skipped} as JSON." }),
+    url: connectionFlags.url,
+    port: connectionFlags.port,
+    token: connectionFlags.token,
+    password: connectionFlags.password,
   };
 
   async run(): Promise<void> {
     const { flags } = await this.parse(Doctor);
     this.applyProfile(flags.profile);
+    this.requireUrlCredentials(flags);
     const interactive = !flags["non-interactive"] && !flags.json && process.stdin.isTTY === true;
     // With nobody to ask (no terminal, --json), `--fix` itself is the consent; --non-interactive withholds it.
     const consentGiven = flags.yes || (!interactive && !flags["non-interactive"]);
@@ -44,6 +50,7 @@ export default class Doctor extends CoderclawCommand {
       yes: consentGiven,
       deep: flags.deep,
       generateGatewayToken: flags["generate-gateway-token"],
+      target: { url: flags.url, port: flags.port, token: flags.token, password: flags.password },
       ...(interactive ? { confirm: askYesNo } : {}),
       ...(flags.json
         ? {}

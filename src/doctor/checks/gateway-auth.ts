@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { setAtPath } from "../../config/write.js";
 import { resolveGatewayAuth } from "../../transport/auth.js";
+import { listensOnLoopbackOnly } from "../../host/runtime-record.js";
 import { isLoopbackHost, resolveListenPlan } from "../../transport/net.js";
 import type { DoctorContext } from "../doctor-context.js";
 import type { DoctorCheck, DoctorFix, Finding } from "../finding.js";
@@ -26,13 +27,19 @@ function generateToken(context: DoctorContext): DoctorFix {
 /** A gateway other hosts can reach should lock out whoever guesses at its secret. */
 function rateLimitFindings(context: DoctorContext): Finding[] {
   const gateway = context.snapshot.config.gateway;
+  // What the running gateway bound (`--bind lan` may differ from the file), else what the file says.
+  const record = context.runtime();
   const host = resolveListenPlan(gateway.bind, gateway.customBindHost).host;
-  if (isLoopbackHost(host) || gateway.auth.rateLimit !== null) return [];
+  const loopbackOnly = record ? listensOnLoopbackOnly(record) : isLoopbackHost(host);
+  if (loopbackOnly || gateway.auth.rateLimit !== null) return [];
+  const where = record
+    ? `bind=${record.bind}, listening on ${record.addresses.join(", ")}`
+    : `bind=${gateway.bind}`;
   return [
     {
       id: `${ID}.rateLimit`,
       level: "warn",
-      message: `The gateway listens beyond loopback (bind=${gateway.bind}) with no gateway.auth.rateLimit: nothing stops guessing at its secret.`,
+      message: `The gateway listens beyond loopback (${where}) with no gateway.auth.rateLimit: nothing stops guessing at its secret.`,
       fix: {
         description: `Set gateway.auth.rateLimit to {} (10 failures in 60 s lock a client out for 5 min) in ${context.configPath}`,
         apply: () => {
@@ -46,7 +53,7 @@ function rateLimitFindings(context: DoctorContext): Finding[] {
 
 const SOURCE_TEXT = { config: "config", env: "env", cli: "cli", generated: "generated" } as const;
 
-/** REFERENCE §1.13 step 6 with our decision (config > env): a token or password must exist. */
+/** REFERENCE §1.13 step 6 with our decision (flag > env > config): a token or password must exist. */
 export const gatewayAuthCheck: DoctorCheck = {
   id: ID,
   title: "Gateway auth",

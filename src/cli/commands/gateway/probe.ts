@@ -1,4 +1,5 @@
 import { Flags } from "@oclif/core";
+import { explainAuthFailure } from "../../../client/auth-failure.js";
 import { resolveCliTarget } from "../../../client/cli-target.js";
 import { probeGateway } from "../../../client/probe.js";
 import { OperatorCommand } from "../../operator-command.js";
@@ -29,6 +30,8 @@ export default class GatewayProbe extends OperatorCommand {
       timeoutMs,
     });
     progress.done();
+    const failure = /^connect failed: ([^]*)$/.exec(result.error ?? "");
+    if (failure) result.error = `connect failed: ${explainAuthFailure(failure[1]!, target)}`;
     if (flags.json) {
       this.line(JSON.stringify(result, null, 2));
     } else {
@@ -37,7 +40,9 @@ export default class GatewayProbe extends OperatorCommand {
         this.line(`Reachable: yes (${result.connectLatencyMs}ms)`);
         probeSummaryLines(result).forEach((line) => this.line(line));
       } else {
-        this.line(`Reachable: no (${result.error})`);
+        const [first, ...rest] = (result.error ?? "").split("\n");
+        this.line(`Reachable: no (${first})`);
+        rest.forEach((line) => this.line(line));
       }
     }
     if (!result.ok) this.exit(1);

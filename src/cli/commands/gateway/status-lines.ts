@@ -78,6 +78,8 @@ export function gatewayStatusLines(
   out(
     `Gateway: bind=${gateway.bindMode} (${gateway.bindHost}), port=${gateway.port} (${gateway.portSource})`,
   );
+  if (gateway.auth)
+    out(`Auth: ${gateway.auth.mode}${gateway.auth.source ? ` (${gateway.auth.source})` : ""}`);
   out(`Probe target: ${redactUrl(gateway.probeUrl)}`);
   out(`Dashboard: ${context.dashboard}`);
   if (gateway.tls.enabled) {

@@ -32,6 +32,7 @@ export default class GatewayStatus extends OperatorCommand {
         deep: flags.deep,
         timeoutMs: flags.timeout,
         ...(flags.url ? { url: flags.url } : {}),
+        ...(flags.port !== undefined ? { port: flags.port } : {}),
         ...(flags.token ? { token: flags.token } : {}),
         ...(flags.password ? { password: flags.password } : {}),
       });
