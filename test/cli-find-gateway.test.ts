@@ -241,7 +241,10 @@ describe("one token rule: --token, then CODERCLAW_GATEWAY_TOKEN, then gateway.au
     expect((await runCli(["health"], env, CLI_TIMEOUT_MS)).code).toBe(0);
     const status = await runCli(["gateway", "status"], env, CLI_TIMEOUT_MS);
     expect(status.stdout).toContain("Auth: token (env CODERCLAW_GATEWAY_TOKEN)\n");
-    // The config token is no longer what the gateway checks.
+    // That first connect paired the CLI as a device: its device token alone still lets it in.
+    expect((await cli(home, "health")).code).toBe(0);
+    // Without it the shared secret decides, and the config token is no longer what the gateway checks.
+    fs.rmSync(path.join(home.stateDir, "identity", "device-auth.json"));
     const withConfig = await cli(home, "health");
     expect(withConfig.code).toBe(1);
     expect(withConfig.stderr.split("\n").slice(0, 1)).toEqual([

@@ -349,7 +349,9 @@ describe("gateway TLS with a generated self-signed certificate", () => {
 
     const overview = await runCli(["status"], home.env, CLI_TIMEOUT_MS);
     expect(overview.code).toBe(0);
-    expect(overview.stdout).toContain(`wss://127.0.0.1:${port} (local loopback)`);
+    expect(overview.stdout).toMatch(
+      new RegExp(`wss://127\\.0\\.0\\.1:${port} \\(running gateway pid \\d+\\)`),
+    );
     expect(overview.stdout).toMatch(/reachable \d+ms/);
     expect(overview.stdout).toContain(`SHA-256 ${fingerprint}`);
 
