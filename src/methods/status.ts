@@ -25,7 +25,7 @@ export const statusMethod = defineMethod({
       logFile: gateway.logFile,
     },
     connections: { count: gateway.connectionCount() },
-    presence: { count: gateway.presence.list().length, version: gateway.presence.version },
+    presence: { count: gateway.presence.size, version: gateway.presence.version },
     heartbeat: { enabled: gateway.heartbeat.enabled, last: gateway.heartbeat.last },
     actors: { count: gateway.inspection.count() },
   }),
