@@ -47,8 +47,18 @@ export interface ConnectionRuntimeDeps {
  * pieces, and one kept for a connection's whole life would hold on to all of them.
  */
 function newConnId(): string {
-  return Buffer.from(randomUUID(), "latin1").toString("latin1");
+  return flat(randomUUID());
 }
+
+/** A one-byte string stored flat, for strings held as long as a connection (not a tree of concatenations). */
+function flat(text: string): string {
+  return Buffer.from(text, "latin1").toString("latin1");
+}
+
+/** The connection a socket belongs to, on the socket itself: the socket listeners are shared, not per socket. */
+const CONNECTION = Symbol("connection");
+type OwnedSocket = WebSocket & { [CONNECTION]: ClientConnection };
+const connectionOf = (socket: WebSocket) => (socket as OwnedSocket)[CONNECTION];
 
 /** ws has no per-socket maxPayload; its receiver reads this field on every frame header. */
 function setReceiveLimit(socket: WebSocket, bytes: number): void {
@@ -172,21 +182,40 @@ export class ConnectionRuntime {
     },
   };
 
+  // One set of socket listeners for every socket (ws calls them with the socket as `this`).
+  private readonly socketListeners = (() => {
+    const runtime = this;
+    return {
+      // Without an error listener, a frame over maxPayload would crash the process.
+      error(this: WebSocket, error: Error) {
+        runtime.deps.log.debug("socket error", { connId: connectionOf(this).connId, error: error.message });
+      },
+      pong(this: WebSocket) {
+        connectionOf(this).missedPongs = 0;
+      },
+      message(this: WebSocket, data: RawData, isBinary: boolean) {
+        runtime.onMessage(connectionOf(this), data, isBinary);
+      },
+      close(this: WebSocket, code: number) {
+        connectionOf(this).actor.send({ type: "SOCKET_CLOSED", code });
+      },
+    };
+  })();
+
   accept(socket: WebSocket, request: http.IncomingMessage): void {
     const connId = newConnId();
     const connection = new ClientConnection(connId, socket, this.deps.access.peer(request), this.sendLimit);
+    (socket as OwnedSocket)[CONNECTION] = connection;
     setReceiveLimit(socket, PRE_HELLO_MAX_PAYLOAD);
-    // Without an error listener, a frame over maxPayload would crash the process.
-    socket.on("error", (error) => this.deps.log.debug("socket error", { connId, error: error.message }));
-    socket.on("pong", () => {
-      connection.missedPongs = 0;
-    });
-    socket.on("message", (data, isBinary) => this.onMessage(connection, data, isBinary));
-    socket.on("close", (code) => connection.actor.send({ type: "SOCKET_CLOSED", code }));
+    const listeners = this.socketListeners;
+    socket.on("error", listeners.error);
+    socket.on("pong", listeners.pong);
+    socket.on("message", listeners.message);
+    socket.on("close", listeners.close);
     this.deps.connections.set(connId, connection);
     connection.actor = createActor(this.logic, {
-      id: `${CONNECTION_ACTOR_PREFIX}${connId}`,
-      input: { connId },
+      id: flat(`${CONNECTION_ACTOR_PREFIX}${connId}`),
+      input: connId,
       parent: this.host,
     });
     connection.actor.start();
@@ -254,8 +283,10 @@ export class ConnectionRuntime {
           let verdict: ConnectionEvent;
           try {
             if (this.deps.lifecycleState() === "starting") throw startingRejection(request.requestId);
+            const peer = connection.peer;
+            if (!peer) throw new Error("connect after the handshake");
             const session = authenticateConnect(
-              { ...request, nonce: connection.nonce, peer: connection.peer },
+              { ...request, nonce: connection.nonce, peer },
               { access: this.deps.access, allowedOrigins: gateway.controlUi.allowedOrigins },
             );
             verdict = { type: "AUTHENTICATED", requestId: request.requestId, session };
@@ -277,6 +308,7 @@ export class ConnectionRuntime {
           if (!connection) return;
           connection.session = session as ClientSession;
           connection.nonce = "";
+          connection.peer = null;
           setReceiveLimit(connection.socket, gateway.maxPayloadBytes);
           const [head, rest] = this.deps.helloOk.frame(requestId, connection.session);
           connection.sendInTwoParts(head, rest);
