@@ -60,6 +60,28 @@ const CONNECTION = Symbol("connection");
 type OwnedSocket = WebSocket & { [CONNECTION]: ClientConnection };
 const connectionOf = (socket: WebSocket) => (socket as OwnedSocket)[CONNECTION];
 
+/** One set of socket listeners for every socket: ws calls them with the socket as `this`. */
+function sharedSocketListeners(
+  log: SubsystemLogger,
+  onMessage: (connection: ClientConnection, data: RawData, isBinary: boolean) => void,
+) {
+  return {
+    // Without an error listener, a frame over maxPayload would crash the process.
+    error(this: WebSocket, error: Error) {
+      log.debug("socket error", { connId: connectionOf(this).connId, error: error.message });
+    },
+    pong(this: WebSocket) {
+      connectionOf(this).missedPongs = 0;
+    },
+    message(this: WebSocket, data: RawData, isBinary: boolean) {
+      onMessage(connectionOf(this), data, isBinary);
+    },
+    close(this: WebSocket, code: number) {
+      connectionOf(this).actor.send({ type: "SOCKET_CLOSED", code });
+    },
+  };
+}
+
 /** ws has no per-socket maxPayload; its receiver reads this field on every frame header. */
 function setReceiveLimit(socket: WebSocket, bytes: number): void {
   const receiver = (socket as unknown as { _receiver?: { _maxPayload: number } })._receiver;
@@ -118,6 +140,7 @@ export class ConnectionRuntime {
   private readonly host;
   /** The slow-consumer rule for replies (events have the same rule in the broadcaster). */
   private readonly sendLimit: SendLimit;
+  private readonly socketListeners;
 
   constructor(private readonly deps: ConnectionRuntimeDeps) {
     this.keepalive = new KeepaliveSweep(deps.config.gateway.tickIntervalMs, (connection) =>
@@ -142,6 +165,9 @@ export class ConnectionRuntime {
         connection.actor.send({ type: "CLOSE", code: CloseCodes.POLICY_VIOLATION, reason: "slow consumer" });
       },
     };
+    this.socketListeners = sharedSocketListeners(deps.log, (connection, data, isBinary) =>
+      this.onMessage(connection, data, isBinary),
+    );
     this.logic = this.provideMachine();
     this.host = createFailureParent("connections", (actorId, error) =>
       this.onConnectionFailed(actorId, error),
@@ -181,26 +207,6 @@ export class ConnectionRuntime {
       return () => subscription.unsubscribe();
     },
   };
-
-  // One set of socket listeners for every socket (ws calls them with the socket as `this`).
-  private readonly socketListeners = (() => {
-    const runtime = this;
-    return {
-      // Without an error listener, a frame over maxPayload would crash the process.
-      error(this: WebSocket, error: Error) {
-        runtime.deps.log.debug("socket error", { connId: connectionOf(this).connId, error: error.message });
-      },
-      pong(this: WebSocket) {
-        connectionOf(this).missedPongs = 0;
-      },
-      message(this: WebSocket, data: RawData, isBinary: boolean) {
-        runtime.onMessage(connectionOf(this), data, isBinary);
-      },
-      close(this: WebSocket, code: number) {
-        connectionOf(this).actor.send({ type: "SOCKET_CLOSED", code });
-      },
-    };
-  })();
 
   accept(socket: WebSocket, request: http.IncomingMessage): void {
     const connId = newConnId();
