@@ -47,7 +47,7 @@ export function fanOutBusFacts(
   fanOut("shutdown", () => ({}));
   fanOut("reload", () => ({ audience: isAdmin }));
   bus.on("chat", (payload, { dropIfSlow }) =>
-    broadcaster.send("chat", payload, { dropIfSlow, audience: isOperator }),
+    broadcaster.send("chat", payload, { dropIfSlow, audience: isOperator, operatorsOnly: true }),
   );
 }
 

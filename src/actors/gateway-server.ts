@@ -140,10 +140,12 @@ export class GatewayServer {
       log: logger.child("ws"),
       helloOk,
       onJoined: (session) => {
+        broadcaster.joined(session);
         this.presenceFeed.joined(session);
         this.inspectFeed.joined(session);
       },
       onLeft: (session) => {
+        broadcaster.left(session);
         this.presenceFeed.left(session);
         this.inspectFeed.left(session);
       },
