@@ -7,6 +7,7 @@
 //   {cmd: "close"}          → {ok}, then exits
 import { Buffer } from "node:buffer";
 import { performance } from "node:perf_hooks";
+import { setImmediate } from "node:timers";
 import { openAuthed, runPool } from "./client.js";
 
 const conns = [];
