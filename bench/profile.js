@@ -4,12 +4,14 @@
 // at `from` and at `to` connections held, and prints what grew per connection (by V8 node type and
 // constructor) and where the CPU time of the join storm went (self time by function and by file).
 //   node bench/profile.js [--target=gateway|baseline] [--from=2000] [--to=3000] [--caps=presence-delta] [--role=node]
+//   node bench/profile.js --cycles=3000 [--target=…]   (CPU profile of open → auth → close cycles, 50 concurrent)
 // The snapshots and the .cpuprofile stay in the printed directory (open them in Chrome DevTools).
 import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import { TARGETS, installExitHandlers, readRss, startReady } from "./servers.js";
+import { handshakeCycle, runPool } from "./client.js";
+import { TARGETS, installExitHandlers, readCpuMicros, readRss, startReady } from "./servers.js";
 import { WorkerPool } from "./worker-pool.js";
 
 const arg = (name, fallback) =>
@@ -126,8 +128,26 @@ function printCpu(file) {
   }
 }
 
+/** CPU profile of handshake cycles only (no snapshots). */
+async function profileCycles(cycles) {
+  const server = await startReady(target, { nodeArgs: ["--cpu-prof", `--diagnostic-dir=${dir}`] });
+  try {
+    await runPool(200, 50, () => handshakeCycle(server.port, server.token)); // warm-up
+    const cpu0 = readCpuMicros(server.rssPid);
+    await runPool(cycles, 50, () => handshakeCycle(server.port, server.token));
+    const perCycle = (readCpuMicros(server.rssPid) - cpu0) / cycles;
+    console.log(`${target.id}: server CPU ${perCycle.toFixed(0)} µs per handshake cycle (${cycles})`);
+  } finally {
+    await server.stop(10_000);
+  }
+  const cpu = readdirSync(dir).find((f) => f.endsWith(".cpuprofile"));
+  if (cpu) printCpu(path.join(dir, cpu));
+}
+
 async function main() {
   installExitHandlers();
+  const cycles = Number(arg("cycles", 0));
+  if (cycles > 0) return profileCycles(cycles);
   const server = await startReady(target, {
     nodeArgs: ["--heapsnapshot-signal=SIGUSR2", "--cpu-prof", `--diagnostic-dir=${dir}`],
   });
