@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // CoderClaw Gateway benchmark: the gateway vs a bare Node + ws baseline (bench/baseline-server.js).
 // `npm run bench` (= build, then `node bench/run.js`). Options: --only=<section ids, comma-separated>;
-// --quick: one run per section, 3,000 connections instead of 10,000 in the scale section.
+// --quick: one run per section, 3,000 connections instead of 10,000 in the scale section;
+// --connections=<n>: hold n connections in the scale section.
 // Prints a table and writes bench/results/latest.json. Target FAILs are reported, not an exit code;
 // the exit code is 1 only if a section could not be measured.
 import { execFileSync } from "node:child_process";
@@ -30,7 +31,7 @@ const CONFIG = {
   scaleConnections: 10_000, // held at once in the scale section (from worker processes)
   scaleRepeats: 3,
   runTimeoutMs: 60_000, // one run of one section against one target (the scale section: scaleRunTimeoutMs)
-  scaleRunTimeoutMs: 180_000,
+  scaleRunTimeoutMs: 300_000,
   totalTimeoutMs: 900_000, // hard stop for the whole run (report what we have, exit 1)
 };
 
@@ -58,7 +59,12 @@ function openFileLimit() {
 
 function parseArgs(argv) {
   const only = argv.find((a) => a.startsWith("--only="))?.slice("--only=".length);
-  return { only: only ? new Set(only.split(",")) : null, quick: argv.includes("--quick") };
+  const connections = argv.find((a) => a.startsWith("--connections="))?.slice("--connections=".length);
+  return {
+    only: only ? new Set(only.split(",")) : null,
+    quick: argv.includes("--quick"),
+    connections: connections ? Number(connections) : null,
+  };
 }
 
 // ---- reporting ------------------------------------------------------------------------------------------------
@@ -129,8 +135,12 @@ async function main() {
   installExitHandlers();
   const startedAt = new Date();
   const t0 = performance.now();
-  const { only, quick } = parseArgs(process.argv.slice(2));
+  const { only, quick, connections } = parseArgs(process.argv.slice(2));
   if (quick) Object.assign(CONFIG, QUICK);
+  if (connections) {
+    if (!Number.isInteger(connections) || connections < 2000) throw new Error("--connections must be ≥ 2000");
+    CONFIG.scaleConnections = connections;
+  }
   const all = sectionsFor(CONFIG);
   const sections = only ? all.filter((s) => only.has(s.id)) : all;
   if (sections.length === 0) throw new Error(`no section matches --only (have: ${all.map((s) => s.id)})`);
