@@ -17,10 +17,10 @@ function uiSession(instanceId: string): ClientSession {
 }
 
 /** The feed on a simulated clock: what it broadcasts, and when. */
-function feedOnClock() {
+function feedOnClock(audience = 0) {
   jest.useFakeTimers({ now: 1_000_000 });
   const bus = new EventBus();
-  const feed = new PresenceFeed(new PresenceTable({ version: "test" }), bus);
+  const feed = new PresenceFeed(new PresenceTable({ version: "test" }), bus, () => audience);
   const broadcasts: Array<{ at: number; instanceIds: string[]; total: number; delta: boolean }> = [];
   const deltas: Array<NonNullable<PresencePublication["delta"]>> = [];
   bus.on("presence", ({ list, delta }) => {
@@ -75,6 +75,23 @@ describe("presence feed", () => {
     expect(broadcasts.at(-1)!.instanceIds).toEqual(Array.from({ length: 49 }, (_, i) => `s${299 - i}`));
     expect(broadcasts.map((b) => b.total)).toEqual([101, 201, 301]);
     expect(broadcasts.map((b) => b.delta)).toEqual([false, false, false]);
+  });
+
+  it("publishes a storm less often the more clients it goes to: a second more per 2,000, at most every 5 s", () => {
+    const { feed, broadcasts } = feedOnClock(4_500);
+    for (let i = 0; i < 700; i++) {
+      feed.joined(uiSession(`big${i}`));
+      jest.advanceTimersByTime(10);
+    }
+    jest.advanceTimersByTime(1_000);
+    // 4,500 clients: at least every 3 s while the storm lasts (7 s), then 250 ms after it ends.
+    expect(broadcasts.map((b) => b.at)).toEqual([3_000, 6_000, 7_240]);
+    const huge = feedOnClock(50_000);
+    for (let i = 0; i < 1_200; i++) {
+      huge.feed.joined(uiSession(`huge${i}`));
+      jest.advanceTimersByTime(10);
+    }
+    expect(huge.broadcasts.map((b) => b.at)).toEqual([5_000, 10_000]);
   });
 
   it("publishes what changed since the previous publication as a delta, keyed like the entries", () => {

@@ -80,7 +80,7 @@ export class GatewayServer {
     this.port = options.port;
     this.log = logger.child("gateway");
     this.presence = new PresenceTable({ version: options.version });
-    this.presenceFeed = new PresenceFeed(this.presence, this.bus);
+    this.presenceFeed = new PresenceFeed(this.presence, this.bus, () => this.connections.size);
     this.inspectFeed = new InspectFeed(options.inspection, this.bus);
     this.health = new HealthCache(
       () => computeHealthSummary(this.snapshot.config, this.services),

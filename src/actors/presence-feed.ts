@@ -34,6 +34,13 @@ export interface PresencePublication {
 const PRESENCE_SETTLE_MS = 250;
 /** ...or, if it goes on, once its first change has waited this long. */
 const PRESENCE_MAX_DELAY_MS = 1000;
+/**
+ * ...and a second more for every 2,000 connected clients (up to 5 s): in a storm every publication is
+ * the capped list to everyone, so this bounds what a reconnect storm of N clients sends to about N²/2000
+ * lists rather than one list per client every second.
+ */
+const CLIENTS_PER_DELAY_STEP = 2000;
+const PRESENCE_MAX_DELAY_CAP_MS = 5000;
 
 function isCli(session: ClientSession): boolean {
   return session.client.mode === "cli" || session.client.id === "cli" || session.client.mode === "probe";
@@ -61,6 +68,8 @@ export class PresenceFeed {
   constructor(
     private readonly presence: PresenceTable,
     private readonly bus: EventBus,
+    /** How many clients a publication goes to. */
+    private readonly audience: () => number = () => 0,
   ) {
     presence.takeChanges();
     this.last = {
@@ -106,7 +115,9 @@ export class PresenceFeed {
   /** One timer per burst: it is re-armed for the remaining time rather than reset on every change. */
   private readonly settle = (): void => {
     const now = Date.now();
-    const due = Math.min(this.lastChange + PRESENCE_SETTLE_MS, this.pendingSince + PRESENCE_MAX_DELAY_MS);
+    const steps = 1 + Math.floor(this.audience() / CLIENTS_PER_DELAY_STEP);
+    const maxDelay = Math.min(PRESENCE_MAX_DELAY_MS * steps, PRESENCE_MAX_DELAY_CAP_MS);
+    const due = Math.min(this.lastChange + PRESENCE_SETTLE_MS, this.pendingSince + maxDelay);
     if (due > now) {
       this.timer = setTimeout(this.settle, due - now);
       return;
