@@ -58,10 +58,10 @@ describe("presence with a few hundred clients: capped hello-ok, paging, coalesce
     expect(presence).toHaveLength(50);
     expect(presence[0]?.mode).toBe("gateway");
     expect(big.snapshot.presenceTotal).toBe(CLIENTS + 1);
-    // Newest first: the last 49 of the crowd, in reverse join order.
+    // Newest first: 49 of the last batch of 50 (its joins were concurrent, so in no set order).
     const ids = presence.slice(1).map((p) => Number(p.instanceId?.slice("crowd-".length)));
-    expect(ids).toEqual([...ids].sort((a, b) => b - a));
     expect(new Set(ids).size).toBe(49);
+    expect(ids.every((id) => id >= CLIENTS - 50 && id < CLIENTS)).toBe(true);
     // With 1 entry and with 301, hello-ok differs only by the 49 capped entries, never by the crowd.
     const size = (hello: unknown) => JSON.stringify(hello).length;
     expect(small.snapshot.presenceTotal).toBeLessThan(CLIENTS);
