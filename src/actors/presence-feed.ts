@@ -46,6 +46,14 @@ function isCli(session: ClientSession): boolean {
   return session.client.mode === "cli" || session.client.id === "cli" || session.client.mode === "probe";
 }
 
+/** One `roles` array per role, shared by every entry (the table holds one entry per client). */
+const ROLE_LISTS = new Map<string, readonly string[]>();
+function rolesOf(role: string): string[] {
+  let roles = ROLE_LISTS.get(role);
+  if (!roles) ROLE_LISTS.set(role, (roles = Object.freeze([role])));
+  return roles as string[];
+}
+
 function presenceKey(session: ClientSession): string {
   return session.deviceId ?? session.client.instanceId ?? session.connId;
 }
@@ -95,7 +103,7 @@ export class PresenceFeed {
       reason: "connect",
       instanceId: session.client.instanceId,
       deviceId: session.deviceId ?? undefined,
-      roles: [session.role],
+      roles: rolesOf(session.role),
       scopes: session.scopes,
     });
     this.changed();
