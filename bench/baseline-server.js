@@ -1,6 +1,7 @@
 // Minimal reference server for the benchmark: Node http + ws (noServer) speaking just enough of protocol v3.
 // It sends the connect.challenge, accepts `connect` with a plain token comparison, replies with a small
-// hello-ok, and answers `health` with a pre-serialized cached object. Nothing else.
+// hello-ok, and answers `health` with a pre-serialized cached object, and `broadcast` (bench only) with one
+// stamped event to every client. Nothing else.
 // Usage: BENCH_TOKEN=<token> node bench/baseline-server.js   → prints "listening <port>" when ready.
 import http from "node:http";
 import { randomUUID } from "node:crypto";
@@ -85,7 +86,15 @@ wss.on("connection", (ws) => {
       return;
     }
     if (frame.method === "health") ws.send(res(frame.id, `"ok":true,"payload":${HEALTH_JSON}`));
-    else ws.send(error(frame.id, "INVALID_REQUEST", `unknown method: ${frame.method}`));
+    else if (frame.method === "broadcast") {
+      // The bench's broadcast: one event, stamped, to every client (as a gateway's tick would go).
+      ws.send(res(frame.id, `"ok":true,"payload":{}`));
+      const head = `{"type":"event","event":"tick","payload":{"ts":${Date.now()}},"seq":`;
+      for (const client of wss.clients) {
+        client.seq = (client.seq ?? 0) + 1;
+        client.send(`${head}${client.seq}}`);
+      }
+    } else ws.send(error(frame.id, "INVALID_REQUEST", `unknown method: ${frame.method}`));
   });
 });
 

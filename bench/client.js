@@ -7,7 +7,7 @@ import WebSocket from "ws";
 const HOST = "127.0.0.1";
 const CONNECT_ID = "c1";
 
-function connectFrame(token) {
+function connectFrame(token, extra) {
   return JSON.stringify({
     type: "req",
     id: CONNECT_ID,
@@ -17,6 +17,7 @@ function connectFrame(token) {
       maxProtocol: 3,
       client: { id: "bench", version: "1", platform: "linux", mode: "test" },
       auth: { token },
+      ...extra,
     },
   });
 }
@@ -37,9 +38,10 @@ const RES_PREFIX = Buffer.from('{"type":"res","id":"');
 const OK_TRUE = Buffer.from(',"ok":true');
 
 const frameCache = new Map();
-function cachedConnectFrame(token) {
-  let frame = frameCache.get(token);
-  if (!frame) frameCache.set(token, (frame = connectFrame(token)));
+function cachedConnectFrame(token, extra) {
+  const key = extra ? `${token} ${JSON.stringify(extra)}` : token;
+  let frame = frameCache.get(key);
+  if (!frame) frameCache.set(key, (frame = connectFrame(token, extra)));
   return frame;
 }
 
@@ -95,12 +97,13 @@ export class Conn {
    * Send `{type:"req", id, method}`; resolves with the response payload, or with `true` when
    * `payload: false` (then the payload is not parsed), and rejects on an error response.
    */
-  request(method, { payload = true } = {}) {
+  request(method, { payload = true, params } = {}) {
     if (this.closed) return Promise.reject(new Error("connection closed"));
     const id = `r${++this.nextId}`;
+    const tail = params === undefined ? "" : `,"params":${JSON.stringify(params)}`;
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject, wantPayload: payload });
-      this.ws.send(`{"type":"req","id":"${id}","method":"${method}"}`);
+      this.ws.send(`{"type":"req","id":"${id}","method":"${method}"${tail}}`);
     });
   }
 
@@ -150,10 +153,11 @@ export class Conn {
 }
 
 /**
- * open → connect.challenge → connect → hello-ok. Resolves with a Conn; rejects on refusal, error response,
+ * open → connect.challenge → connect (with `params` merged into the connect params) → hello-ok. Resolves with a
+ * Conn (its `helloBytes` is the hello-ok's size); rejects on refusal, error response,
  * early close or timeout (the socket is terminated then).
  */
-export function openAuthed(port, token, { timeoutMs = 5000 } = {}) {
+export function openAuthed(port, token, { timeoutMs = 5000, params } = {}) {
   return new Promise((resolve, reject) => {
     const ws = new WebSocket(`ws://${HOST}:${port}`, {
       perMessageDeflate: false,
@@ -175,7 +179,9 @@ export function openAuthed(port, token, { timeoutMs = 5000 } = {}) {
       // Fast path: the hello-ok carries the presence list, which grows with the number of connections;
       // parsing it here would make the client, not the server, the bottleneck of the 1000-connection figure.
       if (Buffer.isBuffer(data) && HELLO_OK_PREFIX.equals(data.subarray(0, HELLO_OK_PREFIX.length))) {
-        return finish(null, new Conn(ws));
+        const conn = new Conn(ws);
+        conn.helloBytes = data.length;
+        return finish(null, conn);
       }
       let frame;
       try {
@@ -184,7 +190,7 @@ export function openAuthed(port, token, { timeoutMs = 5000 } = {}) {
         return finish(new Error("non-JSON frame during handshake"));
       }
       if (frame.type === "event" && frame.event === "connect.challenge") {
-        ws.send(cachedConnectFrame(token));
+        ws.send(cachedConnectFrame(token, params));
       } else if (frame.type === "res" && frame.id === CONNECT_ID) {
         if (frame.ok && frame.payload?.type === "hello-ok") finish(null, new Conn(ws));
         else finish(new Error(`connect rejected: ${frame.error?.code} ${frame.error?.message}`));

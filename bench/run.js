@@ -1,6 +1,8 @@
 #!/usr/bin/env node
 // CoderClaw Gateway benchmark: the gateway vs a bare Node + ws baseline (bench/baseline-server.js).
-// `npm run bench` (= build, then `node bench/run.js`). Options: --only=<section ids, comma-separated>.
+// `npm run bench` (= build, then `node bench/run.js`). Options: --only=<section ids, comma-separated>;
+// --quick: one run per section, 3,000 connections instead of 10,000 in the scale section;
+// --connections=<n>: hold n connections in the scale section.
 // Prints a table and writes bench/results/latest.json. Target FAILs are reported, not an exit code;
 // the exit code is 1 only if a section could not be measured.
 import { execFileSync } from "node:child_process";
@@ -11,7 +13,7 @@ import { fileURLToPath } from "node:url";
 import { performance } from "node:perf_hooks";
 import { setTimeout, clearTimeout } from "node:timers";
 import { gatewayFigures, scrapeMetrics } from "./metrics.js";
-import { SECTIONS } from "./sections.js";
+import { sectionsFor } from "./sections.js";
 import { TARGETS, installExitHandlers, startReady, stopAll } from "./servers.js";
 import { median, round } from "./stats.js";
 
@@ -27,10 +29,14 @@ const CONFIG = {
   latencyWarmup: 200,
   latencyRequests: 5000,
   throughputRequests: 20000,
-  idleConnections: 1000,
-  runTimeoutMs: 60_000, // one run of one section against one target
-  totalTimeoutMs: 180_000, // hard stop for the whole run (report what we have, exit 1)
+  scaleConnections: 10_000, // held at once in the scale section (from worker processes)
+  scaleRepeats: 3,
+  runTimeoutMs: 60_000, // one run of one section against one target (the scale section: scaleRunTimeoutMs)
+  scaleRunTimeoutMs: 300_000,
+  totalTimeoutMs: 900_000, // hard stop for the whole run (report what we have, exit 1)
 };
+
+const QUICK = { repeats: 1, spawns: 3, scaleConnections: 3000, scaleRepeats: 1 };
 
 const log = (line) => process.stderr.write(`${line}\n`);
 
@@ -54,7 +60,12 @@ function openFileLimit() {
 
 function parseArgs(argv) {
   const only = argv.find((a) => a.startsWith("--only="))?.slice("--only=".length);
-  return { only: only ? new Set(only.split(",")) : null };
+  const connections = argv.find((a) => a.startsWith("--connections="))?.slice("--connections=".length);
+  return {
+    only: only ? new Set(only.split(",")) : null,
+    quick: argv.includes("--quick"),
+    connections: connections ? Number(connections) : null,
+  };
 }
 
 // ---- reporting ------------------------------------------------------------------------------------------------
@@ -125,16 +136,22 @@ async function main() {
   installExitHandlers();
   const startedAt = new Date();
   const t0 = performance.now();
-  const { only } = parseArgs(process.argv.slice(2));
-  const sections = only ? SECTIONS.filter((s) => only.has(s.id)) : SECTIONS;
-  if (sections.length === 0)
-    throw new Error(`no section matches --only (have: ${SECTIONS.map((s) => s.id)})`);
+  const { only, quick, connections } = parseArgs(process.argv.slice(2));
+  if (quick) Object.assign(CONFIG, QUICK);
+  if (connections) {
+    if (!Number.isInteger(connections) || connections < 2000) throw new Error("--connections must be ≥ 2000");
+    CONFIG.scaleConnections = connections;
+  }
+  const all = sectionsFor(CONFIG);
+  const sections = only ? all.filter((s) => only.has(s.id)) : all;
+  if (sections.length === 0) throw new Error(`no section matches --only (have: ${all.map((s) => s.id)})`);
 
   if (!existsSync(path.join(BENCH_DIR, "..", "dist", "cli"))) {
     throw new Error("dist/ is missing: run `npm run build` first (or `npm run bench`)");
   }
   const ulimitN = openFileLimit();
-  const neededFds = 3 * CONFIG.idleConnections + 200;
+  // The server holds one descriptor per connection; each client process its share.
+  const neededFds = CONFIG.scaleConnections + 200;
   log(`bench: node ${process.version}, ${os.cpus().length} CPUs, ulimit -n ${ulimitN}`);
   if (Number.isFinite(ulimitN) && ulimitN < neededFds) {
     log(
@@ -168,7 +185,8 @@ async function main() {
     const durationS = round((performance.now() - t0) / 1000, 1);
     console.log(
       `\n${summary.pass} PASS, ${summary.fail} FAIL, ${summary.error} ERROR in ${durationS} s` +
-        ` (ratio = gateway / baseline; medians of ${CONFIG.repeats} runs, spawn: median of ${CONFIG.spawns})`,
+        ` (ratio = gateway / baseline; medians of ${CONFIG.repeats} runs, scale: ${CONFIG.scaleRepeats},` +
+        ` spawn: ${CONFIG.spawns})`,
     );
     mkdirSync(path.dirname(RESULTS_FILE), { recursive: true });
     const json = { ...meta, durationS, partial, summary, table: rows, sections: results };
@@ -233,10 +251,11 @@ async function main() {
           };
           const start = performance.now();
           try {
+            const timeoutMs = section.id === "scale" ? CONFIG.scaleRunTimeoutMs : CONFIG.runTimeoutMs;
             const result = await withTimeout(
               Promise.resolve(section.run(ctx)),
-              CONFIG.runTimeoutMs,
-              `section ${section.id} run timed out after ${CONFIG.runTimeoutMs / 1000} s`,
+              timeoutMs,
+              `section ${section.id} run timed out after ${timeoutMs / 1000} s`,
             );
             st.seconds += (performance.now() - start) / 1000;
             if (!result) {

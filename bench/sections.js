@@ -18,12 +18,11 @@
 import { Buffer } from "node:buffer";
 import http from "node:http";
 import { performance } from "node:perf_hooks";
-import { setTimeout } from "node:timers/promises";
 import { handshakeCycle, openAuthed, pollUntilHello, runPool } from "./client.js";
-import { readRss } from "./servers.js";
+import { readCpuMicros } from "./servers.js";
+import { scaleSection } from "./scale-section.js";
 import { percentile } from "./stats.js";
 
-const MB = 1024 * 1024;
 /** Hot loops only need to know the request succeeded; skipping the payload parse keeps the client cheap. */
 const FAST = { payload: false };
 
@@ -74,98 +73,6 @@ const spawnSection = {
   },
 };
 
-/**
- * Memory per idle connection is a slope: RSS with 3000 connections held minus RSS with 2000 held, over
- * 1000. Holding the first connections also makes V8 grow its young generation, up to its fixed maximum
- * (32 MB), in one or two steps somewhere in the first 2000; charged to 1000 connections that one-time
- * growth reads as 16–30 KB "per connection". It is reported on its own row (the first 1000, cold heap)
- * and not charged to every connection.
- *
- * Time to open 1000 is checked the same way, on the third 1000 (2000 → 3000 held), like every other
- * throughput figure here, which is measured after a warm-up. The first 1000 on a fresh process also pay
- * V8's one-time compilation of the code they run (for the gateway, mostly xstate's interpreter: about
- * 0.3 s of compiler-thread CPU on this path); that figure is reported on its own row, unchecked. At 2000
- * held, the gateway's hello-ok carries 200 presence entries (~50 KB), so the checked figure is, if
- * anything, the harder one for it.
- */
-const memorySection = {
-  id: "memory",
-  title: "memory and connection setup",
-  metrics: [
-    {
-      key: "idle_rss_mb",
-      label: "idle RSS (start + 1 s)",
-      unit: "MB",
-      better: "lower",
-      check: atMost(80, "MB"),
-    },
-    {
-      key: "conn_kb",
-      label: "RSS per idle authed conn (2000 → 3000 held)",
-      unit: "KB",
-      better: "lower",
-      check: atMost(20, "KB"),
-    },
-    {
-      key: "conn_cold_kb",
-      label: "RSS growth per conn, first 1000 (cold heap)",
-      unit: "KB",
-      better: "lower",
-    },
-    {
-      key: "open_ms",
-      label: "open + auth 1000 conns (50 conc., 2000 → 3000 held)",
-      unit: "ms",
-      better: "lower",
-      digits: 0,
-      check: ratioAtMost(2),
-    },
-    {
-      key: "open_cold_ms",
-      label: "open + auth first 1000 conns (fresh process, cold JIT)",
-      unit: "ms",
-      better: "lower",
-      digits: 0,
-    },
-  ],
-  async run(ctx) {
-    const n = ctx.config.idleConnections;
-    const server = await ctx.fresh();
-    const conns = [];
-    const openMore = () =>
-      runPool(n, ctx.config.concurrency, async () => {
-        conns.push(await openAuthed(server.port, server.token, { timeoutMs: 15000 }));
-      });
-    try {
-      await setTimeout(1000);
-      const idle = readRss(server.rssPid);
-      const coldStart = performance.now();
-      await openMore();
-      const openColdMs = performance.now() - coldStart;
-      await setTimeout(1000);
-      const first = readRss(server.rssPid);
-      await openMore();
-      await setTimeout(1000);
-      const second = readRss(server.rssPid);
-      const start = performance.now();
-      await openMore();
-      const openMs = performance.now() - start;
-      await setTimeout(1000);
-      const third = readRss(server.rssPid);
-      return {
-        idle_rss_mb: idle / MB,
-        conn_kb: (third - second) / n / 1024,
-        conn_cold_kb: (first - idle) / n / 1024,
-        open_ms: openMs,
-        open_cold_ms: openColdMs,
-      };
-    } finally {
-      for (const conn of conns) conn.terminate();
-      await server.stop();
-    }
-  },
-};
-
 const handshakeSection = {
   id: "handshake",
   title: "handshakes",
@@ -186,17 +93,30 @@ const handshakeSection = {
       digits: 0,
       check: ratioAtLeast(0.5),
     },
+    {
+      key: "hs_cpu_us",
+      label: "server CPU per handshake (open, auth, close)",
+      unit: "µs",
+      better: "lower",
+      digits: 0,
+      check: ratioAtMost(1.3),
+    },
   ],
   async run(ctx) {
-    const { port, token } = await ctx.shared();
+    const server = await ctx.shared();
+    const { port, token } = server;
     const { handshakesSeq, handshakesConc, concurrency } = ctx.config;
     for (let i = 0; i < 50; i++) await handshakeCycle(port, token); // warm-up
+    const cpu0 = readCpuMicros(server.rssPid);
     let start = performance.now();
     for (let i = 0; i < handshakesSeq; i++) await handshakeCycle(port, token);
     const seq = perSecond(handshakesSeq, start);
     start = performance.now();
     await runPool(handshakesConc, concurrency, () => handshakeCycle(port, token));
-    return { hs_seq: seq, hs_conc: perSecond(handshakesConc, start) };
+    const conc = perSecond(handshakesConc, start);
+    // The server's own CPU time: the client saturates a core first, so rates alone compare the clients.
+    const cpuPerHandshake = (readCpuMicros(server.rssPid) - cpu0) / (handshakesSeq + handshakesConc);
+    return { hs_seq: seq, hs_conc: conc, hs_cpu_us: cpuPerHandshake };
   },
 };
 
@@ -260,15 +180,25 @@ const throughputSection = {
       digits: 0,
       check: ratioAtLeast(0.5),
     },
+    {
+      key: "health_cpu_us",
+      label: "server CPU per health request",
+      unit: "µs",
+      better: "lower",
+      digits: 1,
+      check: ratioAtMost(1.3),
+    },
   ],
   async run(ctx) {
-    const { port, token } = await ctx.shared();
+    const server = await ctx.shared();
+    const { port, token } = server;
     const { throughputRequests: total, concurrency } = ctx.config;
     const conns = [];
     try {
       await runPool(concurrency, concurrency, async () => conns.push(await openAuthed(port, token)));
       const one = conns[0];
       await runPool(1000, concurrency, () => one.request("health", FAST)); // warm-up
+      const cpu0 = readCpuMicros(server.rssPid);
       let start = performance.now();
       await runPool(total, concurrency, () => one.request("health", FAST));
       const pipelined = perSecond(total, start);
@@ -279,7 +209,9 @@ const throughputSection = {
           for (let i = 0; i < perSocket; i++) await conn.request("health", FAST);
         }),
       );
-      return { rps_pipelined: pipelined, rps_sockets: perSecond(perSocket * conns.length, start) };
+      const rpsSockets = perSecond(perSocket * conns.length, start);
+      const cpuPerRequest = (readCpuMicros(server.rssPid) - cpu0) / (total + perSocket * conns.length);
+      return { rps_pipelined: pipelined, rps_sockets: rpsSockets, health_cpu_us: cpuPerRequest };
     } finally {
       await Promise.all(conns.map((c) => c.close()));
     }
@@ -457,9 +389,10 @@ const httpSection = {
   },
 };
 
-export const SECTIONS = [
+/** The sections for a run; `quick` holds fewer connections in the scale section. */
+export const sectionsFor = (config) => [
   spawnSection,
-  memorySection,
+  scaleSection({ connections: config.scaleConnections }),
   handshakeSection,
   latencySection,
   throughputSection,

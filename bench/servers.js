@@ -56,6 +56,16 @@ export function readRss(pid) {
   return Number(match[1]) * 1024;
 }
 
+/** CPU time (user + system) a process has used so far, in microseconds (from /proc/<pid>/stat). */
+export function readCpuMicros(pid) {
+  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+  // Fields after the command name (which may contain spaces) start after the last ")".
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  const ticks = Number(fields[11]) + Number(fields[12]); // utime, stime (fields 14 and 15)
+  return (ticks * 1e6) / CLOCK_TICKS;
+}
+const CLOCK_TICKS = 100; // sysconf(_SC_CLK_TCK) on Linux
+
 /**
  * A spawned server. `port` resolves when the listening line appears, `ready` when the server says it accepts
  * connections. `t0` is performance.now() just before spawn().
@@ -181,7 +191,7 @@ function newToken() {
 }
 
 /** The CoderClaw gateway from the build, with a throwaway HOME holding only its config. */
-function spawnGateway() {
+function spawnGateway({ nodeArgs = [], cwd = REPO_DIR } = {}) {
   const token = newToken();
   const home = mkdtempSync(path.join(tmpdir(), "coderclaw-bench-"));
   tempDirs.add(home);
@@ -202,8 +212,8 @@ function spawnGateway() {
   return new Server({
     kind: "gateway",
     command: process.execPath,
-    args: [path.join(REPO_DIR, "bin", "run.js"), "gateway", "--port", "0"],
-    cwd: REPO_DIR,
+    args: [...nodeArgs, path.join(REPO_DIR, "bin", "run.js"), "gateway", "--port", "0"],
+    cwd,
     env: { HOME: home, PATH: process.env.PATH ?? "/usr/bin:/bin" },
     portPattern: /listening on ws:\/\/127\.0\.0\.1:(\d+)/,
     pidPattern: /\(PID (\d+)\)/,
@@ -214,13 +224,13 @@ function spawnGateway() {
 }
 
 /** bench/baseline-server.js: bare Node http + ws. */
-function spawnBaseline() {
+function spawnBaseline({ nodeArgs = [], cwd = REPO_DIR } = {}) {
   const token = newToken();
   return new Server({
     kind: "baseline",
     command: process.execPath,
-    args: [path.join(BENCH_DIR, "baseline-server.js")],
-    cwd: REPO_DIR,
+    args: [...nodeArgs, path.join(BENCH_DIR, "baseline-server.js")],
+    cwd,
     env: { PATH: process.env.PATH ?? "/usr/bin:/bin", BENCH_TOKEN: token },
     portPattern: /^listening (\d+)/,
     readyPattern: /^listening \d+/,
@@ -235,8 +245,8 @@ export const TARGETS = [
 ];
 
 /** Spawn and wait until the server says it is ready. */
-export async function startReady(target) {
-  const server = target.spawn();
+export async function startReady(target, options) {
+  const server = target.spawn(options);
   try {
     await server.waitPort();
     await server.waitReady();

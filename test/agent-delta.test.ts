@@ -93,4 +93,29 @@ describe('agent events with and without caps: ["agent-delta"]', () => {
       await client.close();
     }
   });
+
+  it("reaches operators only: a node connected meanwhile receives no agent or chat event and no seq gap", async () => {
+    const node = await fixture.connected({ role: "node", caps: ["agent-delta"] });
+    const operator = await fixture.connected({ caps: ["agent-delta"] });
+    operator.send({
+      type: "req",
+      id: "run",
+      method: "agent",
+      params: { message: "hello there", idempotencyKey: "operators-only-1" },
+    });
+    await operator.until(() => operator.frames.filter((f) => f.id === "run").at(1), 10_000, "final reply");
+    await operator.until(
+      () => operator.events("agent").some((e) => e.payload.data.phase === "end"),
+      5_000,
+      "lifecycle end",
+    );
+    expect(operator.events("chat").length).toBeGreaterThan(0);
+    // A presence change after the run reaches both: the node was connected throughout.
+    await operator.request("system-event", { text: "after the run", instanceId: "after-run" });
+    await node.until(() => node.events("presence").length > 0, 3_000, "presence on the node");
+    expect(node.events("agent")).toEqual([]);
+    expect(node.events("chat")).toEqual([]);
+    const seqs = node.frames.filter((f) => f.type === "event" && f.seq !== undefined).map((f) => f.seq);
+    expect(seqs).toEqual(seqs.map((_, i) => i + 1));
+  });
 });

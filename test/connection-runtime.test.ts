@@ -49,7 +49,7 @@ describe("connection runtime", () => {
       methods: [],
       presence: () => {
         if (presenceFailures-- > 0) throw new TypeError("presence table is broken");
-        return { version: 1, entries: [] };
+        return { version: 1, entries: [], total: 1 };
       },
       health: () => ({ version: 1, summary: {} }),
     });

@@ -1,4 +1,5 @@
 import type { ClientSession } from "../protocol/client-session.js";
+import { PRESENCE_DELTA_CAP } from "../protocol/index.js";
 import { broadcastAgentEvent } from "../transport/agent-event-fanout.js";
 import type { Broadcaster, BroadcastOptions } from "../transport/broadcaster.js";
 import type { BroadcastFacts, EventBus } from "./event-bus.js";
@@ -13,6 +14,9 @@ export const isPairingAdmin = (session: ClientSession) =>
 export const isInspectSubscriber = (session: ClientSession) =>
   session.caps.includes("inspect") && session.scopes.includes("operator.admin");
 
+const wantsPresenceDelta = (session: ClientSession) => session.caps.includes(PRESENCE_DELTA_CAP);
+const wantsPresenceList = (session: ClientSession) => !session.caps.includes(PRESENCE_DELTA_CAP);
+
 export interface StateVersion {
   presence: number;
   health: number;
@@ -26,7 +30,19 @@ export function fanOutBusFacts(
 ): void {
   const fanOut = <K extends keyof BroadcastFacts>(event: K, options: () => BroadcastOptions) =>
     bus.on(event, ((payload: unknown) => broadcaster.send(event, payload, options())) as never);
-  fanOut("presence", () => ({ dropIfSlow: true, stateVersion: stateVersion() }));
+  // The capped list to every client; to those with `caps: ["presence-delta"]`, the delta when there is one.
+  bus.on("presence", ({ version: presence, list, delta }) => {
+    const version = { ...stateVersion(), presence };
+    const sendList = (audience: (session: ClientSession) => boolean) =>
+      broadcaster.send("presence", list, { dropIfSlow: true, stateVersion: version, audience });
+    if (!delta) return sendList(() => true);
+    sendList(wantsPresenceList);
+    broadcaster.send("presence", delta, {
+      dropIfSlow: true,
+      stateVersion: version,
+      audience: wantsPresenceDelta,
+    });
+  });
   fanOut("health", () => ({ stateVersion: stateVersion() }));
   fanOut("heartbeat", () => ({ dropIfSlow: true }));
   fanOut("tick", () => ({ dropIfSlow: true }));
@@ -37,7 +53,7 @@ export function fanOutBusFacts(
   fanOut("device.pair.requested", () => ({ audience: isPairingAdmin }));
   fanOut("device.pair.resolved", () => ({ audience: isPairingAdmin }));
   bus.on("chat", (payload, { dropIfSlow }) =>
-    broadcaster.send("chat", payload, { dropIfSlow, audience: isOperator }),
+    broadcaster.send("chat", payload, { dropIfSlow, audience: isOperator, operatorsOnly: true }),
   );
 }
 

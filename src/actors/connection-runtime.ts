@@ -55,7 +55,41 @@ export interface ConnectionRuntimeDeps {
  * pieces, and one kept for a connection's whole life would hold on to all of them.
  */
 function newConnId(): string {
-  return Buffer.from(randomUUID(), "latin1").toString("latin1");
+  return flat(randomUUID());
+}
+
+/** A one-byte string stored flat, for strings held as long as a connection (not a tree of concatenations). */
+function flat(text: string): string {
+  return Buffer.from(text, "latin1").toString("latin1");
+}
+
+/** The connection a socket belongs to, on the socket itself: the socket listeners are shared, not per socket. */
+const CONNECTION = Symbol("connection");
+type OwnedSocket = WebSocket & { [CONNECTION]: ClientConnection };
+const connectionOf = (socket: WebSocket) => (socket as OwnedSocket)[CONNECTION];
+
+/** One set of socket listeners for every socket: ws calls them with the socket as `this`. */
+function sharedSocketListeners(
+  log: SubsystemLogger,
+  onMessage: (connection: ClientConnection, data: RawData, isBinary: boolean) => void,
+) {
+  return {
+    // Without an error listener, a frame over maxPayload would crash the process.
+    error(this: WebSocket, error: Error) {
+      log.debug("socket error", { connId: connectionOf(this).connId, error: error.message });
+    },
+    pong(this: WebSocket) {
+      connectionOf(this).missedPongs = 0;
+    },
+    message(this: WebSocket, data: RawData, isBinary: boolean) {
+      onMessage(connectionOf(this), data, isBinary);
+    },
+    close(this: WebSocket, code: number, reason: Buffer) {
+      const connection = connectionOf(this);
+      connection.socketClose = { code, reason: reason.toString() };
+      connection.actor.send({ type: "SOCKET_CLOSED", code });
+    },
+  };
 }
 
 /** ws has no per-socket maxPayload; its receiver reads this field on every frame header. */
@@ -116,6 +150,7 @@ export class ConnectionRuntime {
   private readonly host;
   /** The slow-consumer rule for replies (events have the same rule in the broadcaster). */
   private readonly sendLimit: SendLimit;
+  private readonly socketListeners;
 
   constructor(private readonly deps: ConnectionRuntimeDeps) {
     this.keepalive = new KeepaliveSweep(deps.config.gateway.tickIntervalMs, (connection) =>
@@ -142,6 +177,9 @@ export class ConnectionRuntime {
         connection.actor.send({ type: "CLOSE", code: CloseCodes.POLICY_VIOLATION, reason: "slow consumer" });
       },
     };
+    this.socketListeners = sharedSocketListeners(deps.log, (connection, data, isBinary) =>
+      this.onMessage(connection, data, isBinary),
+    );
     this.logic = this.provideMachine();
     this.host = createFailureParent("connections", (actorId, error) =>
       this.onConnectionFailed(actorId, error),
@@ -185,22 +223,18 @@ export class ConnectionRuntime {
   accept(socket: WebSocket, request: http.IncomingMessage): void {
     const connId = newConnId();
     const connection = new ClientConnection(connId, socket, this.deps.access.peer(request), this.sendLimit);
+    (socket as OwnedSocket)[CONNECTION] = connection;
     setReceiveLimit(socket, PRE_HELLO_MAX_PAYLOAD);
-    // Without an error listener, a frame over maxPayload would crash the process.
-    socket.on("error", (error) => this.deps.log.debug("socket error", { connId, error: error.message }));
-    socket.on("pong", () => {
-      connection.missedPongs = 0;
-    });
-    socket.on("message", (data, isBinary) => this.onMessage(connection, data, isBinary));
-    socket.on("close", (code, reason) => {
-      connection.socketClose = { code, reason: reason.toString() };
-      connection.actor.send({ type: "SOCKET_CLOSED", code });
-    });
+    const listeners = this.socketListeners;
+    socket.on("error", listeners.error);
+    socket.on("pong", listeners.pong);
+    socket.on("message", listeners.message);
+    socket.on("close", listeners.close);
     connection.trace = this.deps.activity.frames;
     this.deps.connections.set(connId, connection);
     connection.actor = createActor(this.logic, {
-      id: `${CONNECTION_ACTOR_PREFIX}${connId}`,
-      input: { connId },
+      id: flat(`${CONNECTION_ACTOR_PREFIX}${connId}`),
+      input: connId,
       parent: this.host,
     });
     connection.actor.start();
@@ -272,8 +306,10 @@ export class ConnectionRuntime {
           let verdict: ConnectionEvent;
           try {
             if (this.deps.lifecycleState() === "starting") throw startingRejection(request.requestId);
+            const peer = connection.peer;
+            if (!peer) throw new Error("connect after the handshake");
             const session = authenticateConnect(
-              { ...request, nonce: connection.nonce, peer: connection.peer },
+              { ...request, nonce: connection.nonce, peer },
               {
                 access: this.deps.access,
                 allowedOrigins: gateway.controlUi.allowedOrigins,
@@ -301,6 +337,7 @@ export class ConnectionRuntime {
           const { deviceAuth, ...admitted } = session as AdmittedSession;
           connection.session = admitted;
           connection.nonce = "";
+          connection.peer = null;
           setReceiveLimit(connection.socket, gateway.maxPayloadBytes);
           const [head, rest] = this.deps.helloOk.frame(requestId, connection.session, deviceAuth);
           connection.sendInTwoParts(head, rest);

@@ -3,6 +3,7 @@ import type { PairingResolved } from "../devices/device-pairing.js";
 import type { DevicePairingRequest } from "../devices/device-store.js";
 import type { AgentEventPayload, ChatEventPayload } from "../agents/run-events.js";
 import type { InspectTransition } from "./inspection.js";
+import type { PresencePublication } from "./presence-feed.js";
 import type { ReloadOutcome } from "./reload-controller.js";
 
 /**
@@ -10,7 +11,8 @@ import type { ReloadOutcome } from "./reload-controller.js";
  * connections. Each key is the gateway event name clients receive.
  */
 export interface BroadcastFacts {
-  presence: (payload: { presence: unknown[] }) => void;
+  /** Fanned out as the `presence` event, in the shape each client asked for. */
+  presence: (publication: PresencePublication) => void;
   health: (payload: Record<string, unknown>) => void;
   heartbeat: (payload: Record<string, unknown>) => void;
   tick: (payload: { ts: number }) => void;

@@ -90,7 +90,7 @@ export class GatewayServer {
     this.port = options.port;
     this.log = logger.child("gateway");
     this.presence = new PresenceTable({ version: options.version });
-    this.presenceFeed = new PresenceFeed(this.presence, this.bus);
+    this.presenceFeed = new PresenceFeed(this.presence, this.bus, () => this.connections.size);
     this.inspectFeed = new InspectFeed(options.inspection, this.bus);
     this.health = new HealthCache(
       () => computeHealthSummary(this.snapshot.config, this.services),
@@ -168,10 +168,12 @@ export class GatewayServer {
       activity,
       onJoined: (session) => {
         activity.connected(session);
+        broadcaster.joined(session);
         this.presenceFeed.joined(session);
         this.inspectFeed.joined(session);
       },
       onLeft: (session) => {
+        broadcaster.left(session);
         this.presenceFeed.left(session);
         this.inspectFeed.left(session);
       },

@@ -13,8 +13,8 @@ export interface HelloOkSource {
   authMode: EffectiveAuthMode;
   config(): CoderclawConfig;
   methods: readonly string[];
-  /** The presence clients were last sent, and its version. */
-  presence(): { version: number; entries: readonly unknown[] };
+  /** The presence clients were last sent (the newest entries), how many entries there are, and its version. */
+  presence(): { version: number; entries: readonly unknown[]; total: number };
   health(): { version: number; summary: unknown };
 }
 
@@ -31,7 +31,7 @@ interface SharedPart {
  * REFERENCE §5.6: what a client learns at connect (server, features, snapshot, policy).
  *
  * Only the request id, `server.connId` and `snapshot.uptimeMs` differ between clients. The rest
- * (presence can be 200 entries) is serialized once per presence, health or config change and the
+ * (presence is capped at the newest 50 entries) is serialized once per presence, health or config change and the
  * same bytes are sent to every client, so a join storm does not build a copy per connection.
  */
 export class HelloOk {
@@ -71,6 +71,7 @@ export class HelloOk {
     }
     const snapshotRest = {
       presence: presence.entries,
+      presenceTotal: presence.total,
       health: health.summary,
       stateVersion: { presence: presence.version, health: health.version },
       configPath: this.source.configPath,

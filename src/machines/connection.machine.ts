@@ -78,7 +78,8 @@ export const connectionMachine = setup({
   types: {
     context: {} as ConnectionContext,
     events: {} as ConnectionEvent,
-    input: {} as { connId: string },
+    /** The connection id: a string rather than an object, as an actor keeps its input for its whole life. */
+    input: {} as string,
   },
   actions: {
     sendChallenge: (_, _params: { connId: string }) => {},
@@ -97,7 +98,7 @@ export const connectionMachine = setup({
   },
 }).createMachine({
   id: "connection",
-  context: ({ input }) => ({ connId: input.connId }),
+  context: ({ input }) => ({ connId: input }),
   initial: "awaiting-connect",
   on: {
     SOCKET_CLOSED: ".closed",

@@ -1,12 +1,33 @@
 import { Type } from "@sinclair/typebox";
+import { MAX_PRESENCE_ENTRIES } from "../state/presence.js";
 import { defineMethod } from "./method-spec.js";
+
+/** The largest page `system-presence` serves. */
+export const PRESENCE_PAGE_MAX = 500;
 
 export const systemPresenceMethod = defineMethod({
   name: "system-presence",
   scope: "read",
-  summary: "Presence entries, newest first, the gateway's own entry included.",
-  params: Type.Object({}, { additionalProperties: true }),
-  handler: (_params, { gateway }) => gateway.presence.list(),
+  summary:
+    "Presence entries, newest first, the gateway's own entry included: all of them, or with `offset`/`limit` " +
+    `one page ({entries, total, offset, nextOffset, version}; limit at most ${PRESENCE_PAGE_MAX}).`,
+  params: Type.Object(
+    {
+      offset: Type.Optional(Type.Integer({ minimum: 0, maximum: MAX_PRESENCE_ENTRIES })),
+      limit: Type.Optional(Type.Integer({ minimum: 1, maximum: PRESENCE_PAGE_MAX })),
+    },
+    { additionalProperties: true },
+  ),
+  handler: (params, { gateway }) => {
+    const { presence } = gateway;
+    // Without paging parameters, the upstream answer: the whole list (bounded by the table's size).
+    if (params.offset === undefined && params.limit === undefined) return presence.list();
+    const offset = params.offset ?? 0;
+    const entries = presence.page(offset, params.limit ?? PRESENCE_PAGE_MAX);
+    const total = presence.size;
+    const next = offset + entries.length;
+    return { entries, total, offset, nextOffset: next < total ? next : null, version: presence.version };
+  },
 });
 
 export const systemEventMethod = defineMethod({

@@ -26,7 +26,7 @@ export const statusMethod = defineMethod({
       logFile: gateway.logFile,
     },
     connections: { count: gateway.connectionCount() },
-    presence: { count: gateway.presence.list().length, version: gateway.presence.version },
+    presence: { count: gateway.presence.size, version: gateway.presence.version },
     heartbeat: gateway.heartbeat.summary(),
     actors: { count: gateway.inspection.count() },
   }),

@@ -39,7 +39,23 @@ export const ShutdownPayload = Type.Object(
 );
 export type ShutdownPayload = Static<typeof ShutdownPayload>;
 
-export const PresencePayload = Type.Object({ presence: Type.Array(PresenceEntry) }, closed);
+/** The newest entries (capped), to every client without `caps: ["presence-delta"]`, and as a reset to those with it. */
+export const PresenceListPayload = Type.Object(
+  { presence: Type.Array(PresenceEntry), total: Type.Optional(Type.Integer({ minimum: 1 })) },
+  closed,
+);
+/** To clients with `caps: ["presence-delta"]`: what changed between `baseVersion` and the event's stateVersion. */
+export const PresenceDeltaPayload = Type.Object(
+  {
+    ts: timestamp,
+    baseVersion: Type.Integer({ minimum: 0 }),
+    total: Type.Integer({ minimum: 1 }),
+    upsert: Type.Array(PresenceEntry),
+    remove: Type.Array(NonEmptyString),
+  },
+  closed,
+);
+export const PresencePayload = Type.Union([PresenceListPayload, PresenceDeltaPayload]);
 export type PresencePayload = Static<typeof PresencePayload>;
 
 export const HeartbeatPayload = Type.Object(

@@ -22,6 +22,8 @@ export const PresenceEntry = Type.Object(
     roles: Type.Optional(Type.Array(NonEmptyString)),
     scopes: Type.Optional(Type.Array(NonEmptyString)),
     instanceId: Type.Optional(NonEmptyString),
+    /** What presence deltas name the entry by (device id, instance id or connection id; "gateway"). */
+    key: Type.Optional(NonEmptyString),
   },
   closed,
 );
@@ -57,7 +59,9 @@ export type AuthMode = Static<typeof AuthMode>;
 
 export const Snapshot = Type.Object(
   {
+    /** The newest entries (at most 50); `presenceTotal` counts them all, `system-presence` pages the rest. */
     presence: Type.Array(PresenceEntry),
+    presenceTotal: Type.Optional(Type.Integer({ minimum: 1 })),
     // The health summary has its own schema in the `health` method; the snapshot only carries it.
     health: Type.Unsafe<Record<string, unknown>>({ type: "object" }),
     stateVersion: StateVersion,

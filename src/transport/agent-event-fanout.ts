@@ -15,9 +15,13 @@ const wantsWholeText = (session: ClientSession) =>
  */
 export function broadcastAgentEvent(broadcaster: Broadcaster, payload: AgentEventPayload): void {
   if (payload.stream !== "assistant") {
-    broadcaster.send("agent", payload, { audience: isOperator });
+    broadcaster.send("agent", payload, { audience: isOperator, operatorsOnly: true });
     return;
   }
-  broadcaster.send("agent", payload, { audience: wantsWholeText });
-  broadcaster.send("agent", { ...payload, data: { delta: payload.data.delta } }, { audience: wantsDeltas });
+  broadcaster.send("agent", payload, { audience: wantsWholeText, operatorsOnly: true });
+  broadcaster.send(
+    "agent",
+    { ...payload, data: { delta: payload.data.delta } },
+    { audience: wantsDeltas, operatorsOnly: true },
+  );
 }

@@ -7,6 +7,11 @@ export interface BroadcastOptions {
   stateVersion?: { presence: number; health: number };
   /** Only connections this returns true for receive (and count) the event. */
   audience?: (session: ClientSession) => boolean;
+  /**
+   * The event is for operators only: only they are visited, so 10,000 connected devices (nodes) cost
+   * an agent or chat event nothing.
+   */
+  operatorsOnly?: boolean;
 }
 
 /**
@@ -14,6 +19,9 @@ export interface BroadcastOptions {
  * the per-connection `seq` differs, so each send is a copy of bytes, not a re-serialization.
  */
 export class Broadcaster {
+  /** The ready connections of role operator, by connId. */
+  private readonly operators = new Map<string, ClientConnection>();
+
   constructor(
     private readonly connections: ReadonlyMap<string, ClientConnection>,
     private readonly maxBufferedBytes: number,
@@ -22,13 +30,24 @@ export class Broadcaster {
     private readonly onFanOut: ((event: string, sent: number, dropped: number) => void) | null = null,
   ) {}
 
+  /** A connection completed its handshake (operatorsOnly events reach it from now on if it is an operator). */
+  joined(session: ClientSession): void {
+    const connection = this.connections.get(session.connId);
+    if (connection && session.role === "operator") this.operators.set(session.connId, connection);
+  }
+
+  left(session: ClientSession): void {
+    this.operators.delete(session.connId);
+  }
+
   send(event: string, payload: unknown, options: BroadcastOptions = {}): void {
-    if (this.connections.size === 0) return;
+    const members = options.operatorsOnly ? this.operators : this.connections;
+    if (members.size === 0) return;
     // Encoded on the first connection that receives it: an event nobody may see costs nothing.
     let head: Buffer | null = null;
     let sent = 0;
     let dropped = 0;
-    for (const connection of this.connections.values()) {
+    for (const connection of members.values()) {
       const session = connection.session;
       if (session === null || !connection.ready) continue;
       if (options.audience && !options.audience(session)) continue;

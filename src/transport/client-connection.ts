@@ -69,7 +69,20 @@ export interface OutboundTrace {
   outbound(connId: string, message: string | Buffer, tail?: Buffer): void;
 }
 
-/** A socket, its machine, and what the transport tracks per connection (seq, keepalive, identity). */
+
+type RawSocket = { cork(): void; uncork(): void };
+const rawSocketOf = (socket: WebSocket) => (socket as unknown as { _socket?: RawSocket })._socket;
+
+/** Ends the cork `send` started; one function for every connection (process.nextTick passes the connection). */
+function uncork(connection: ClientConnection): void {
+  connection.corked = false;
+  rawSocketOf(connection.socket)?.uncork();
+}
+
+/**
+ * A socket, its machine, and what the transport tracks per connection (seq, keepalive, identity).
+ * Thousands of these are held at once, so it holds no closures of its own until it needs one.
+ */
 export class ClientConnection {
   /** Events this connection was entitled to so far; a gap on the client means a drop. */
   seq = 0;
@@ -82,19 +95,23 @@ export class ClientConnection {
   closeRequest: { code: number; reason: string } | null = null;
   socketClose: { code: number; reason: string } | null = null;
   trace: OutboundTrace | null = null;
+  /** Set while frames of this turn of the event loop are being gathered into one write. */
+  corked = false;
+  /** The client's address (behind a trusted proxy, the one it names); kept after `peer` is let go. */
+  readonly clientIp: string;
+  /** What the handshake needs to know about the upgrade request; dropped once it is done. */
+  peer: PeerInfo | null;
+  private boundSendFrame: ((frame: string) => void) | null = null;
 
   constructor(
     readonly connId: string,
     readonly socket: WebSocket,
-    readonly peer: PeerInfo,
+    peer: PeerInfo,
     private readonly sendLimit: SendLimit | null = null,
-  ) {}
-
-  private corked = false;
-  private readonly uncork = () => {
-    this.corked = false;
-    (this.socket as unknown as { _socket?: { uncork(): void } })._socket?.uncork();
-  };
+  ) {
+    this.peer = peer;
+    this.clientIp = peer.clientIp;
+  }
 
   /**
    * Sends a text frame. Frames sent in the same turn of the event loop leave in one write: a run's
@@ -102,11 +119,11 @@ export class ClientConnection {
    */
   send(frame: string | Buffer, fin = true): void {
     if (!this.corked) {
-      const raw = (this.socket as unknown as { _socket?: { cork(): void } })._socket;
+      const raw = rawSocketOf(this.socket);
       if (raw) {
         raw.cork();
         this.corked = true;
-        process.nextTick(this.uncork);
+        process.nextTick(uncork, this);
       }
     }
     this.socket.send(frame, fin ? TEXT_FRAME : FIRST_FRAGMENT);
@@ -128,23 +145,21 @@ export class ClientConnection {
   }
 
   /**
-   * `send`, bound once, for the dispatcher's replies. A peer that stops reading is a slow consumer for
-   * replies as for events: over `maxBufferedBytes` the reply is not queued and the peer is let go.
+   * `send`, bound (on first use: an idle connection never needs it), for the dispatcher's replies. A
+   * peer that stops reading is a slow consumer for replies as for events: over `maxBufferedBytes` the
+   * reply is not queued and the peer is let go.
    */
-  readonly sendFrame = (frame: string): void => {
-    if (this.sendLimit && this.socket.bufferedAmount > this.sendLimit.maxBufferedBytes) {
-      this.sendLimit.onSlowConsumer(this);
-      return;
-    }
-    this.trace?.outbound(this.connId, frame);
-    this.send(frame);
-  };
+  get sendFrame(): (frame: string) => void {
+    return (this.boundSendFrame ??= (frame: string): void => {
+      if (this.sendLimit && this.socket.bufferedAmount > this.sendLimit.maxBufferedBytes) {
+        this.sendLimit.onSlowConsumer(this);
+        return;
+      }
+      this.send(frame);
+    });
+  }
 
   get ready(): boolean {
     return this.actor.getSnapshot().value === "ready";
-  }
-
-  get clientIp(): string {
-    return this.peer.clientIp;
   }
 }

@@ -76,7 +76,7 @@ const EVENTS: Array<EventObject & Record<string, unknown>> = [
 
 const traversal = {
   events: (snapshot: AnyMachineSnapshot) => EVENTS.filter((event) => snapshot.can(event)),
-  input: { connId: CONN_ID },
+  input: CONN_ID,
 };
 const model = connectionMachine as unknown as AnyStateMachine;
 const paths: Array<StatePath<AnyMachineSnapshot, EventObject>> = getSimplePaths(model, traversal);

@@ -274,7 +274,7 @@ export function connectionHarness(connId = "conn-1") {
       ...deadlines.actions,
     },
   });
-  const actor = track(createActor(machine, { input: { connId } }));
+  const actor = track(createActor(machine, { input: connId }));
   authenticate.target = actor;
   keepalive.target = actor;
   deadlines.target = actor;
