@@ -69,7 +69,6 @@ export interface OutboundTrace {
   outbound(connId: string, message: string | Buffer, tail?: Buffer): void;
 }
 
-
 type RawSocket = { cork(): void; uncork(): void };
 const rawSocketOf = (socket: WebSocket) => (socket as unknown as { _socket?: RawSocket })._socket;
 
