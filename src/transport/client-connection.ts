@@ -154,6 +154,7 @@ export class ClientConnection {
         this.sendLimit.onSlowConsumer(this);
         return;
       }
+      this.trace?.outbound(this.connId, frame);
       this.send(frame);
     });
   }
