@@ -1,6 +1,7 @@
-import { DevicesCommand, devicesFlags, requestIdArg } from "./devices-call.js";
+import { devicesFlags, requestIdArg } from "./devices-call.js";
+import { OperatorCommand } from "../../operator-command.js";
 
-export default class DevicesApprove extends DevicesCommand {
+export default class DevicesApprove extends OperatorCommand {
   static override summary =
     "Approve a pending device pairing request: the device gets its device token at its next connect.";
   static override args = { requestId: requestIdArg };
@@ -8,7 +9,7 @@ export default class DevicesApprove extends DevicesCommand {
 
   async run(): Promise<void> {
     const { args, flags } = await this.parse(DevicesApprove);
-    const result = await this.callDevices<{ deviceId: string; role: string; scopes: string[] }>(
+    const result = await this.callOnce<{ deviceId: string; role: string; scopes: string[] }>(
       "device.pair.approve",
       { requestId: args.requestId },
       flags,

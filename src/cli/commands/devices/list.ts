@@ -1,19 +1,20 @@
 import type { DevicePairingRequest, PairedDevice } from "../../../devices/device-store.js";
 import { cliCommand } from "../../../config/paths.js";
 import { formatAge } from "../../format-age.js";
-import { DevicesCommand, devicesFlags } from "./devices-call.js";
+import { devicesFlags } from "./devices-call.js";
+import { OperatorCommand } from "../../operator-command.js";
 
 function describeClient(device: { clientId: string; platform: string | null; displayName: string | null }) {
   return [device.displayName, device.clientId, device.platform].filter(Boolean).join(", ");
 }
 
-export default class DevicesList extends DevicesCommand {
+export default class DevicesList extends OperatorCommand {
   static override summary = "Pending device pairing requests and paired devices.";
   static override flags = devicesFlags;
 
   async run(): Promise<void> {
     const { flags } = await this.parse(DevicesList);
-    const result = await this.callDevices<{ pending: DevicePairingRequest[]; paired: PairedDevice[] }>(
+    const result = await this.callOnce<{ pending: DevicePairingRequest[]; paired: PairedDevice[] }>(
       "device.pair.list",
       {},
       flags,

@@ -1,13 +1,14 @@
-import { DevicesCommand, devicesFlags, requestIdArg } from "./devices-call.js";
+import { devicesFlags, requestIdArg } from "./devices-call.js";
+import { OperatorCommand } from "../../operator-command.js";
 
-export default class DevicesReject extends DevicesCommand {
+export default class DevicesReject extends OperatorCommand {
   static override summary = "Reject a pending device pairing request.";
   static override args = { requestId: requestIdArg };
   static override flags = devicesFlags;
 
   async run(): Promise<void> {
     const { args, flags } = await this.parse(DevicesReject);
-    const result = await this.callDevices<{ deviceId: string }>(
+    const result = await this.callOnce<{ deviceId: string }>(
       "device.pair.reject",
       { requestId: args.requestId },
       flags,

@@ -1,6 +1,7 @@
-import { deviceIdArg, DevicesCommand, devicesFlags, roleFlag } from "./devices-call.js";
+import { deviceIdArg, devicesFlags, roleFlag } from "./devices-call.js";
+import { OperatorCommand } from "../../operator-command.js";
 
-export default class DevicesRevoke extends DevicesCommand {
+export default class DevicesRevoke extends OperatorCommand {
   static override summary =
     "Revoke a device's token for a role: it is refused from now on and its connections are closed.";
   static override args = { deviceId: deviceIdArg };
@@ -8,7 +9,7 @@ export default class DevicesRevoke extends DevicesCommand {
 
   async run(): Promise<void> {
     const { args, flags } = await this.parse(DevicesRevoke);
-    const result = await this.callDevices<{ deviceId: string; role: string }>(
+    const result = await this.callOnce<{ deviceId: string; role: string }>(
       "device.token.revoke",
       { deviceId: args.deviceId, role: flags.role },
       flags,

@@ -1,8 +1,9 @@
 import { Flags } from "@oclif/core";
 import { keepOwnRotatedToken } from "../../../client/device-connect.js";
-import { deviceIdArg, DevicesCommand, devicesFlags, roleFlag } from "./devices-call.js";
+import { deviceIdArg, devicesFlags, roleFlag } from "./devices-call.js";
+import { OperatorCommand } from "../../operator-command.js";
 
-export default class DevicesRotate extends DevicesCommand {
+export default class DevicesRotate extends OperatorCommand {
   static override summary =
     "Issue a new device token for a role the device is paired for; the old one is refused from now on.";
   static override description =
@@ -19,7 +20,7 @@ export default class DevicesRotate extends DevicesCommand {
 
   async run(): Promise<void> {
     const { args, flags } = await this.parse(DevicesRotate);
-    const result = await this.callDevices<{
+    const result = await this.callOnce<{
       deviceId: string;
       role: string;
       scopes: string[];

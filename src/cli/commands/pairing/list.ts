@@ -2,16 +2,17 @@ import { Flags } from "@oclif/core";
 import type { PairingRequest } from "../../../channels/pairing-store.js";
 import { cliCommand } from "../../../config/paths.js";
 import { formatAge } from "../../format-age.js";
-import { channelArg, PairingCommand, pairingFlags } from "./pairing-call.js";
+import { channelArg, pairingFlags } from "./pairing-call.js";
+import { OperatorCommand } from "../../operator-command.js";
 
-export default class PairingList extends PairingCommand {
+export default class PairingList extends OperatorCommand {
   static override summary = "Pending DM pairing requests of a channel.";
   static override args = { channel: channelArg };
   static override flags = { ...pairingFlags, json: Flags.boolean({ description: "JSON output." }) };
 
   async run(): Promise<void> {
     const { args, flags } = await this.parse(PairingList);
-    const result = await this.callPairing<{ channel: string; requests: PairingRequest[] }>(
+    const result = await this.callOnce<{ channel: string; requests: PairingRequest[] }>(
       "pairing.list",
       { channel: args.channel },
       flags,
