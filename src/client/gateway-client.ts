@@ -1,16 +1,10 @@
 import { randomUUID } from "node:crypto";
 import { EventEmitter } from "eventemitter3";
 import WebSocket from "ws";
-import { cliCommand } from "../config/paths.js";
-import {
-  AGENT_DELTA_CAP,
-  describeCloseCode,
-  PROTOCOL_VERSION,
-  type ErrorShape,
-  type HelloOk,
-} from "../protocol/index.js";
+import { AGENT_DELTA_CAP, PROTOCOL_VERSION, type ErrorShape, type HelloOk } from "../protocol/index.js";
 import { redactUrl } from "../config/redact.js";
 import { deviceSignaturePayload, signedToken } from "../transport/device-identity.js";
+import { GatewayClosedError, GatewayRequestError, GatewayUnreachableError } from "./gateway-errors.js";
 
 /** A device identity the client signs its connect with. */
 export interface ConnectDeviceSigner {
@@ -69,45 +63,6 @@ interface Pending {
   reject(error: Error): void;
   expectFinal: boolean;
   timer: NodeJS.Timeout | null;
-}
-
-/** A failed request: the gateway's error shape, as an Error. */
-export class GatewayRequestError extends Error {
-  constructor(readonly shape: ErrorShape) {
-    super(shape.message);
-  }
-  get code(): string {
-    return this.shape.code;
-  }
-}
-
-/** Nothing accepted the TCP connection: no gateway (or anything else) listens at that address. */
-export class GatewayUnreachableError extends Error {
-  constructor(
-    readonly url: string,
-    details: string,
-  ) {
-    super(
-      [
-        `nothing is listening on ${redactUrl(url)}`,
-        `Start a gateway with: ${cliCommand("gateway")}`,
-        `Find where one runs with: ${cliCommand("gateway status")}`,
-      ].join("\n") + details,
-    );
-  }
-}
-
-export class GatewayClosedError extends Error {
-  constructor(
-    readonly closeCode: number,
-    readonly closeReason: string,
-    details: string,
-  ) {
-    const hint = describeCloseCode(closeCode);
-    super(
-      `gateway closed (${closeCode}${hint ? ` ${hint}` : ""}): ${closeReason || "no close reason"}${details}`,
-    );
-  }
 }
 
 /** The text of a run so far, rebuilt from `assistant` agent events (deltas, or upstream's whole text). */

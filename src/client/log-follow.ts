@@ -1,6 +1,7 @@
 import fs from "node:fs";
 import { readLogTail } from "../log/log-file-tail.js";
-import { GatewayClosedError, GatewayRequestError, type GatewayClient } from "./gateway-client.js";
+import type { GatewayClient } from "./gateway-client.js";
+import { GatewayClosedError, GatewayRequestError } from "./gateway-errors.js";
 import { tailLogs, type LogTailPage, type LogTailParams } from "./log-tail.js";
 import { isTransientConnectError, lossNotice, pause, reconnect, watchLoss } from "./reconnect.js";
 

@@ -1,4 +1,5 @@
-import { GatewayClient, GatewayClosedError, GatewayUnreachableError } from "./gateway-client.js";
+import { GatewayClient } from "./gateway-client.js";
+import { GatewayClosedError, GatewayUnreachableError } from "./gateway-errors.js";
 
 export interface ProbeOptions {
   url: string;

@@ -1,5 +1,6 @@
 import { describeCloseCode } from "../protocol/index.js";
-import { GatewayRequestError, type GatewayClient } from "./gateway-client.js";
+import type { GatewayClient } from "./gateway-client.js";
+import { GatewayRequestError } from "./gateway-errors.js";
 
 /** A follower retries after 250 ms, then doubles the wait up to 5 s until the gateway is back. */
 export const RECONNECT_FIRST_MS = 250;

@@ -1,6 +1,6 @@
 import { Flags } from "@oclif/core";
 import { resolveCliTarget, type CliTarget } from "../../client/cli-target.js";
-import { GatewayUnreachableError } from "../../client/gateway-client.js";
+import { GatewayUnreachableError } from "../../client/gateway-errors.js";
 import { followLogs } from "../../client/log-follow.js";
 import type { LogTailPage } from "../../client/log-tail.js";
 import { readConfigSnapshot } from "../../config/load.js";
