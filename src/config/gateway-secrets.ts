@@ -41,6 +41,6 @@ export function secretSourceLabel(
     case "config":
       return `config ${configKey}`;
     case "generated":
-      return `generated (config ${configKey})`;
+      return `generated, stored at config ${configKey}`;
   }
 }
