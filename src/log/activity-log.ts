@@ -143,7 +143,6 @@ export class ActivityLog {
     const startedAt = typeof data.startedAt === "number" ? data.startedAt : null;
     const endedAt = typeof data.endedAt === "number" ? data.endedAt : payload.ts;
     const durationMs = startedAt === null ? 0 : endedAt - startedAt;
-    const facts = this.facts(runId);
     let outcome: string;
     if (data.phase === "error") outcome = "error";
     else if (data.aborted)
@@ -154,7 +153,9 @@ export class ActivityLog {
       `run ended: ${clip(runId, 80)} ${outcome} after ${formatDuration(durationMs)}${error ? `: ${error}` : ""}`,
       { runId, sessionKey, durationMs, outcome: outcome.split(" ")[0], ...(error ? { error } : {}) },
     );
-    if (data.phase === "error" && facts?.stopReason === "provider") {
+    // Only a failed run needs its stored facts (was it the provider?): a run that ends well costs no read.
+    const facts = data.phase === "error" ? this.facts(runId) : null;
+    if (facts?.stopReason === "provider") {
       const provider = typeof facts.meta?.provider === "string" ? clip(facts.meta.provider, 64) : "?";
       const model = typeof facts.meta?.model === "string" ? clip(facts.meta.model, 120) : null;
       this.runs.warn(
