@@ -360,7 +360,11 @@ export const configSchema: convict.Schema<CoderclawConfig> = {
     level: { doc: "File log level.", format: ["error", "warn", "info", "debug", "trace"], default: "info" },
     file: { doc: "Log file path.", format: String, default: null, nullable: true },
     maxFileBytes: { doc: "Log rotation size.", format: positiveInt("maxFileBytes"), default: 10 * MiB },
-    maxFiles: { doc: "Rotated log files kept.", format: positiveInt("maxFiles"), default: 5 },
+    maxFiles: {
+      doc: "Log files kept, the one being written included.",
+      format: positiveInt("maxFiles"),
+      default: 5,
+    },
   },
 };
 

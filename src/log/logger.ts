@@ -1,7 +1,9 @@
-import fs from "node:fs";
-import path from "node:path";
 import winston from "winston";
 import type { LogLevel } from "../config/schema.js";
+import { ConsoleTransport } from "./console-transport.js";
+import { LogFileTransport } from "./log-file-transport.js";
+
+export { FILE_ONLY } from "./log-record.js";
 
 export const LOG_LEVELS = { error: 0, warn: 1, info: 2, debug: 3, trace: 4 } as const;
 
@@ -61,47 +63,30 @@ export interface GatewayLogger {
 const SECRET_KEYS = /^(token|password|apiKey|authorization)$/i;
 const MASK = "***";
 
+/**
+ * Secret values and secret-named keys masked in every record. A value is searched for only when the
+ * record could hold it, so the common line pays one `includes` per string per secret.
+ */
 function maskSecrets(secrets: () => readonly string[]) {
   return winston.format((info) => {
     const values = secrets().filter((s) => s.length > 0);
-    const scrub = (text: string) => values.reduce((acc, secret) => acc.split(secret).join(MASK), text);
+    const scrub = (text: string) =>
+      values.reduce((acc, secret) => (acc.includes(secret) ? acc.split(secret).join(MASK) : acc), text);
     for (const key of Object.keys(info)) {
       const value = info[key];
       if (SECRET_KEYS.test(key) && value !== undefined && value !== null) info[key] = MASK;
       else if (typeof value === "string" && values.length > 0) info[key] = scrub(value);
     }
-    if (typeof info.message === "string" && values.length > 0) info.message = scrub(info.message);
     return info;
   })();
 }
 
-/** Meta key of a record meant for the file alone: the console has already said it in its own words. */
-export const FILE_ONLY = "fileOnly";
-
-const skipFileOnly = winston.format((info) => (info[FILE_ONLY] === true ? false : info));
-
-function consoleLine() {
-  return winston.format.printf((info) => {
-    const time = new Date(String(info.timestamp)).toTimeString().slice(0, 8);
-    const subsystem = info.subsystem ? `[${String(info.subsystem)}] ` : "";
-    const level = info.level === "info" ? "" : `${info.level}: `;
-    return `${time} ${subsystem}${level}${String(info.message)}`;
-  });
-}
-
 function fileTransportFor(settings: LogFileSettings) {
-  fs.mkdirSync(path.dirname(settings.file), { recursive: true, mode: 0o700 });
-  return new winston.transports.File({
-    filename: settings.file,
-    // Every file the transport opens, the first and each one after a rotation, is private.
-    options: { flags: "a", mode: 0o600 },
+  return new LogFileTransport({
+    file: settings.file,
     level: settings.level,
-    maxsize: settings.maxFileBytes,
+    maxFileBytes: settings.maxFileBytes,
     maxFiles: settings.maxFiles,
-    tailable: true,
-    format: winston.format.json({
-      replacer: (key, value: unknown) => (key === FILE_ONLY ? undefined : value),
-    }),
   });
 }
 
@@ -116,13 +101,7 @@ export function createLogger(options: LoggerOptions): GatewayLogger {
   const transports: winston.transport[] = [fileTransport];
   const consoleLevel: LogLevel = options.verbose ? "debug" : "info";
   if (options.console) {
-    transports.push(
-      new winston.transports.Console({
-        level: consoleLevel,
-        stderrLevels: ["error", "warn"],
-        format: winston.format.combine(skipFileOnly(), consoleLine()),
-      }),
-    );
+    transports.push(new ConsoleTransport(consoleLevel));
   }
   const root = winston.createLogger({
     levels: LOG_LEVELS,
