@@ -1,6 +1,7 @@
 import { configuredAgents, defaultAgentId } from "../agents/agent-directory.js";
 import type { CoderclawConfig } from "../config/schema.js";
 import type { ChannelAccountSnapshot } from "../channels/account-snapshot.js";
+import type { ChannelManager } from "../channels/channel-manager.js";
 import type { GatewayServices } from "../methods/services.js";
 
 /** One account in a HealthSummary: what the account machine knows now, no live probe. */
@@ -21,28 +22,23 @@ function accountHealth(snapshot: ChannelAccountSnapshot) {
 }
 
 /** The channels part of REFERENCE §5.9: every channel with at least one account, in plugin order. */
-export async function channelsHealth(services: GatewayServices) {
-  const status = await services.channels?.status(false, 0);
-  const channelOrder = (status?.channelOrder ?? []).filter(
-    (id) => (status?.channelAccounts[id]?.length ?? 0) > 0,
-  );
-  const channels = Object.fromEntries(
-    channelOrder.map((id) => {
-      const accounts = status!.channelAccounts[id] ?? [];
-      const summary = status!.channels[id] ?? { configured: false, running: false, connected: false };
-      return [
-        id,
-        {
-          ...summary,
-          accounts: Object.fromEntries(
-            accounts.map((snapshot) => [snapshot.accountId, accountHealth(snapshot)]),
-          ),
-        },
-      ];
-    }),
-  );
-  const channelLabels = Object.fromEntries(channelOrder.map((id) => [id, status!.channelLabels[id] ?? id]));
-  return { channels, channelOrder, channelLabels };
+export function channelsHealth(services: GatewayServices) {
+  return channelsHealthOf(services.channels?.accountsNow() ?? []);
+}
+
+export function channelsHealthOf(now: ReturnType<ChannelManager["accountsNow"]>) {
+  const channels: Record<string, unknown> = {};
+  const channelLabels: Record<string, string> = {};
+  for (const { id, label, accounts } of now) {
+    channels[id] = {
+      configured: accounts.some((snapshot) => snapshot.configured),
+      running: accounts.some((snapshot) => snapshot.running),
+      connected: accounts.some((snapshot) => snapshot.connected),
+      accounts: Object.fromEntries(accounts.map((snapshot) => [snapshot.accountId, accountHealth(snapshot)])),
+    };
+    channelLabels[id] = label;
+  }
+  return { channels, channelOrder: now.map(({ id }) => id), channelLabels };
 }
 
 /** REFERENCE §5.9: channels from the channel manager's account machines, sessions from the store. */
@@ -62,7 +58,7 @@ export async function computeHealthSummary(config: CoderclawConfig, services: Ga
       freeBytes: store.freeBytes,
       integrityAtOpen: store.integrityAtOpen,
     },
-    ...(await channelsHealth(services)),
+    ...channelsHealth(services),
     heartbeatSeconds: services.heartbeat.summary().intervalSeconds,
     defaultAgentId: defaultId,
     agents: agents.map((agent) => ({

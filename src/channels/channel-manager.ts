@@ -193,6 +193,21 @@ export class ChannelManager {
     return { cleared: result.cleared, loggedOut: true };
   }
 
+  /** Each channel with at least one account, in plugin order, and its accounts as they are now (no probe). */
+  accountsNow(): { id: string; label: string; accounts: ChannelAccountSnapshot[] }[] {
+    const channels = [];
+    for (const plugin of this.options.plugins) {
+      const runtimes = this.accounts.get(plugin.id);
+      if (!runtimes || runtimes.length === 0) continue;
+      channels.push({
+        id: plugin.id,
+        label: plugin.meta.label,
+        accounts: runtimes.map((runtime) => runtime.snapshot()),
+      });
+    }
+    return channels;
+  }
+
   async status(probe: boolean, timeoutMs: number): Promise<ChannelsStatus> {
     const plugins = this.options.plugins;
     const channelAccounts: Record<string, ChannelAccountSnapshot[]> = {};

@@ -9,7 +9,7 @@ import {
   type Validator,
 } from "../protocol/index.js";
 import type { SubsystemLogger } from "../log/logger.js";
-import { RpcReply, TwoStageReply, type MethodScope, type MethodSpec } from "./method-spec.js";
+import { JsonPayload, RpcReply, TwoStageReply, type MethodScope, type MethodSpec } from "./method-spec.js";
 import type { GatewayServices } from "./services.js";
 
 interface TableEntry {
@@ -160,6 +160,9 @@ export class Dispatcher {
         },
         (error: unknown) => this.fail(id, method, error, send, served),
       );
+    } else if (result instanceof JsonPayload) {
+      send(`{"type":"res","id":${JSON.stringify(id)},"ok":true,"payload":${result.json}}`);
+      served?.(null);
     } else if (result instanceof RpcReply) {
       send(replyFrame(id, result));
       served?.(result.ok ? null : (result.error ?? null));

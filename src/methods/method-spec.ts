@@ -43,6 +43,11 @@ export class RpcReply {
 }
 
 /** Two `res` frames on one request id: the ack now, the final reply when `final` settles. */
+/** A payload already serialized (a cached answer): the dispatcher sends its JSON text as it is. */
+export class JsonPayload {
+  constructor(readonly json: string) {}
+}
+
 export class TwoStageReply {
   constructor(
     readonly ack: unknown,
