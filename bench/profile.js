@@ -5,12 +5,13 @@
 // constructor) and where the CPU time of the join storm went (self time by function and by file).
 //   node bench/profile.js [--target=gateway|baseline] [--from=2000] [--to=3000] [--caps=presence-delta] [--role=node]
 //   node bench/profile.js --cycles=3000 [--target=…]   (CPU profile of open → auth → close cycles, 50 concurrent)
+//   node bench/profile.js --requests=40000 [--target=…]   (CPU profile of `health` requests, 50 in flight)
 // The snapshots and the .cpuprofile stay in the printed directory (open them in Chrome DevTools).
 import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import { handshakeCycle, runPool } from "./client.js";
+import { handshakeCycle, openAuthed, runPool } from "./client.js";
 import { TARGETS, installExitHandlers, readCpuMicros, readRss, startReady } from "./servers.js";
 import { WorkerPool } from "./worker-pool.js";
 
@@ -144,10 +145,43 @@ async function profileCycles(cycles) {
   if (cpu) printCpu(path.join(dir, cpu));
 }
 
+/** CPU profile of `health` requests as the bench makes them: one socket with 50 in flight, then 50 sockets with 1 each. */
+async function profileRequests(requests) {
+  const server = await startReady(target, { nodeArgs: ["--cpu-prof", `--diagnostic-dir=${dir}`] });
+  const conns = [];
+  try {
+    await runPool(50, 50, async () => conns.push(await openAuthed(server.port, server.token)));
+    const health = (conn) => conn.request("health", { payload: false });
+    await runPool(2000, 50, () => health(conns[0])); // warm-up
+    let cpu0 = readCpuMicros(server.rssPid);
+    await runPool(requests, 50, () => health(conns[0]));
+    const pipelined = (readCpuMicros(server.rssPid) - cpu0) / requests;
+    cpu0 = readCpuMicros(server.rssPid);
+    const perSocket = Math.ceil(requests / conns.length);
+    await Promise.all(
+      conns.map(async (conn) => {
+        for (let i = 0; i < perSocket; i++) await health(conn);
+      }),
+    );
+    const spread = (readCpuMicros(server.rssPid) - cpu0) / (perSocket * conns.length);
+    console.log(
+      `${target.id}: server CPU per health request: ${pipelined.toFixed(1)} µs (1 socket × 50 in flight),` +
+        ` ${spread.toFixed(1)} µs (50 sockets × 1)`,
+    );
+  } finally {
+    for (const conn of conns) conn.ws.terminate();
+    await server.stop(10_000);
+  }
+  const cpu = readdirSync(dir).find((f) => f.endsWith(".cpuprofile"));
+  if (cpu) printCpu(path.join(dir, cpu));
+}
+
 async function main() {
   installExitHandlers();
   const cycles = Number(arg("cycles", 0));
   if (cycles > 0) return profileCycles(cycles);
+  const requests = Number(arg("requests", 0));
+  if (requests > 0) return profileRequests(requests);
   const server = await startReady(target, {
     nodeArgs: ["--heapsnapshot-signal=SIGUSR2", "--cpu-prof", `--diagnostic-dir=${dir}`],
   });
