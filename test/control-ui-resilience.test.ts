@@ -9,7 +9,8 @@ import { TcpRelay } from "./helpers/tcp-relay.js";
 
 jest.setTimeout(45_000);
 
-const TICK_MS = 1_000;
+/** Short enough for quick tests, long enough that a loaded machine does not miss a tick by itself. */
+const TICK_MS = 1_500;
 /** Where the pictures go (CODERCLAW_UI_SCREENSHOTS, else a temp dir): people look at them. */
 const SHOTS =
   process.env.CODERCLAW_UI_SCREENSHOTS ?? fs.mkdtempSync(path.join(os.tmpdir(), "coderclaw-ui-shots-"));
@@ -84,6 +85,8 @@ describe("Control UI recovery", () => {
     expect(await status(page).textContent()).toMatch(/^Connected/);
     expect(relay.webSocketCount).toBe(1);
     await page.screenshot({ path: path.join(SHOTS, "recovery-seq-gap.png") });
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.screenshot({ path: path.join(SHOTS, "recovery-seq-gap-phone.png") });
     expect(browser.errors).toEqual([]);
   });
 
