@@ -1,7 +1,9 @@
 import { SimulatedClock, createActor } from "xstate";
 import {
   backoffDelay,
+  CONNECT_STEP_TIMEOUT_MS,
   controlUiConnectionMachine,
+  GAP_NOTICE_MS,
   type Secret,
 } from "../../ui/src/connection/connection.machine.js";
 
@@ -32,6 +34,7 @@ function harness(secret: Secret | null = TOKEN) {
         storeSecret: record("storeSecret"),
         forgetSecret: record("forgetSecret"),
         announceConnected: record("announceConnected"),
+        resync: record("resync"),
       },
     }),
     { input: { secret }, clock },
@@ -55,7 +58,7 @@ describe("Control UI connection machine", () => {
     expect(h.state()).toBe("authenticating");
     expect(h.calls).toContainEqual({ type: "sendConnect", params: { secret: TOKEN } });
     h.actor.send({ type: "HELLO" });
-    expect(h.state()).toBe("connected");
+    expect(h.state()).toEqual({ connected: "live" });
     expect(h.types()).toEqual(["openSocket", "sendConnect", "announceConnected"]);
   });
 
@@ -186,5 +189,55 @@ describe("Control UI connection machine", () => {
     expect(h.state()).toBe("signed-out");
     expect(h.actor.getSnapshot().context.secret).toBeNull();
     expect(h.types().slice(-2)).toEqual(["closeSocket", "forgetSecret"]);
+  });
+
+  it("missed events re-read everything shown (once per gap) and say so for a while, without reconnecting", () => {
+    const h = harness();
+    h.connect();
+    h.actor.send({ type: "EVENTS_MISSED", gap: { expected: 6, received: 7 } });
+    expect(h.state()).toEqual({ connected: "resynced" });
+    expect(h.actor.getSnapshot().context.gap).toEqual({ expected: 6, received: 7 });
+    expect(h.types()).toEqual(["openSocket", "sendConnect", "announceConnected", "resync"]);
+    // A second gap re-reads again and keeps the notice up for another full period.
+    h.clock.increment(GAP_NOTICE_MS - 1);
+    h.actor.send({ type: "EVENTS_MISSED", gap: { expected: 9, received: 12 } });
+    h.clock.increment(GAP_NOTICE_MS - 1);
+    expect(h.state()).toEqual({ connected: "resynced" });
+    expect(h.actor.getSnapshot().context.gap).toEqual({ expected: 9, received: 12 });
+    h.clock.increment(1);
+    expect(h.state()).toEqual({ connected: "live" });
+    expect(h.types().filter((type) => type === "resync")).toHaveLength(2);
+    expect(h.types().filter((type) => type === "openSocket")).toHaveLength(1);
+    // A new connection numbers its events afresh: the old gap is not shown for it.
+    h.actor.send({ type: "EVENTS_MISSED", gap: { expected: 20, received: 21 } });
+    h.actor.send({ type: "SOCKET_CLOSED", code: 4000, reason: "tick timeout" });
+    expect(h.actor.getSnapshot().context).toMatchObject({
+      gap: null,
+      notice: { kind: "disconnected", message: "disconnected (4000: tick timeout)" },
+    });
+  });
+
+  it("a socket that never opens, or never answers connect, is given up after 10 s and retried with backoff", () => {
+    const h = harness();
+    h.clock.increment(CONNECT_STEP_TIMEOUT_MS - 1);
+    expect(h.state()).toBe("connecting");
+    h.clock.increment(1);
+    expect(h.state()).toBe("reconnecting");
+    expect(h.actor.getSnapshot().context.notice).toEqual({
+      kind: "disconnected",
+      message: "connect timed out",
+    });
+    expect(h.types()).toEqual(["openSocket", "closeSocket"]);
+    h.clock.increment(backoffDelay(0));
+    expect(h.state()).toBe("connecting");
+    h.actor.send({ type: "SOCKET_OPENED" });
+    h.clock.increment(CONNECT_STEP_TIMEOUT_MS);
+    expect(h.state()).toBe("reconnecting");
+    h.clock.increment(backoffDelay(1));
+    h.connect();
+    // Once connected, no step timer is left to fire.
+    h.clock.increment(10 * CONNECT_STEP_TIMEOUT_MS);
+    expect(h.state()).toEqual({ connected: "live" });
+    expect(h.types().filter((type) => type === "openSocket")).toHaveLength(3);
   });
 });

@@ -132,7 +132,7 @@ export function App({ connection, basePath }: { connection: GatewayConnection; b
               </a>
             ))}
           </nav>
-          <main class="view" id="main">
+          <main class="view" id="main" data-offline={connected ? undefined : ""}>
             {view}
           </main>
         </div>

@@ -9,8 +9,9 @@ export interface Loaded<T> {
 }
 
 /**
- * Reads something from the gateway now and after every (re)connect, so a view never shows what it
- * read from a gateway that has since restarted. `read` should be stable (useCallback).
+ * Reads something from the gateway now, after every (re)connect and after missed events, so a view
+ * never shows what it read from a gateway that has since restarted or moved on. `read` should be
+ * stable (useCallback).
  */
 export function useGatewayRead<T>(gateway: GatewayPort, read: () => Promise<T>): Loaded<T> {
   const [state, setState] = useState<{ data: T | null; error: string | null; loading: boolean }>({
@@ -31,7 +32,7 @@ export function useGatewayRead<T>(gateway: GatewayPort, read: () => Promise<T>):
   }, [read]);
   useEffect(() => {
     reload();
-    return gateway.onConnected(reload);
+    return gateway.onResync(reload);
   }, [gateway, reload]);
   return { ...state, reload };
 }

@@ -2,7 +2,7 @@ import type { ConnectionSnapshot } from "./connection/gateway-connection.js";
 
 /** One line that always says whether the page is live, and if not, why. */
 export function StatusBar({ snapshot }: { snapshot: ConnectionSnapshot }) {
-  const notice = snapshot.context.notice;
+  const { notice, gap } = snapshot.context;
   let tone = "warn";
   let text: string;
   switch (true) {
@@ -32,6 +32,12 @@ export function StatusBar({ snapshot }: { snapshot: ConnectionSnapshot }) {
     <div class={`status status-${tone}`} role="status" aria-live="polite" data-testid="connection-status">
       <span class="dot" aria-hidden="true" />
       {text}
+      {gap && snapshot.matches({ connected: "resynced" }) && (
+        <span class="status-note" data-testid="gap-notice" title="Missed events are not sent again">
+          {" "}
+          · event gap (expected seq {gap.expected}, got {gap.received}), refreshed
+        </span>
+      )}
     </div>
   );
 }

@@ -81,7 +81,7 @@ function connectGateway(url, token) {
           (handlers.get(event) ?? []).filter((other) => other !== handler),
         );
     },
-    onConnected(handler) {
+    onResync(handler) {
       connectedHandlers.add(handler);
       return () => connectedHandlers.delete(handler);
     },

@@ -15,11 +15,19 @@ export interface Notice {
   message: string;
 }
 
+/** Event numbers around a gap: the page missed every event from `expected` to `received - 1`. */
+export interface SeqGap {
+  expected: number;
+  received: number;
+}
+
 export interface ConnectionContext {
   secret: Secret | null;
   /** Reconnect attempts since the last hello-ok: the backoff exponent. */
   attempt: number;
   notice: Notice | null;
+  /** The last gap in this connection's event numbers, while the page says it refreshed. */
+  gap: SeqGap | null;
 }
 
 export type ConnectionMachineEvent =
@@ -29,12 +37,17 @@ export type ConnectionMachineEvent =
   | { type: "HELLO" }
   | { type: "CONNECT_REFUSED"; error: { code: string; message: string } }
   | { type: "SOCKET_CLOSED"; code: number; reason: string }
+  | { type: "EVENTS_MISSED"; gap: SeqGap }
   | { type: "RETRY" };
 
 export const BACKOFF_BASE_MS = 800;
 export const BACKOFF_FACTOR = 1.7;
 export const BACKOFF_MAX_MS = 15_000;
 export const SERVICE_RESTART_CLOSE = 1012;
+/** Each step of a (re)connect (socket open, then hello-ok) gets this long, as the gateway's own handshake. */
+export const CONNECT_STEP_TIMEOUT_MS = 10_000;
+/** How long the status bar mentions a refresh after missed events. */
+export const GAP_NOTICE_MS = 10_000;
 
 /** REFERENCE §9.4: 800 ms × 1.7 per attempt, at most 15 s. */
 export function backoffDelay(attempt: number): number {
@@ -63,8 +76,10 @@ function closedNotice(event: Closed): Notice {
  * The Control UI's connection to its gateway: connecting → authenticating → connected → reconnecting.
  *
  * A refused secret is dropped and the page asks for one again (`signed-out`), so a stale stored token
- * cannot loop; every other loss of the socket retries with backoff. The socket itself, the storage and
- * the callbacks to views are actions the runtime provides.
+ * cannot loop; every other loss of the socket (a close, a tick timeout, a step that hangs) retries with
+ * backoff. A gap in the event numbers while connected means missed events: the views re-read
+ * (`resync`) and the page says so for a while (`connected.resynced`). The socket itself, the storage
+ * and the callbacks to views are actions the runtime provides.
  */
 export const controlUiConnectionMachine = setup({
   types: {
@@ -79,6 +94,8 @@ export const controlUiConnectionMachine = setup({
     storeSecret: (_, _params: { secret: Secret }) => {},
     forgetSecret: () => {},
     announceConnected: () => {},
+    resync: () => {},
+    noteConnectTimeout: assign({ notice: { kind: "disconnected", message: "connect timed out" } }),
   },
   guards: {
     hasSecret: ({ context }) => context.secret !== null,
@@ -88,10 +105,12 @@ export const controlUiConnectionMachine = setup({
   },
   delays: {
     backoff: ({ context }) => backoffDelay(context.attempt),
+    connectStep: CONNECT_STEP_TIMEOUT_MS,
+    gapNotice: GAP_NOTICE_MS,
   },
 }).createMachine({
   id: "control-ui-connection",
-  context: ({ input }) => ({ secret: input.secret, attempt: 0, notice: null }),
+  context: ({ input }) => ({ secret: input.secret, attempt: 0, notice: null, gap: null }),
   initial: "starting",
   on: {
     SIGN_IN: {
@@ -114,6 +133,8 @@ export const controlUiConnectionMachine = setup({
     "signed-out": {},
     connecting: {
       entry: "openSocket",
+      // A socket that neither opens nor answers connect in time is given up like a closed one.
+      after: { connectStep: { target: "reconnecting", actions: ["closeSocket", "noteConnectTimeout"] } },
       on: {
         SOCKET_OPENED: "authenticating",
         SOCKET_CLOSED: {
@@ -124,6 +145,7 @@ export const controlUiConnectionMachine = setup({
     },
     authenticating: {
       entry: { type: "sendConnect", params: ({ context }) => ({ secret: context.secret }) },
+      after: { connectStep: { target: "reconnecting", actions: ["closeSocket", "noteConnectTimeout"] } },
       on: {
         HELLO: {
           target: "connected",
@@ -181,7 +203,18 @@ export const controlUiConnectionMachine = setup({
     },
     connected: {
       entry: "announceConnected",
+      exit: assign({ gap: null }),
+      initial: "live",
+      states: {
+        live: {},
+        // Events are never replayed: the page re-reads what it shows, and says so for a while.
+        resynced: { after: { gapNotice: "live" } },
+      },
       on: {
+        EVENTS_MISSED: {
+          target: ".resynced",
+          actions: [assign({ gap: ({ event }) => event.gap }), "resync"],
+        },
         SOCKET_CLOSED: {
           target: "reconnecting",
           actions: assign({ notice: ({ event }) => closedNotice(event) }),

@@ -43,7 +43,8 @@ const SCOPES = [
 
 /**
  * The browser's one WebSocket to the gateway, driven by the connection machine. Views use it through
- * GatewayPort: requests, events, and a call after every (re)connect so they re-read what they show.
+ * GatewayPort: requests, events, and a call whenever what they show may be stale (after every
+ * (re)connect, and after missed events) so they re-read it.
  */
 export class GatewayConnection implements GatewayPort {
   readonly actor;
@@ -61,7 +62,7 @@ export class GatewayConnection implements GatewayPort {
   private tickWatch: ReturnType<typeof setInterval> | undefined;
   private readonly pending = new Map<string, Pending>();
   private readonly handlers = new Map<string, Set<(payload: unknown) => void>>();
-  private readonly connectedHandlers = new Set<() => void>();
+  private readonly resyncHandlers = new Set<() => void>();
 
   constructor(
     private readonly url: string,
@@ -83,8 +84,11 @@ export class GatewayConnection implements GatewayPort {
               this.timing.connectedAt = performance.now();
               performance.mark("coderclaw:connected");
             }
-            // Views re-read after the machine settled in `connected`, so their requests are sent.
-            queueMicrotask(() => this.connectedHandlers.forEach((handler) => handler()));
+            this.resyncViews();
+          },
+          resync: () => {
+            this.refreshHealthAndPresence();
+            this.resyncViews();
           },
         },
       }),
@@ -115,9 +119,24 @@ export class GatewayConnection implements GatewayPort {
     return () => set.delete(handler);
   }
 
-  onConnected(handler: () => void): () => void {
-    this.connectedHandlers.add(handler);
-    return () => this.connectedHandlers.delete(handler);
+  onResync(handler: () => void): () => void {
+    this.resyncHandlers.add(handler);
+    return () => this.resyncHandlers.delete(handler);
+  }
+
+  private resyncViews(): void {
+    // Views re-read after the machine settled in `connected`, so their requests are sent.
+    queueMicrotask(() => this.resyncHandlers.forEach((handler) => handler()));
+  }
+
+  /** What every page keeps current from events, whichever view is open (REFERENCE §5.10). */
+  private refreshHealthAndPresence(): void {
+    this.request("health")
+      .then((health) => this.emit("health", health))
+      .catch(() => undefined);
+    this.request<unknown>("system-presence")
+      .then((presence) => this.emit("presence", { presence }))
+      .catch(() => undefined);
   }
 
   private emit(event: string, payload: unknown): void {
@@ -256,17 +275,11 @@ export class GatewayConnection implements GatewayPort {
     }
   }
 
-  /** A gap means a missed event (never replayed): health and presence are read again. */
+  /** Events are numbered per connection and never replayed: a skipped number is a missed event. */
   private checkSeq(seq: number): void {
     const expected = this.lastSeq === null ? null : this.lastSeq + 1;
     this.lastSeq = seq;
     if (expected === null || seq <= expected) return;
-    this.emit("ui.gap", { expected, received: seq });
-    this.request("health")
-      .then((health) => this.emit("health", health))
-      .catch(() => undefined);
-    this.request<unknown>("system-presence")
-      .then((presence) => this.emit("presence", { presence }))
-      .catch(() => undefined);
+    this.actor.send({ type: "EVENTS_MISSED", gap: { expected, received: seq } });
   }
 }

@@ -98,7 +98,7 @@ export function InspectorView(props: { gateway: GatewayPort }): JSX.Element {
       const transitions = (payload as { transitions?: unknown } | null)?.transitions;
       if (Array.isArray(transitions)) batcher.push(transitions as InspectTransition[]);
     });
-    // After every (re)connect the tree is read again: transitions missed while away are not replayed.
+    // After every (re)connect or missed event the tree is read again: missed transitions are not replayed.
     const load = async () => {
       try {
         const [snapshot, served] = await Promise.all([
@@ -117,13 +117,13 @@ export function InspectorView(props: { gateway: GatewayPort }): JSX.Element {
         if (!disposed) setProblem(`Cannot read the actor tree: ${message(error)}`);
       }
     };
-    const stopConnected = gateway.onConnected(() => void load());
+    const stopResync = gateway.onResync(() => void load());
     void load();
     return () => {
       disposed = true;
       batcher.stop();
       stopEvents();
-      stopConnected();
+      stopResync();
     };
   }, [gateway, store]);
 

@@ -54,7 +54,7 @@ export function LogsView({ gateway }: { gateway: GatewayPort }) {
       if (!stopped) timer = setTimeout(poll, POLL_MS);
     };
     void poll();
-    const off = gateway.onConnected(() => {
+    const off = gateway.onResync(() => {
       clearTimeout(timer);
       void poll();
     });
