@@ -286,18 +286,23 @@ export class GatewayServer {
     }
   }
 
-  /** A revoked token or removed device takes its live token-authenticated connections with it. */
+  /**
+   * A revoked token or removed device takes its live token-authenticated connections with it, on the
+   * next turn: a device that removed itself first receives the reply to its request.
+   */
   private closeDeviceSessions(deviceId: string, role: string | null): void {
-    for (const connection of this.connections.values()) {
-      const session = connection.session;
-      if (session?.deviceId !== deviceId || session.authMethod !== "device-token") continue;
-      if (role !== null && session.role !== role) continue;
-      connection.actor.send({
-        type: "CLOSE",
-        code: CloseCodes.POLICY_VIOLATION,
-        reason: role === null ? "device removed" : "device token revoked",
-      });
-    }
+    setImmediate(() => {
+      for (const connection of this.connections.values()) {
+        const session = connection.session;
+        if (session?.deviceId !== deviceId || session.authMethod !== "device-token") continue;
+        if (role !== null && session.role !== role) continue;
+        connection.actor.send({
+          type: "CLOSE",
+          code: CloseCodes.POLICY_VIOLATION,
+          reason: role === null ? "device removed" : "device token revoked",
+        });
+      }
+    });
   }
 
   /** `gateway.tls`: the configured or generated certificate, its fingerprint logged for clients to pin. */

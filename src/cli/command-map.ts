@@ -9,6 +9,7 @@ import PairingApprove from "./commands/pairing/approve.js";
 import PairingList from "./commands/pairing/list.js";
 import PairingReject from "./commands/pairing/reject.js";
 import DevicesApprove from "./commands/devices/approve.js";
+import DevicesClear from "./commands/devices/clear.js";
 import DevicesList from "./commands/devices/list.js";
 import DevicesReject from "./commands/devices/reject.js";
 import DevicesRemove from "./commands/devices/remove.js";
@@ -60,6 +61,7 @@ export const commands = {
   "devices:approve": DevicesApprove,
   "devices:reject": DevicesReject,
   "devices:remove": DevicesRemove,
+  "devices:clear": DevicesClear,
   "devices:rotate": DevicesRotate,
   "devices:revoke": DevicesRevoke,
   setup: Setup,

@@ -142,6 +142,20 @@ export class DevicePairing {
   }
 
   /**
+   * Every paired device (or only `onlyDeviceId`) is forgotten and its token sessions closed; with
+   * `pending`, every pending request is rejected as well (pairing admins hear of each).
+   */
+  clear(
+    pending: boolean,
+    onlyDeviceId: string | null,
+  ): { removedDevices: string[]; rejectedPending: string[] } {
+    const { removed, rejected } = this.store.clear(pending, onlyDeviceId);
+    for (const request of rejected) this.resolve(request, "rejected");
+    for (const deviceId of removed) this.events.revoked(deviceId, null);
+    return { removedDevices: removed, rejectedPending: rejected.map((request) => request.requestId) };
+  }
+
+  /**
    * A fresh token for a role the device is paired for: the old one is refused from now on, while
    * connections it already opened stay (a device rotating its own token keeps the connection it asked on).
    */

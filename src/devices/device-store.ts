@@ -130,6 +130,7 @@ export class DeviceStore {
       deleteRequestsOfDevice: db.prepare("DELETE FROM device_pairing_requests WHERE device_id = ?"),
       paired: db.prepare("SELECT * FROM paired_devices WHERE device_id = ?"),
       allPaired: db.prepare("SELECT * FROM paired_devices ORDER BY paired_at"),
+      pairedIds: db.prepare("SELECT device_id FROM paired_devices ORDER BY paired_at").pluck(),
       upsertPaired: db.prepare(
         `INSERT INTO paired_devices (device_id, public_key, roles, scopes, client_id, client_mode, platform,
            device_family, display_name, remote_ip, paired_at, last_seen_at)
@@ -274,6 +275,24 @@ export class DeviceStore {
       this.sql.deleteRequestsOfDevice.run(deviceId);
       this.tokens.removeAll(deviceId);
       return this.sql.deletePaired.run(deviceId).changes > 0;
+    })();
+  }
+
+  /**
+   * Forgets every paired device (only `onlyDeviceId` when given) and, with `pending`, first drops every
+   * pending request too, in one transaction: a device connecting meanwhile finds all of it or none.
+   */
+  clear(
+    pending: boolean,
+    onlyDeviceId: string | null,
+  ): { removed: string[]; rejected: DevicePairingRequest[] } {
+    return this.db.transaction(() => {
+      const covered = (deviceId: string) => onlyDeviceId === null || deviceId === onlyDeviceId;
+      const rejected = pending ? this.pending().filter((request) => covered(request.deviceId)) : [];
+      for (const request of rejected) this.sql.deleteRequest.run(request.requestId);
+      const removed = (this.sql.pairedIds.all() as string[]).filter(covered);
+      for (const deviceId of removed) this.remove(deviceId);
+      return { removed, rejected };
     })();
   }
 

@@ -128,6 +128,16 @@ export const devicePairRemoveMethod = defineMethod({
   },
 });
 
+export const devicePairClearMethod = defineMethod({
+  name: "device.pair.clear",
+  scope: "pairing",
+  summary:
+    "Forgets every paired device (their tokens stop working, their token-authenticated connections are closed); with `pending: true` also rejects every pending request. A device-token session without admin clears only its own device.",
+  params: Type.Object({ pending: Type.Optional(Type.Boolean()) }, closed),
+  handler: (params, { session, gateway }) =>
+    devicePairing(gateway).clear(params.pending === true, selfScopedTo(session)),
+});
+
 export const deviceTokenRotateMethod = defineMethod({
   name: "device.token.rotate",
   scope: "pairing",
@@ -178,6 +188,7 @@ export const deviceMethods = [
   devicePairApproveMethod,
   devicePairRejectMethod,
   devicePairRemoveMethod,
+  devicePairClearMethod,
   deviceTokenRotateMethod,
   deviceTokenRevokeMethod,
 ];

@@ -1,12 +1,8 @@
 import type { DevicePairingRequest, PairedDevice } from "../../../devices/device-store.js";
 import { cliCommand } from "../../../config/paths.js";
 import { formatAge } from "../../format-age.js";
-import { devicesFlags } from "./devices-call.js";
+import { describeClient, devicesFlags } from "./devices-call.js";
 import { OperatorCommand } from "../../operator-command.js";
-
-function describeClient(device: { clientId: string; platform: string | null; displayName: string | null }) {
-  return [device.displayName, device.clientId, device.platform].filter(Boolean).join(", ");
-}
 
 export default class DevicesList extends OperatorCommand {
   static override summary = "Pending device pairing requests and paired devices.";
