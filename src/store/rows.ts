@@ -62,14 +62,11 @@ export interface RunRow {
   meta: Record<string, unknown> | null;
 }
 
-export interface NewRun {
-  runId: string;
-  dedupeKey: string;
-  kind: string;
-  sessionKey: string;
-  sessionId: string;
-  agentId: string;
-  acceptedAt: number;
+/** A run as it is accepted: who runs it where, and the message that starts it. */
+export interface NewRun extends Pick<
+  RunRow,
+  "runId" | "dedupeKey" | "kind" | "sessionKey" | "sessionId" | "agentId" | "acceptedAt"
+> {
   userText: string;
   /** Who said the message that started the run: a user, or the gateway (a system event). Default user. */
   userRole?: "user" | "system";
