@@ -1,5 +1,5 @@
 import { RunWaiters } from "../src/agents/run-waiters.js";
-import type { RunRow } from "../src/store/state-store.js";
+import type { RunRow } from "../src/store/rows.js";
 
 function finishedRow(runId: string): RunRow {
   return {

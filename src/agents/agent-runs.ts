@@ -1,4 +1,3 @@
-import { randomUUID } from "node:crypto";
 import { createActor, fromPromise, type Actor, type InspectionEvent } from "xstate";
 import { createFailureParent } from "../actors/failure-parent.js";
 import type { CoderclawConfig } from "../config/schema.js";
@@ -6,36 +5,16 @@ import type { SubsystemLogger } from "../log/logger.js";
 import { runMachine, type RunOutput, type StopReason } from "../machines/run.machine.js";
 import { GatewayError } from "../protocol/gateway-error.js";
 import { ErrorCodes } from "../protocol/index.js";
-import type { MessageOrigin, MessageState, RunRow, StateStore } from "../store/state-store.js";
+import type { MessageOrigin, MessageState, RunRow } from "../store/rows.js";
+import type { StateStore } from "../store/state-store.js";
 import { AgentDirectory, type AgentProfile } from "./agent-directory.js";
 import { ProviderRegistry } from "./providers/registry.js";
 import type { RunEventSink } from "./run-events.js";
+import { RunRecords, describeError } from "./run-records.js";
+import type { Deduplicated, RunKind, RunRequest, RunStarted } from "./run-request.js";
 import { RunStream } from "./run-stream.js";
 import { RunWaiters } from "./run-waiters.js";
 import { SessionLanes } from "./session-lanes.js";
-import { UnsavedEnds } from "./unsaved-ends.js";
-
-export type RunKind = "agent" | "chat";
-
-export interface RunRequest {
-  kind: RunKind;
-  idempotencyKey: string;
-  message: string;
-  agentId?: string;
-  sessionKey?: string;
-  /** Seconds (agent) — 0 means no timeout; undefined means the configured default. */
-  timeoutMs?: number;
-  /** A model ref (`<provider>/<model>`) for this run instead of the agent's. */
-  model?: string;
-  /** How the message enters the transcript: said by the user (default), or a system event. */
-  messageRole?: "user" | "system";
-  /** The channel chat the message came from (recorded with it in the transcript). */
-  origin?: MessageOrigin;
-  /** The channel chat the reply goes to (recorded with it in the transcript). */
-  replyTo?: MessageOrigin;
-  /** Deliver the reply to the session's last channel chat (`deliver: true`). */
-  deliver?: boolean;
-}
 
 interface ActiveRun {
   runId: string;
@@ -55,14 +34,6 @@ interface ActiveRun {
   done: Promise<RunRow>;
   resolveDone(row: RunRow): void;
 }
-
-export interface RunStarted {
-  run: Pick<ActiveRun, "runId" | "sessionKey" | "acceptedAt" | "replyTo">;
-  done: Promise<RunRow>;
-}
-
-/** A run that already exists for this idempotency key: still going, or finished (kept in the store). */
-export type Deduplicated = { kind: "active"; run: RunStarted } | { kind: "finished"; row: RunRow };
 
 export interface AgentRunsOptions {
   /** Replaced by reconfigure() on a hot reload. */
@@ -87,22 +58,6 @@ function messageStateFor(output: RunOutput): MessageState {
   return "aborted";
 }
 
-function describeError(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
-
-/** A run the store would not take is refused before the ack; the client may try again. */
-function notSaved(error: unknown): GatewayError {
-  return new GatewayError(
-    ErrorCodes.UNAVAILABLE,
-    `the run could not be saved: ${describeError(error)}; retry`,
-    {
-      retryable: true,
-      retryAfterMs: 5_000,
-    },
-  );
-}
-
 /**
  * Every agent run of one gateway: validation and persistence before the ack, the run actor in its
  * session lane, provider output turned into `agent`/`chat` events, and the final state committed
@@ -114,7 +69,7 @@ export class AgentRuns {
   private readonly active = new Map<string, ActiveRun>();
   private readonly activeByDedupe = new Map<string, ActiveRun>();
   private readonly waiters = new RunWaiters();
-  private readonly unsaved = new UnsavedEnds();
+  private readonly records: RunRecords;
   private readonly lanes: SessionLanes;
   private readonly runLogic;
   /**
@@ -126,6 +81,7 @@ export class AgentRuns {
 
   constructor(private readonly options: AgentRunsOptions) {
     this.agents = new AgentDirectory(options.config);
+    this.records = new RunRecords(options.store, options.log);
     this.providers = new ProviderRegistry(options.config.providers);
     this.lanes = new SessionLanes(options.config.agents.defaults.maxConcurrent, (runId) =>
       this.active.get(runId)?.actor.send({ type: "START" }),
@@ -137,11 +93,7 @@ export class AgentRuns {
           if (!run) throw new Error(`run ${input.runId} is not active`);
           const { provider, model } = this.providers.resolve(run.agent.model);
           run.meta = { ...run.meta, provider: provider.id, model };
-          const history = () =>
-            this.options.store
-              .history(run.sessionId, 200)
-              .filter((message) => message.runId !== run.runId && message.text !== "")
-              .map((message) => ({ role: message.role, text: message.text }));
+          const history = () => this.records.history(run);
           const result = await provider.run({
             runId: run.runId,
             sessionKey: run.sessionKey,
@@ -197,7 +149,7 @@ export class AgentRuns {
     const dedupeKey = `${kind}:${idempotencyKey}`;
     const active = this.activeByDedupe.get(dedupeKey);
     if (active) return { kind: "active", run: { run: active, done: active.done } };
-    const row = this.unsaved.byDedupeKey(dedupeKey) ?? this.options.store.findRunByDedupeKey(dedupeKey);
+    const row = this.records.byDedupeKey(dedupeKey);
     return row ? { kind: "finished", row } : null;
   }
 
@@ -222,45 +174,28 @@ export class AgentRuns {
     const agent = request.model ? { ...target.agent, model: request.model } : target.agent;
     if (request.model) this.checkModel(request.kind, request.model);
     const now = Date.now();
-    const store = this.options.store;
-    let message = request.message;
-    let session;
-    try {
-      if (this.unsaved.size > 0) this.unsaved.flush(store, this.options.log);
-      session = store.ensureSession(sessionKey, agent.id, randomUUID(), now);
-      const reset = RESET_COMMAND.exec(message);
-      if (reset) {
-        this.abortSession(sessionKey, "stop");
-        session = store.resetSession(sessionKey, randomUUID(), now) ?? session;
-        message = message.slice(reset[0].length).trim() || "/new";
-      }
-    } catch (error) {
-      throw notSaved(error);
-    }
+    const reset = RESET_COMMAND.exec(request.message);
+    const session = this.records.session(
+      sessionKey,
+      agent.id,
+      now,
+      reset ? () => this.abortSession(sessionKey, "stop") : null,
+    );
+    const message = reset ? request.message.slice(reset[0].length).trim() || "/new" : request.message;
     const runId = request.idempotencyKey;
     const dedupeKey = `${request.kind}:${request.idempotencyKey}`;
-    try {
-      store.createRun({
-        runId,
-        dedupeKey,
-        kind: request.kind,
-        sessionKey,
-        sessionId: session.sessionId,
-        agentId: agent.id,
-        acceptedAt: now,
-        userText: request.message,
-        userRole: request.messageRole,
-        origin: request.origin ?? null,
-      });
-    } catch (error) {
-      if (String(error).includes("UNIQUE constraint failed: runs.run_id")) {
-        throw new GatewayError(
-          ErrorCodes.INVALID_REQUEST,
-          `idempotencyKey "${runId}" is already used by another run`,
-        );
-      }
-      throw notSaved(error);
-    }
+    this.records.create({
+      runId,
+      dedupeKey,
+      kind: request.kind,
+      sessionKey,
+      sessionId: session.sessionId,
+      agentId: agent.id,
+      acceptedAt: now,
+      userText: request.message,
+      userRole: request.messageRole,
+      origin: request.origin ?? null,
+    });
     let resolveDone!: (row: RunRow) => void;
     const done = new Promise<RunRow>((resolve) => (resolveDone = resolve));
     const timeoutMs = request.timeoutMs ?? this.options.config.agents.defaults.timeoutSeconds * 1_000;
@@ -274,7 +209,7 @@ export class AgentRuns {
       message,
       acceptedAt: now,
       startedAt: null,
-      replyTo: request.replyTo ?? (request.deliver ? store.lastRoute(sessionKey) : null),
+      replyTo: request.replyTo ?? (request.deliver ? this.records.lastRoute(sessionKey) : null),
       stream: new RunStream(runId, sessionKey, this.options.events),
       meta: {},
       lastPartialSaveAt: now,
@@ -319,12 +254,7 @@ export class AgentRuns {
     const now = Date.now();
     if (now - run.lastPartialSaveAt >= PARTIAL_SAVE_INTERVAL_MS) {
       run.lastPartialSaveAt = now;
-      try {
-        this.options.store.savePartial(run.runId, run.startedAt ?? now, run.stream.text);
-      } catch (error) {
-        // Only what a crash would lose grows; the run goes on, and its end is what must be saved.
-        this.options.log.warn(`could not save the partial text of run ${run.runId}: ${describeError(error)}`);
-      }
+      this.records.savePartial(run.runId, run.startedAt ?? now, run.stream.text);
     }
   }
 
@@ -349,34 +279,21 @@ export class AgentRuns {
       meta: { ...run.meta, agentId: run.agent.id, durationMs: endedAt - (run.startedAt ?? run.acceptedAt) },
       messageState: messageStateFor(output),
     };
-    let row: RunRow = {
-      runId,
-      dedupeKey: run.dedupeKey,
-      kind: run.kind,
-      sessionKey: run.sessionKey,
-      sessionId: run.sessionId,
-      agentId: run.agent.id,
-      acceptedAt: run.acceptedAt,
-      ...end,
-    };
-    let told = output;
-    try {
-      this.options.store.finishRun(run, { ...end, replyTo: run.replyTo });
-      row = this.options.store.getRun(runId) ?? row;
-      if (this.unsaved.size > 0) this.unsaved.flush(this.options.store, this.options.log);
-    } catch (error) {
-      // Nobody is told of an end the store does not hold: after a restart this run reads as interrupted.
-      const reason = describeError(error);
-      this.options.log.error(`could not save the end of run ${runId}: ${reason}; it ends as interrupted`);
-      told = {
-        status: "error",
-        stopReason: "interrupted",
-        error: `interrupted: the end of the run could not be saved (${reason}); retry`,
-      };
-      const failedEnd = { ...end, ...told, messageState: "interrupted" as const };
-      row = { ...row, ...failedEnd };
-      this.unsaved.add({ run, outcome: failedEnd, row });
-    }
+    const { row, told } = this.records.commitEnd(
+      {
+        runId,
+        dedupeKey: run.dedupeKey,
+        kind: run.kind,
+        sessionKey: run.sessionKey,
+        sessionId: run.sessionId,
+        agentId: run.agent.id,
+        acceptedAt: run.acceptedAt,
+        ...end,
+      },
+      end,
+      run.replyTo,
+      output,
+    );
     try {
       run.stream.finished(told, run.startedAt, endedAt, told !== output);
     } finally {
@@ -404,7 +321,7 @@ export class AgentRuns {
 
   /** Resolves when the run ends, or with null after `timeoutMs` (the run may not even exist yet). */
   wait(runId: string, timeoutMs: number): Promise<RunRow | null> {
-    const row = this.unsaved.get(runId) ?? this.options.store.getRun(runId);
+    const row = this.records.get(runId);
     if (row && (row.status === "ok" || row.status === "error")) return Promise.resolve(row);
     return this.waiters.wait(runId, timeoutMs);
   }
@@ -414,7 +331,7 @@ export class AgentRuns {
   }
 
   sessionOfRun(runId: string): string | null {
-    return this.active.get(runId)?.sessionKey ?? this.options.store.getRun(runId)?.sessionKey ?? null;
+    return this.active.get(runId)?.sessionKey ?? this.records.sessionKeyOf(runId);
   }
 
   /** Aborts the session's active runs (or one of them); returns the ids that were aborted. */

@@ -1,4 +1,4 @@
-import type { RunRow } from "../store/state-store.js";
+import type { RunRow } from "../store/rows.js";
 
 /** Callers waiting for runs to end (`agent.wait`): each is woken by the run's end or by its own timeout. */
 export class RunWaiters {

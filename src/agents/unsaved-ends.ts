@@ -1,5 +1,6 @@
 import type { SubsystemLogger } from "../log/logger.js";
-import type { RunOutcome, RunRow, StateStore } from "../store/state-store.js";
+import type { RunOutcome, RunRow } from "../store/rows.js";
+import type { StateStore } from "../store/state-store.js";
 
 interface UnsavedEnd {
   run: Pick<RunRow, "runId" | "sessionId" | "sessionKey">;

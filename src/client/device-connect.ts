@@ -2,7 +2,8 @@ import { cliCommand, resolveStateDir } from "../config/paths.js";
 import { ErrorCodes } from "../protocol/index.js";
 import { resolveCliTarget, type TargetFlags } from "./cli-target.js";
 import { ClientDeviceIdentity } from "./device-identity-file.js";
-import type { ConnectDeviceSigner, GatewayClient } from "./gateway-client.js";
+import type { ConnectDeviceSigner } from "./connect-params.js";
+import type { GatewayClient } from "./gateway-client.js";
 import { GatewayRequestError } from "./gateway-errors.js";
 
 const ROLE = "operator";

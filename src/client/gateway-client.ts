@@ -1,37 +1,19 @@
 import { randomUUID } from "node:crypto";
 import { EventEmitter } from "eventemitter3";
 import WebSocket from "ws";
-import { AGENT_DELTA_CAP, PROTOCOL_VERSION, type ErrorShape, type HelloOk } from "../protocol/index.js";
 import { redactUrl } from "../config/redact.js";
-import { deviceSignaturePayload, signedToken } from "../transport/device-identity.js";
+import type { ErrorShape, HelloOk } from "../protocol/index.js";
+import { connectParams, type ConnectIdentity } from "./connect-params.js";
 import { GatewayClosedError, GatewayRequestError, GatewayUnreachableError } from "./gateway-errors.js";
-
-/** A device identity the client signs its connect with. */
-export interface ConnectDeviceSigner {
-  deviceId: string;
-  /** The raw Ed25519 public key, base64url. */
-  publicKey: string;
-  sign(payload: string): string;
-}
+import { PendingRequests, type ResponseFrameIn } from "./pending-requests.js";
 import { TlsFingerprintMismatchError, TlsUntrustedError, verifiedTlsConnect } from "./tls-pin.js";
 
-export interface GatewayClientOptions {
+export interface GatewayClientOptions extends ConnectIdentity {
   url: string;
-  token?: string;
-  password?: string;
-  client?: { id?: string; mode?: string; version?: string; displayName?: string; instanceId?: string };
-  role?: string;
-  scopes?: string[];
-  /** Asked for on connect, with `agent-delta` always (assistant events then carry only the new text). */
-  caps?: string[];
   /** Reconnect with exponential backoff (1 s → 30 s) after a close; off for one-shot calls. */
   reconnect?: boolean;
   /** Time allowed for open + challenge + hello-ok. */
   connectTimeoutMs?: number;
-  /** Signs connect (v3) with this identity; a paired device then gets a device token in hello-ok. */
-  device?: ConnectDeviceSigner;
-  /** A device token this gateway issued to `device`, sent as `auth.deviceToken`. */
-  deviceToken?: string;
   /** Extra lines appended to connection errors (target, credential source, config path). */
   describeTarget?: () => string;
   /** SHA-256 fingerprint the gateway's certificate must have; requires a wss:// url. */
@@ -58,13 +40,6 @@ interface AgentEventIn {
   data?: { phase?: string; text?: unknown; delta?: unknown };
 }
 
-interface Pending {
-  resolve(payload: unknown): void;
-  reject(error: Error): void;
-  expectFinal: boolean;
-  timer: NodeJS.Timeout | null;
-}
-
 /** The text of a run so far, rebuilt from `assistant` agent events (deltas, or upstream's whole text). */
 export interface AgentText {
   runId: string;
@@ -89,7 +64,7 @@ type ClientEvents = {
 export class GatewayClient extends EventEmitter<ClientEvents> {
   hello: HelloOk | null = null;
   private socket: WebSocket | null = null;
-  private readonly pending = new Map<string, Pending>();
+  private readonly pending = new PendingRequests();
   /** Text so far of each run that is streaming (dropped at its lifecycle end). */
   private readonly runTexts = new Map<string, string>();
   private lastSeq: number | null = null;
@@ -173,7 +148,7 @@ export class GatewayClient extends EventEmitter<ClientEvents> {
         }
         if (!settled && frame.type === "event" && frame.event === "connect.challenge") {
           const nonce = (frame.payload as { nonce?: unknown } | undefined)?.nonce;
-          const params = this.connectParams(typeof nonce === "string" ? nonce : undefined);
+          const params = connectParams(this.options, typeof nonce === "string" ? nonce : undefined);
           socket.send(JSON.stringify({ type: "req", id: connectId, method: "connect", params }));
           return;
         }
@@ -203,62 +178,6 @@ export class GatewayClient extends EventEmitter<ClientEvents> {
     return extra ? `\n${extra}` : `\nGateway target: ${redactUrl(this.options.url)}`;
   }
 
-  private connectParams(nonce: string | undefined) {
-    const client = this.options.client ?? {};
-    const clientInfo = {
-      id: client.id ?? "gateway-client",
-      displayName: client.displayName,
-      version: client.version ?? "dev",
-      platform: process.platform,
-      mode: client.mode ?? "backend",
-      instanceId: client.instanceId,
-    };
-    const role = this.options.role ?? "operator";
-    const scopes = this.options.scopes ?? ["operator.admin"];
-    const auth = {
-      token: this.options.token,
-      password: this.options.password,
-      deviceToken: this.options.deviceToken,
-    };
-    return {
-      minProtocol: PROTOCOL_VERSION,
-      maxProtocol: PROTOCOL_VERSION,
-      client: clientInfo,
-      role,
-      scopes,
-      caps: [...new Set([...(this.options.caps ?? []), AGENT_DELTA_CAP])],
-      auth,
-      device: this.signedDevice(
-        nonce,
-        { clientId: clientInfo.id, clientMode: clientInfo.mode, role, scopes },
-        auth,
-      ),
-    };
-  }
-
-  /** The `device` block: a v3 signature over the challenge nonce (REFERENCE §5.4). */
-  private signedDevice(
-    nonce: string | undefined,
-    fields: { clientId: string; clientMode: string; role: string; scopes: string[] },
-    auth: { token?: string; deviceToken?: string },
-  ) {
-    const device = this.options.device;
-    if (!device || nonce === undefined) return undefined;
-    const signedAt = Date.now();
-    const payload = deviceSignaturePayload(
-      { id: device.deviceId, signedAt, nonce },
-      { ...fields, token: signedToken(auth), platform: process.platform },
-      "v3",
-    );
-    return {
-      id: device.deviceId,
-      publicKey: device.publicKey,
-      signature: device.sign(payload),
-      signedAt,
-      nonce,
-    };
-  }
-
   private onHello(hello: HelloOk): void {
     this.hello = hello;
     this.backoffMs = 1_000;
@@ -284,14 +203,7 @@ export class GatewayClient extends EventEmitter<ClientEvents> {
     error?: ErrorShape;
   }): void {
     if (frame.type === "res" && frame.id !== undefined) {
-      const pending = this.pending.get(frame.id);
-      if (!pending) return;
-      const status = (frame.payload as { status?: unknown } | undefined)?.status;
-      if (frame.ok && pending.expectFinal && status === "accepted") return;
-      this.pending.delete(frame.id);
-      if (pending.timer) clearTimeout(pending.timer);
-      if (frame.ok) pending.resolve(frame.payload);
-      else pending.reject(new GatewayRequestError(frame.error as ErrorShape));
+      this.pending.settle(frame as ResponseFrameIn);
       return;
     }
     if (frame.type === "event") this.onEvent(frame as unknown as EventFrameIn);
@@ -342,12 +254,7 @@ export class GatewayClient extends EventEmitter<ClientEvents> {
     this.tickWatch = null;
     this.lastSeq = null;
     this.runTexts.clear();
-    const error = new GatewayClosedError(code, reason, this.details());
-    for (const pending of this.pending.values()) {
-      if (pending.timer) clearTimeout(pending.timer);
-      pending.reject(error);
-    }
-    this.pending.clear();
+    this.pending.rejectAll(new GatewayClosedError(code, reason, this.details()));
     const wasConnected = this.hello !== null;
     this.hello = null;
     this.emit("close", code, reason);
@@ -375,23 +282,9 @@ export class GatewayClient extends EventEmitter<ClientEvents> {
       return Promise.reject(new Error("gateway not connected"));
     }
     const id = randomUUID();
-    return new Promise<T>((resolve, reject) => {
-      const timeoutMs = options.timeoutMs ?? 10_000;
-      const timer =
-        timeoutMs > 0
-          ? setTimeout(() => {
-              this.pending.delete(id);
-              reject(new Error(`gateway timeout after ${timeoutMs}ms (${method})`));
-            }, timeoutMs)
-          : null;
-      this.pending.set(id, {
-        resolve: resolve as (p: unknown) => void,
-        reject,
-        expectFinal: Boolean(options.expectFinal),
-        timer,
-      });
-      socket.send(JSON.stringify({ type: "req", id, method, params }));
-    });
+    return this.pending.track<T>(id, method, options, () =>
+      socket.send(JSON.stringify({ type: "req", id, method, params })),
+    );
   }
 
   /** Closes the socket and stops reconnecting; resolves once the socket is closed. */

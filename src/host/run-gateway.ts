@@ -6,7 +6,7 @@ import type { GatewayServer } from "../actors/gateway-server.js";
 import { isServiceSupervised, startSupervisor, type ServerSetup } from "../actors/supervisor.js";
 import { acquireInstanceLock, GatewayLockError } from "./instance-lock.js";
 import { LaunchError, prepareLaunch, type GatewayRunFlags, type LaunchPlan } from "./launch.js";
-import { packageInfo } from "./package-info.js";
+import { packageInfo } from "../config/package-info.js";
 import { stateDirAccessProblem } from "./state-dir-access.js";
 import { describePortHolders } from "./port-diagnostics.js";
 import { readProcessStartTime } from "./instance-lock.js";

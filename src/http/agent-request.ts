@@ -1,7 +1,8 @@
 import { randomUUID } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { EventBus } from "../actors/event-bus.js";
-import type { AgentRuns, RunStarted } from "../agents/agent-runs.js";
+import type { AgentRuns } from "../agents/agent-runs.js";
+import type { RunStarted } from "../agents/run-request.js";
 import type { AgentEventPayload } from "../agents/run-events.js";
 import { GatewayError } from "../protocol/gateway-error.js";
 import { ErrorCodes } from "../protocol/index.js";

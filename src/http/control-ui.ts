@@ -2,7 +2,7 @@ import fs from "node:fs";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import path from "node:path";
 import type { CoderclawConfig } from "../config/schema.js";
-import { packageInfo } from "../host/package-info.js";
+import { packageInfo } from "../config/package-info.js";
 
 /** REFERENCE §7.6: on every Control UI response, whatever its status. */
 export const CONTROL_UI_SECURITY_HEADERS: Readonly<Record<string, string>> = {

@@ -5,7 +5,8 @@ import type { CoderclawConfig } from "../config/schema.js";
 import type { SubsystemLogger } from "../log/logger.js";
 import { GatewayError } from "../protocol/gateway-error.js";
 import { ErrorCodes } from "../protocol/index.js";
-import type { RunRow, StateStore } from "../store/state-store.js";
+import type { RunRow } from "../store/rows.js";
+import type { StateStore } from "../store/state-store.js";
 import type { AgentAction } from "./hook-actions.js";
 
 /** Where a hook run's reply goes: `channel` is `last` (the session's last channel target) or a channel id. */

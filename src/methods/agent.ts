@@ -1,6 +1,6 @@
 import { Type } from "@sinclair/typebox";
 import { DurationMs, DurationSeconds, ErrorCodes, errorShape } from "../protocol/index.js";
-import type { RunRow } from "../store/state-store.js";
+import type { RunRow } from "../store/rows.js";
 import { defineMethod, RpcReply, TwoStageReply } from "./method-spec.js";
 import { deliverToChannel, requireRuns } from "./run-access.js";
 

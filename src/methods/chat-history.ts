@@ -1,5 +1,6 @@
 import { chatMessage, type ChatMessage } from "../agents/run-events.js";
-import type { BoundedMessageRow, MessageState, StateStore } from "../store/state-store.js";
+import type { BoundedMessageRow, MessageState } from "../store/rows.js";
+import type { StateStore } from "../store/state-store.js";
 
 /** Upstream's bounds: one message at most 128 KiB of JSON, the whole list at most 6 MiB. */
 export const CHAT_HISTORY_MAX_MESSAGE_BYTES = 128 * 1024;

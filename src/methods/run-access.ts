@@ -1,4 +1,5 @@
-import type { AgentRuns, RunStarted } from "../agents/agent-runs.js";
+import type { AgentRuns } from "../agents/agent-runs.js";
+import type { RunStarted } from "../agents/run-request.js";
 import { ErrorCodes } from "../protocol/index.js";
 import type { StateStore } from "../store/state-store.js";
 import { GatewayError } from "../protocol/gateway-error.js";

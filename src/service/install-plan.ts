@@ -6,7 +6,7 @@ import { readConfigSnapshot } from "../config/load.js";
 import { cliCommand, resolveConfigPath, resolveLogDir, resolveStateDir, type Env } from "../config/paths.js";
 import { setAtPath, writeConfigFile } from "../config/write.js";
 import { LaunchError, resolvePort } from "../host/launch.js";
-import { packageInfo } from "../host/package-info.js";
+import { packageInfo } from "../config/package-info.js";
 import { gatewayProgramArguments } from "./program-args.js";
 import { buildServiceEnvironment } from "./service-env.js";
 import type { InstallPlan } from "./service-manager.js";

@@ -1,5 +1,5 @@
 import path from "node:path";
-import { packageInfo } from "../host/package-info.js";
+import { packageInfo } from "../config/package-info.js";
 
 export interface ProgramArgumentsOptions {
   port: number;

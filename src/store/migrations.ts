@@ -1,3 +1,5 @@
+import type Database from "better-sqlite3";
+
 /** Schema versions, applied in order inside one transaction each; never edit a shipped entry. */
 export const MIGRATIONS: readonly string[] = [
   `
@@ -129,3 +131,24 @@ export const MIGRATIONS: readonly string[] = [
   );
   `,
 ];
+
+/** Brings the schema up to date, one transaction per version; refuses a schema newer than this code. */
+export function migrate(db: Database.Database): void {
+  db.exec(
+    "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)",
+  );
+  const applied =
+    (db.prepare("SELECT MAX(version) AS v FROM schema_migrations").get() as { v: number | null }).v ?? 0;
+  if (applied > MIGRATIONS.length) {
+    throw new Error(`schema version ${applied} is newer than this gateway knows (${MIGRATIONS.length})`);
+  }
+  MIGRATIONS.slice(applied).forEach((sql, index) => {
+    db.transaction(() => {
+      db.exec(sql);
+      db.prepare("INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)").run(
+        applied + index + 1,
+        Date.now(),
+      );
+    })();
+  });
+}

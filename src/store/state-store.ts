@@ -1,98 +1,19 @@
 import fs from "node:fs";
 import path from "node:path";
 import Database from "better-sqlite3";
-import { MIGRATIONS } from "./migrations.js";
-
-export type RunStatus = "accepted" | "streaming" | "ok" | "error";
-export type MessageState = "final" | "aborted" | "error" | "interrupted";
-
-export interface SessionRow {
-  key: string;
-  sessionId: string;
-  agentId: string;
-  createdAt: number;
-  updatedAt: number;
-}
-
-export interface SessionSummary extends SessionRow {
-  messageCount: number;
-  lastMessage: { role: string; text: string; ts: number } | null;
-}
-
-export type MessageRole = "user" | "assistant" | "system";
-/** Where a transcript message came from or went to, when that was a channel. */
-export interface MessageOrigin {
-  channel: string;
-  accountId: string;
-  /** The chat: the DM peer's id or the group's id. */
-  peer: string;
-}
-
-export interface MessageRow {
-  id: number;
-  sessionId: string;
-  runId: string | null;
-  role: MessageRole;
-  text: string;
-  state: MessageState;
-  ts: number;
-  channel: string | null;
-  accountId: string | null;
-  peer: string | null;
-}
-
-/** A transcript message read under a size bound: `text` is null when it was too large to read. */
-export interface BoundedMessageRow extends Omit<MessageRow, "text"> {
-  text: string | null;
-  /** The text's size in UTF-8 bytes. */
-  bytes: number;
-}
-
-export interface RunRow {
-  runId: string;
-  dedupeKey: string;
-  kind: string;
-  sessionKey: string;
-  sessionId: string;
-  agentId: string;
-  status: RunStatus;
-  stopReason: string | null;
-  text: string;
-  error: string | null;
-  acceptedAt: number;
-  startedAt: number | null;
-  endedAt: number | null;
-  meta: Record<string, unknown> | null;
-}
-
-export interface NewRun {
-  runId: string;
-  dedupeKey: string;
-  kind: string;
-  sessionKey: string;
-  sessionId: string;
-  agentId: string;
-  acceptedAt: number;
-  userText: string;
-  /** Who said the message that started the run: a user, or the gateway (a system event). Default user. */
-  userRole?: "user" | "system";
-  /** The channel chat the user message came from. */
-  origin?: MessageOrigin | null;
-}
-
-export interface RunOutcome {
-  status: "ok" | "error";
-  startedAt: number | null;
-  stopReason: string | null;
-  text: string;
-  error: string | null;
-  endedAt: number;
-  meta?: Record<string, unknown> | null;
-  /** The transcript state of the assistant message (none is written for an empty, failed run). */
-  messageState: MessageState;
-  /** The channel chat the reply goes to. */
-  replyTo?: MessageOrigin | null;
-}
+import { migrate } from "./migrations.js";
+import {
+  toRun,
+  type BoundedMessageRow,
+  type MessageOrigin,
+  type MessageRow,
+  type NewRun,
+  type RawRun,
+  type RunOutcome,
+  type RunRow,
+  type SessionRow,
+  type SessionSummary,
+} from "./rows.js";
 
 /** A database that cannot be opened or used: names the file and what to run next. */
 export class StoreError extends Error {
@@ -106,40 +27,6 @@ export class StoreError extends Error {
     );
   }
 }
-
-interface RawRun {
-  run_id: string;
-  dedupe_key: string;
-  kind: string;
-  session_key: string;
-  session_id: string;
-  agent_id: string;
-  status: RunStatus;
-  stop_reason: string | null;
-  text: string;
-  error: string | null;
-  accepted_at: number;
-  started_at: number | null;
-  ended_at: number | null;
-  meta: string | null;
-}
-
-const toRun = (raw: RawRun): RunRow => ({
-  runId: raw.run_id,
-  dedupeKey: raw.dedupe_key,
-  kind: raw.kind,
-  sessionKey: raw.session_key,
-  sessionId: raw.session_id,
-  agentId: raw.agent_id,
-  status: raw.status,
-  stopReason: raw.stop_reason,
-  text: raw.text,
-  error: raw.error,
-  acceptedAt: raw.accepted_at,
-  startedAt: raw.started_at,
-  endedAt: raw.ended_at,
-  meta: raw.meta ? (JSON.parse(raw.meta) as Record<string, unknown>) : null,
-});
 
 const SESSION_COLUMNS =
   "key, session_id AS sessionId, agent_id AS agentId, created_at AS createdAt, updated_at AS updatedAt";
@@ -473,24 +360,4 @@ export class StateStore {
       (this.db.prepare(`SELECT COUNT(*) AS n FROM ${table}`).get() as { n: number }).n;
     return { sessions: count("sessions"), runs: count("runs"), messages: count("messages") };
   }
-}
-
-function migrate(db: Database.Database): void {
-  db.exec(
-    "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)",
-  );
-  const applied =
-    (db.prepare("SELECT MAX(version) AS v FROM schema_migrations").get() as { v: number | null }).v ?? 0;
-  if (applied > MIGRATIONS.length) {
-    throw new Error(`schema version ${applied} is newer than this gateway knows (${MIGRATIONS.length})`);
-  }
-  MIGRATIONS.slice(applied).forEach((sql, index) => {
-    db.transaction(() => {
-      db.exec(sql);
-      db.prepare("INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)").run(
-        applied + index + 1,
-        Date.now(),
-      );
-    })();
-  });
 }
