@@ -10,22 +10,11 @@ import {
   type GatewayProcess,
   type TempHome,
 } from "./helpers/gateway-process.js";
-import { connectAsDevice, newDeviceKey, type DeviceConnect } from "./helpers/device-keys.js";
+import { connectAsDevice, newDeviceKey, PHONE, type DeviceConnect } from "./helpers/device-keys.js";
 import { WsPeer } from "./helpers/ws-peer.js";
 
 /** A phone reaching the gateway through the reverse proxy on loopback: the proxy names its address. */
 const VIA_PROXY = { "x-forwarded-for": "203.0.113.7" };
-const PHONE: DeviceConnect = {
-  client: {
-    id: "coderclaw-android",
-    version: "2.1.0",
-    platform: "Android 14",
-    mode: "ui",
-    deviceFamily: "Pixel",
-  },
-  role: "operator",
-  scopes: ["operator.read"],
-};
 
 describe("device pairing and device tokens (REFERENCE §5.4–5.5)", () => {
   let home: TempHome;

@@ -2,20 +2,15 @@ import fs from "node:fs";
 import path from "node:path";
 import { useGateway } from "./helpers/gateway-fixture.js";
 import { localConfig, runCli } from "./helpers/gateway-process.js";
-import { connectAsDevice, newDeviceKey, type DeviceConnect, type DeviceKey } from "./helpers/device-keys.js";
+import {
+  connectAsDevice,
+  newDeviceKey,
+  PHONE,
+  type DeviceConnect,
+  type DeviceKey,
+} from "./helpers/device-keys.js";
 import type { WsPeer } from "./helpers/ws-peer.js";
 
-const PHONE: DeviceConnect = {
-  client: {
-    id: "coderclaw-android",
-    version: "2.1.0",
-    platform: "Android 14",
-    mode: "ui",
-    deviceFamily: "Pixel",
-  },
-  role: "operator",
-  scopes: ["operator.read"],
-};
 const TABLET: DeviceConnect = {
   client: { id: "coderclaw-ios", version: "3.0.0", platform: "iPadOS 17", mode: "ui", deviceFamily: "iPad" },
   role: "operator",

@@ -79,3 +79,16 @@ export async function connectAsDevice(
   });
   return { peer, res: await peer.response("connect") };
 }
+
+/** An Android phone asking for read access: the device most pairing tests pair. */
+export const PHONE: DeviceConnect = {
+  client: {
+    id: "coderclaw-android",
+    version: "2.1.0",
+    platform: "Android 14",
+    mode: "ui",
+    deviceFamily: "Pixel",
+  },
+  role: "operator",
+  scopes: ["operator.read"],
+};
