@@ -319,16 +319,18 @@ describe("a metrics path another endpoint answers", () => {
     home.cleanup();
   });
 
-  it.each([
+  it.each<[string, Record<string, unknown>, string, Record<string, unknown>]>([
     [
       "under /v1/",
       { metrics: { enabled: true, path: "/v1/metrics" } },
       '"/v1/metrics" is under /v1/, reserved for the OpenAI-compatible HTTP APIs; choose another gateway.metrics.path',
+      {},
     ],
     [
       "at the Control UI's base path",
       { metrics: { enabled: true, path: "/ui/metrics" }, controlUi: { basePath: "/ui/" } },
       '"/ui/metrics" collides with gateway.controlUi.basePath "/ui/" (the Control UI answers there); choose another gateway.metrics.path',
+      {},
     ],
     [
       "equal to hooks.path",
@@ -336,7 +338,7 @@ describe("a metrics path another endpoint answers", () => {
       '"/ops" collides with hooks.path "/ops/" (the webhook endpoints answer there); choose another gateway.metrics.path',
       { hooks: { path: "/ops/" } },
     ],
-  ])("%s: the gateway refuses to start, naming both keys", async (_case, gateway, message, rest = {}) => {
+  ])("%s: the gateway refuses to start, naming both keys", async (_case, gateway, message, rest) => {
     home.writeConfig(localConfig(gateway, rest));
     const run = await runCli(["gateway", "--port", "0"], home.env);
     expect(run.code).toBe(1);
