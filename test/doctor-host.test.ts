@@ -258,7 +258,7 @@ describe("coderclaw doctor: ports, other gateways, services and health", () => {
       const run = await runDoctorCli(["--repair", "--yes"], env);
       expect(run.stdout).toContain(`  Repaired: Rewrite ${unitFile()}`);
       const unit = fs.readFileSync(unitFile(), "utf8");
-      expect(unit).toContain(`Environment=CODERCLAW_GATEWAY_TOKEN=${TEST_TOKEN}`);
+      expect(unit).not.toContain("CODERCLAW_GATEWAY_TOKEN");
       expect(unit).toContain("RestartSec=5");
       expect(unit).toContain(`gateway --port ${port}`);
       expect((await runDoctorCli([], env)).lines).toContain(
