@@ -66,6 +66,68 @@ describe("coderclaw doctor: ports, other gateways, services and health", () => {
     }
   });
 
+  it("a gateway started with --port and --token is this config's (its runtime record says so), on the port it runs on", async () => {
+    const runPort = await freePort();
+    const workspace = path.join(home.home, "workspace");
+    fs.mkdirSync(workspace, { recursive: true });
+    // An agent command that says whether the gateway handed it a token through the environment.
+    const tellsToken =
+      "process.stdout.write(process.env.CODERCLAW_GATEWAY_TOKEN ? 'token inherited' : 'no token inherited')";
+    home.writeConfig(
+      localConfig(
+        { port },
+        {
+          providers: { probe: { type: "command", command: [process.execPath, "-e", tellsToken] } },
+          agents: { defaults: { model: "probe", workspace } },
+        },
+      ),
+    );
+    const profileConfig = path.join(home.home, ".coderclaw-work", "coderclaw.json");
+    writeJson(profileConfig, localConfig({ port: runPort }));
+    const flagToken = "flag-token-0123456789abcdef";
+    const gateway = await startGateway(home.env, [
+      "gateway",
+      "--port",
+      String(runPort),
+      "--token",
+      flagToken,
+    ]);
+    try {
+      const pid = gateway.child.pid as number;
+      expect(gateway.output().stdout).toContain("auth: token from --token");
+
+      // The credentials of the config do not get in (the flag wins), yet the port is known to be ours.
+      const own = await runDoctorCli([], home.env);
+      expect(own.lines).toContain(`✓ Port ${runPort} is held by this gateway (pid ${pid})`);
+      expect(own.lines).toContain(
+        `  It was started on port ${runPort} (--port or CODERCLAW_GATEWAY_PORT); its config says ${port}.`,
+      );
+      expect(own.stdout).not.toMatch(/did not accept this config's credentials|is in use by/);
+      expect(own.lines).toContain(
+        `! Gateways share port ${runPort}: this CLI (default profile); profile work`,
+      );
+      expect(own.lines).toContain(
+        `  - this CLI (default profile): port ${runPort} (running, pid ${pid}; configured ${port}), config ${home.configPath}, state ${home.stateDir}, workspace ${workspace}`,
+      );
+      expect(own.stdout).toContain("the gateway uses cli --token");
+
+      // From the profile configured on that port, the holder is another gateway, named with its config.
+      const other = await runDoctorCli(["--profile", "work"], home.env);
+      expect(other.lines).toContain(
+        `✗ Port ${runPort} is held by another coderclaw gateway (pid ${pid}, config ${home.configPath})`,
+      );
+
+      const status = await runCli(["gateway", "status", "--token", flagToken], home.env);
+      expect(status.stdout).toContain("Auth: token (cli --token)\n");
+      expect(status.stdout).toContain("RPC probe: ok\n");
+      // The flag reached the gateway as an option: the processes it starts do not inherit it.
+      const agent = await runCli(["agent", "--message", "hi", "--token", flagToken], home.env);
+      expect(agent.stdout).toContain("no token inherited");
+    } finally {
+      await gateway.stop();
+    }
+  });
+
   it("a gateway that is not running is a warning with how to start it", async () => {
     home.writeConfig(localConfig({ port }));
     const run = await runDoctorCli([], home.env);
@@ -196,7 +258,7 @@ describe("coderclaw doctor: ports, other gateways, services and health", () => {
       const run = await runDoctorCli(["--repair", "--yes"], env);
       expect(run.stdout).toContain(`  Repaired: Rewrite ${unitFile()}`);
       const unit = fs.readFileSync(unitFile(), "utf8");
-      expect(unit).toContain(`Environment=CODERCLAW_GATEWAY_TOKEN=${TEST_TOKEN}`);
+      expect(unit).not.toContain("CODERCLAW_GATEWAY_TOKEN");
       expect(unit).toContain("RestartSec=5");
       expect(unit).toContain(`gateway --port ${port}`);
       expect((await runDoctorCli([], env)).lines).toContain(

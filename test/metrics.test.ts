@@ -1,6 +1,7 @@
+import fs from "node:fs";
 import { coreMethods } from "../src/methods/method-table.js";
 import { useGateway } from "./helpers/gateway-fixture.js";
-import { localConfig, TEST_TOKEN } from "./helpers/gateway-process.js";
+import { killAll, localConfig, makeTempHome, runCli, TEST_TOKEN } from "./helpers/gateway-process.js";
 import { bearer, delta, openConnections, scrape, scrapeUntil } from "./helpers/metrics-scrape.js";
 import { parseExposition, sampleValue } from "./helpers/prometheus-text.js";
 import type { Frame } from "./helpers/ws-peer.js";
@@ -19,15 +20,14 @@ describe("metrics endpoint, disabled (the default)", () => {
 });
 
 describe("metrics endpoint, enabled", () => {
-  const fixture = useGateway(
-    localConfig(
-      { metrics: { enabled: true } },
-      {
-        providers: { echo: { type: "echo", delayMs: 20 } },
-        agents: { list: [{ id: "main", default: true }] },
-      },
-    ),
+  const enabledConfig = localConfig(
+    { metrics: { enabled: true } },
+    {
+      providers: { echo: { type: "echo", delayMs: 20 } },
+      agents: { list: [{ id: "main", default: true }] },
+    },
   );
+  const fixture = useGateway(enabledConfig);
   const port = () => fixture.gateway.port;
   /** No connection of an earlier test is still open on the gateway. */
   const quiet = () => scrapeUntil(port(), (metrics) => openConnections(metrics) === 0, "no open connections");
@@ -232,6 +232,39 @@ describe("metrics endpoint, enabled", () => {
       .map((sample) => sample.labels.method);
     expect(methodLabels.filter((method) => !known.has(method as string))).toEqual([]);
   });
+
+  // Last in this block: it edits the gateway's config file (and puts it back).
+  it("a reload to a metrics path under hooks.path is rejected, naming both keys, and the endpoint stays put", async () => {
+    const peer = await fixture.connected();
+    const clashing = {
+      ...enabledConfig,
+      gateway: { ...enabledConfig.gateway, metrics: { enabled: true, path: "/hooks/metrics" } },
+    };
+    try {
+      fixture.home.writeConfig(clashing);
+      const invalid = await peer.until(
+        () => peer.events("reload").find((event) => event.payload.status === "invalid")?.payload,
+        5_000,
+        "the rejected reload",
+      );
+      expect(invalid.issues).toEqual([
+        {
+          path: "gateway.metrics.path",
+          message:
+            '"/hooks/metrics" collides with hooks.path "/hooks" (the webhook endpoints answer there); choose another gateway.metrics.path',
+        },
+      ]);
+      expect(
+        (await fetch(`http://127.0.0.1:${port()}/metrics`, { headers: bearer(TEST_TOKEN) })).status,
+      ).toBe(200);
+      expect(
+        (await fetch(`http://127.0.0.1:${port()}/hooks/metrics`, { headers: bearer(TEST_TOKEN) })).status,
+      ).toBe(404);
+      expect(peer.events("shutdown")).toEqual([]);
+    } finally {
+      fixture.home.writeConfig(enabledConfig);
+    }
+  });
 });
 
 type Paused = { _socket: { pause(): void; resume(): void } };
@@ -276,5 +309,54 @@ describe("metrics of slow consumers", () => {
     expect(delta(before, after, "coderclaw_slow_consumer_closes_total", { source: "replies" })).toBe(0);
     (slow.socket as unknown as Paused)._socket.resume();
     expect(await slow.waitClose(5_000)).toEqual({ code: 1008, reason: "slow consumer" });
+  });
+});
+
+describe("a metrics path another endpoint answers", () => {
+  const home = makeTempHome();
+  afterAll(async () => {
+    await killAll();
+    home.cleanup();
+  });
+
+  it.each<[string, Record<string, unknown>, string, Record<string, unknown>]>([
+    [
+      "under /v1/",
+      { metrics: { enabled: true, path: "/v1/metrics" } },
+      '"/v1/metrics" is under /v1/, reserved for the OpenAI-compatible HTTP APIs; choose another gateway.metrics.path',
+      {},
+    ],
+    [
+      "at the Control UI's base path",
+      { metrics: { enabled: true, path: "/ui/metrics" }, controlUi: { basePath: "/ui/" } },
+      '"/ui/metrics" collides with gateway.controlUi.basePath "/ui/" (the Control UI answers there); choose another gateway.metrics.path',
+      {},
+    ],
+    [
+      "equal to hooks.path",
+      { metrics: { enabled: true, path: "/ops" } },
+      '"/ops" collides with hooks.path "/ops/" (the webhook endpoints answer there); choose another gateway.metrics.path',
+      { hooks: { path: "/ops/" } },
+    ],
+  ])("%s: the gateway refuses to start, naming both keys", async (_case, gateway, message, rest) => {
+    home.writeConfig(localConfig(gateway, rest));
+    const run = await runCli(["gateway", "--port", "0"], home.env);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain(
+      `Config invalid\nFile: ${home.configPath}\nProblem:\n  - gateway.metrics.path: ${message}\n`,
+    );
+    expect(run.stdout).not.toMatch(/listening on/);
+  });
+
+  it("`config set` refuses a clash and leaves the file alone; with metrics off the path is not checked", async () => {
+    home.writeConfig(localConfig());
+    expect((await runCli(["config", "set", "hooks.path", "/metrics"], home.env)).code).toBe(0);
+    const before = fs.readFileSync(home.configPath, "utf8");
+    const refused = await runCli(["config", "set", "gateway.metrics.enabled", "true"], home.env);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain(
+      '  - gateway.metrics.path: "/metrics" collides with hooks.path "/metrics" (the webhook endpoints answer there); choose another gateway.metrics.path',
+    );
+    expect(fs.readFileSync(home.configPath, "utf8")).toBe(before);
   });
 });

@@ -1,5 +1,5 @@
 import { gatewayProgramArguments } from "../src/service/program-args.js";
-import { auditService, tokenDriftIssue } from "../src/service/service-audit.js";
+import { auditService, tokenDriftIssue, type TokenSources } from "../src/service/service-audit.js";
 import { buildServiceEnvironment } from "../src/service/service-env.js";
 import type { ServiceDefinition } from "../src/service/service-manager.js";
 import { parseLaunchdPlist, renderLaunchdPlist } from "../src/service/launchd-plist.js";
@@ -36,8 +36,8 @@ function systemdDefinition(
   };
 }
 
-const codes = (definition: ServiceDefinition, expectedToken?: string, platform: NodeJS.Platform = "linux") =>
-  auditService(definition, { expectedToken: expectedToken ?? null, platform }).issues.map((i) => i.code);
+const codes = (definition: ServiceDefinition, tokens?: TokenSources, platform: NodeJS.Platform = "linux") =>
+  auditService(definition, { ...(tokens ? { tokens } : {}), platform }).issues.map((i) => i.code);
 
 describe("service drift audit (REFERENCE §4.6)", () => {
   it("finds nothing wrong with a freshly installed unit", () => {
@@ -52,7 +52,7 @@ describe("service drift audit (REFERENCE §4.6)", () => {
 
   it("flags token drift when the unit pins a token other than the config's, without printing either", () => {
     const definition = systemdDefinition(undefined, { token: "old-token-111" });
-    const audit = auditService(definition, { expectedToken: "new-token-222", platform: "linux" });
+    const audit = auditService(definition, { tokens: { config: "new-token-222" }, platform: "linux" });
     expect(audit.ok).toBe(false);
     expect(audit.issues).toEqual([
       expect.objectContaining({
@@ -63,11 +63,24 @@ describe("service drift audit (REFERENCE §4.6)", () => {
     expect(JSON.stringify(audit)).not.toMatch(/old-token-111|new-token-222/);
   });
 
-  it("no drift when the tokens match, when the unit pins none, or when the config has none", () => {
-    expect(codes(systemdDefinition(undefined, { token: "same" }), "same")).toEqual([]);
-    expect(codes(systemdDefinition(), "config-token")).toEqual([]);
+  it("flags a shell token the service does not carry: its gateway reads the config's", () => {
+    const issue = tokenDriftIssue({ env: "shell-token", config: "config-token" }, {});
+    expect(issue).toMatchObject({
+      code: "gateway-token-drift",
+      message: "CODERCLAW_GATEWAY_TOKEN differs from service token",
+    });
+    expect(issue?.detail).toContain("from this shell to pin CODERCLAW_GATEWAY_TOKEN");
+  });
+
+  it("no drift when both sides pick the same token, or when either side has none", () => {
+    expect(codes(systemdDefinition(undefined, { token: "same" }), { config: "same" })).toEqual([]);
+    // Unpinned: the service gateway reads the config, as the CLI does.
+    expect(codes(systemdDefinition(), { config: "config-token" })).toEqual([]);
+    expect(
+      codes(systemdDefinition(undefined, { token: "shell" }), { env: "shell", config: "other" }),
+    ).toEqual([]);
     expect(codes(systemdDefinition(undefined, { token: "unit-token" }))).toEqual([]);
-    expect(tokenDriftIssue("a", { CODERCLAW_GATEWAY_TOKEN: "b" })?.code).toBe("gateway-token-drift");
+    expect(tokenDriftIssue({ env: "a" }, { CODERCLAW_GATEWAY_TOKEN: "b" })?.code).toBe("gateway-token-drift");
   });
 
   it("flags a missing PATH, missing system dirs and version-manager dirs", () => {

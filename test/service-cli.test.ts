@@ -69,7 +69,8 @@ describe("gateway install/start/stop/restart/uninstall without a running systemd
         `ExecStart=${process.execPath} ${path.resolve(__dirname, "..", "bin", "run.js")} gateway --port ${port}\n`,
       );
       expect(unit).toContain(`Environment=CODERCLAW_CONFIG_PATH=${home.configPath}\n`);
-      expect(unit).toContain(`Environment=CODERCLAW_GATEWAY_TOKEN=${TEST_TOKEN}\n`);
+      // The service gateway reads the config's token itself, as the CLI does: no copy in the unit.
+      expect(unit).not.toContain("CODERCLAW_GATEWAY_TOKEN");
       expect(fs.statSync(unitPath).mode & 0o777).toBe(0o600);
     },
   );
@@ -133,7 +134,7 @@ describe("gateway install/start/stop/restart/uninstall without a running systemd
   );
 
   withoutUserSystemd(
-    "install without a token generates one, saves it to the config and pins it in the unit",
+    "install without a token generates one and saves it to the config (the unit does not copy it)",
     async () => {
       const { home, unitPath } = await newHome(() => ({ gateway: { mode: "local" } }));
       const { stdout } = await runCli(["gateway", "install"], home.env, CLI_TIMEOUT_MS);
@@ -141,7 +142,42 @@ describe("gateway install/start/stop/restart/uninstall without a running systemd
       const token = JSON.parse(fs.readFileSync(home.configPath, "utf8")).gateway.auth.token as string;
       expect(token).toMatch(/^[0-9a-f]{48}$/);
       expect(stdout).not.toContain(token);
-      expect(fs.readFileSync(unitPath, "utf8")).toContain(`Environment=CODERCLAW_GATEWAY_TOKEN=${token}\n`);
+      expect(fs.readFileSync(unitPath, "utf8")).not.toContain(token);
+    },
+  );
+
+  withoutUserSystemd(
+    "install pins the shell's CODERCLAW_GATEWAY_TOKEN (the token the CLI sends), rewriting a 0644 unit as 0600",
+    async () => {
+      const { home, unitPath } = await newHome();
+      fs.mkdirSync(path.dirname(unitPath), { recursive: true });
+      fs.writeFileSync(unitPath, "[Service]\nExecStart=/bin/false\n", { mode: 0o644 });
+      const shellToken = "shell-token-0123456789abcdef";
+      const env = { ...home.env, CODERCLAW_GATEWAY_TOKEN: shellToken };
+      const { stdout, stderr } = await runCli(["gateway", "install", "--force"], env, CLI_TIMEOUT_MS);
+      expect(stdout + stderr).toContain(
+        "The service pins CODERCLAW_GATEWAY_TOKEN from this shell: it wins over gateway.auth.token, for the service gateway as for the CLI.",
+      );
+      expect(stdout + stderr).not.toContain(shellToken);
+      const unit = fs.readFileSync(unitPath, "utf8");
+      expect(unit).toContain(`Environment=CODERCLAW_GATEWAY_TOKEN=${shellToken}\n`);
+      expect(unit).not.toContain(TEST_TOKEN);
+      expect(fs.statSync(unitPath).mode & 0o777).toBe(0o600);
+      // No temp file is left beside it.
+      expect(fs.readdirSync(path.dirname(unitPath))).toEqual([path.basename(unitPath)]);
+
+      // `--token` wins over both; the CLI's commands would still send the shell's token, so it says so.
+      const flagged = await runCli(
+        ["gateway", "install", "--force", "--token", "flag-token-0123456789"],
+        env,
+        CLI_TIMEOUT_MS,
+      );
+      expect(flagged.stderr).toContain(
+        "--token differs from CODERCLAW_GATEWAY_TOKEN, which CLI commands send; the service gateway uses the --token value (pinned as CODERCLAW_GATEWAY_TOKEN), so pass it to them with --token or CODERCLAW_GATEWAY_TOKEN.",
+      );
+      expect(fs.readFileSync(unitPath, "utf8")).toContain(
+        "Environment=CODERCLAW_GATEWAY_TOKEN=flag-token-0123456789\n",
+      );
     },
   );
 
@@ -197,18 +233,33 @@ describe("gateway install/start/stop/restart/uninstall without a running systemd
   });
 
   withoutUserSystemd("restart warns about token drift before anything else", async () => {
-    const { home, port } = await newHome();
-    await runCli(["gateway", "install"], home.env, CLI_TIMEOUT_MS);
-    home.writeConfig(localConfig({ port, auth: { token: "rotated-token-42" } }));
+    const { home } = await newHome();
+    const shellToken = "shell-token-0123456789abcdef";
+    await runCli(
+      ["gateway", "install"],
+      { ...home.env, CODERCLAW_GATEWAY_TOKEN: shellToken },
+      CLI_TIMEOUT_MS,
+    );
+    // A shell without that token sends the config's, which the service gateway no longer takes.
     const { stderr, stdout } = await runCli(["gateway", "restart"], home.env, CLI_TIMEOUT_MS);
-    expect(stderr).toContain("⚠️  Config token differs from service token.");
+    expect(stderr).toContain(
+      "⚠️  Config token differs from service token. The service unit still pins the old token.",
+    );
     expect(stderr).toContain("   Run `coderclaw gateway install --force` to sync the token.");
-    expect(stdout + stderr).not.toMatch(/rotated-token-42|test-token-0123456789abcdef/);
+    expect(stdout + stderr).not.toMatch(/shell-token-0123456789abcdef|test-token-0123456789abcdef/);
     const json = envelope(
       (await runCli(["gateway", "restart", "--json"], home.env, CLI_TIMEOUT_MS)).stdout,
       "restart",
     );
     expect(json.warnings[0]).toContain("Config token differs from service token.");
+  });
+
+  withoutUserSystemd("a rotated config token is no drift for a unit that pins none", async () => {
+    const { home, port } = await newHome();
+    await runCli(["gateway", "install"], home.env, CLI_TIMEOUT_MS);
+    home.writeConfig(localConfig({ port, auth: { token: "rotated-token-42" } }));
+    const { stderr } = await runCli(["gateway", "restart"], home.env, CLI_TIMEOUT_MS);
+    expect(stderr).not.toContain("differs from service token");
   });
 
   withoutUserSystemd("uninstall removes the unit even without systemd (exit 0, with a warning)", async () => {

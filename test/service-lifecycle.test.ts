@@ -51,6 +51,8 @@ describe("gateway service lifecycle (stand-in systemctl --user)", () => {
   });
 
   it("install enables and starts the unit, waits until ready, and points out lingering", async () => {
+    // Installed from a shell that exports its own token: the service gateway takes the one this CLI sends.
+    home.env.CODERCLAW_GATEWAY_TOKEN = "shell-token-0123456789abcdef";
     const { code, stdout, stderr } = await cli("gateway", "install");
     expect({ code, stderr }).toEqual({ code: 0, stderr: expect.any(String) });
     expect(stdout).toContain(
@@ -66,6 +68,13 @@ describe("gateway service lifecycle (stand-in systemctl --user)", () => {
       new RegExp(`^Runtime: running \\(pid ${servicePid()}, state active, sub running`, "m"),
     );
     expect(status.stdout).toContain("RPC probe: ok\n");
+    expect(status.stdout).toContain("Auth: token (env CODERCLAW_GATEWAY_TOKEN)\n");
+    expect(status.stderr).not.toContain("Service config issue");
+    // A shell without it sends the config's token, which that gateway does not take; status says why.
+    const { CODERCLAW_GATEWAY_TOKEN: _shellToken, ...configOnly } = home.env;
+    const mismatch = await runCli(["gateway", "status"], configOnly, 60_000);
+    expect(mismatch.stderr).toContain("Service config issue: Config token differs from service token");
+    expect(mismatch.stderr).toContain("RPC probe: failed");
     const overview: Json = JSON.parse((await cli("status", "--json")).stdout);
     expect(overview.gatewayService).toMatchObject({
       installed: true,

@@ -119,7 +119,7 @@ describe("coderclaw gateway status", () => {
     const { home, port } = await homeWithPort();
     const gateway = await startGateway(home.env, ["gateway"]);
     gateways.push(gateway);
-    // An installed unit pins the token too; it must not leak from there either.
+    // An installed unit must not leak it either.
     expect((await runCli(["gateway", "install", "--json"], home.env, CLI_TIMEOUT_MS)).stdout).not.toContain(
       TEST_TOKEN,
     );

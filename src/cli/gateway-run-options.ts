@@ -13,7 +13,10 @@ export const GATEWAY_RUN_OPTIONS = {
   },
   bind: { type: "string", description: 'Bind mode: "loopback", "lan", "tailnet", "auto" or "custom".' },
   auth: { type: "string", description: 'Auth mode override: "token" or "password".' },
-  token: { type: "string", description: "Token override (also exported as CODERCLAW_GATEWAY_TOKEN)." },
+  token: {
+    type: "string",
+    description: "Token override (wins over CODERCLAW_GATEWAY_TOKEN and gateway.auth.token).",
+  },
   password: { type: "string", description: "Password override." },
   "allow-unconfigured": { type: "boolean", description: "Start even when gateway.mode is not local." },
   dev: { type: "boolean", description: "Create a dev config and workspace if the config is missing." },

@@ -4,6 +4,7 @@ import convict from "convict";
 import JSON5 from "json5";
 import { authRateLimitIssues } from "./auth-rate-limit.js";
 import { hooksIssues } from "./hooks-config.js";
+import { metricsRouteIssues } from "./metrics-config.js";
 import { bindingsIssues, channelsIssues } from "./channels.js";
 import { providersIssues } from "./providers.js";
 import { FORBIDDEN_KEY_MESSAGE, forbiddenKeyPath } from "./safe-keys.js";
@@ -147,6 +148,8 @@ export function validateConfigObject(parsed: unknown): { issues: ConfigIssue[]; 
     ...hooksIssues(parsed),
     ...channelsIssues(parsed.channels),
     ...bindingsIssues(parsed.bindings),
+    // Cross-field checks read the values with their defaults, so only once every value is valid.
+    ...(values.issues.length === 0 ? metricsRouteIssues(values.config) : []),
   ];
   return issues.length > 0 ? { issues, config: defaultConfig() } : values;
 }

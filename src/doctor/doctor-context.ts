@@ -85,6 +85,11 @@ export class DoctorContext {
     if (this.target.port !== undefined) return this.target.port;
     const record = this.runtime();
     if (record && portFromEnv(this.env) === undefined) return record.port;
+    return this.configuredPort();
+  }
+
+  /** Where this config's gateway listens when started without `--port`: env, config, default. */
+  configuredPort(): number {
     return resolvePort(
       undefined,
       this.env,

@@ -14,6 +14,7 @@ import {
   type Env,
 } from "../config/paths.js";
 import { resolvePort } from "../host/launch.js";
+import { readRuntimeRecord } from "../host/runtime-record.js";
 import { serviceScanDirs } from "../service/extra-services.js";
 import { parseLaunchdPlist } from "../service/launchd-plist.js";
 import { portFromProgramArguments, runsGatewayCommand } from "../service/program-args.js";
@@ -26,7 +27,12 @@ export interface GatewayInstance {
   label: string;
   configPath: string;
   stateDir: string;
+  /** Where it listens when it runs (its runtime record), else where it would: service args, env, config. */
   port: number;
+  /** Where it would listen when started without `--port` (service args, env, config, default). */
+  configuredPort: number;
+  /** Its gateway process, when one runs (from the runtime record it wrote when it became ready). */
+  running?: { pid: number; port: number };
   /** The agents' default workspace. */
   workspace: string;
   /** Every agent's workspace (the default one included), each once, symlinks resolved. */
@@ -56,11 +62,17 @@ function describeInstance(label: string, env: Env, portOverride?: number): Gatew
   );
   // An agent of its own may work in another gateway's workspace as surely as the default one can.
   const agentWorkspaces = new AgentDirectory(config, env).agents.map((agent) => agent.workspace);
+  const configuredPort =
+    portOverride ?? resolvePort(undefined, env, snapshot.exists ? config.gateway.port : undefined);
+  // A gateway started with `--port N` listens on N whatever its config says.
+  const record = readRuntimeRecord(configPath);
   return {
     label,
     configPath,
     stateDir: resolveStateDir(env),
-    port: portOverride ?? resolvePort(undefined, env, snapshot.exists ? config.gateway.port : undefined),
+    port: record?.port ?? configuredPort,
+    configuredPort,
+    ...(record ? { running: { pid: record.pid, port: record.port } } : {}),
     workspace,
     workspaces: [...new Set([workspace, ...agentWorkspaces].map(realWorkspacePath))],
   };
@@ -144,7 +156,8 @@ const sameFiles = (a: GatewayInstance, b: GatewayInstance) =>
 /**
  * Every gateway configured on this host, found the runbook way: this CLI's instance, each profile
  * state dir with a config, and each installed gateway service. A service that runs one of those
- * configs is the same gateway (its pinned port wins); a second service on the same files is another.
+ * configs is the same gateway (its pinned port wins, unless the gateway runs elsewhere); a second
+ * service on the same files is another.
  */
 export function discoverGatewayInstances(context: DoctorContext): GatewayInstance[] {
   const instances: GatewayInstance[] = [];
@@ -163,6 +176,7 @@ export function discoverGatewayInstances(context: DoctorContext): GatewayInstanc
       owner.unit = unit;
       owner.label = `${owner.label}, service ${unit}`;
       owner.port = instance.port;
+      owner.configuredPort = instance.configuredPort;
     } else {
       instances.push({ ...instance, unit });
     }

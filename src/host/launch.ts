@@ -139,7 +139,6 @@ export async function prepareLaunch(
       configAuditLine(stateDir),
     ]);
   }
-  if (flags.token) env.CODERCLAW_GATEWAY_TOKEN = flags.token;
   const listener = resolveListenerAndAuth(config, flags, env);
   const { bind, listenPlan } = listener;
   let auth = listener.auth;

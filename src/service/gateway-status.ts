@@ -188,9 +188,9 @@ export async function gatherGatewayStatus(
     ? `${where.url.startsWith("wss:") ? "https" : "http"}://${dashboardHost}:${port}${normalizeBasePath(basePath)}/`
     : "disabled";
 
-  const expectedToken = daemonConfig.gateway.auth.token ?? env.CODERCLAW_GATEWAY_TOKEN?.trim() ?? null;
+  const tokens = { env: env.CODERCLAW_GATEWAY_TOKEN, config: daemonConfig.gateway.auth.token };
   const configAudit: ServiceAudit = definition
-    ? auditService(definition, { expectedToken, platform })
+    ? auditService(definition, { tokens, platform })
     : { ok: true, issues: [] };
 
   // The CLI's rule (flag > env > config); a service unit's pinned secret when the CLI has none.

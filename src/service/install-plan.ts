@@ -85,18 +85,31 @@ export function resolveInstall(input: InstallPlanInput): ResolvedInstall {
 
   const notes: string[] = [];
   const warnings: string[] = [];
+  let generatedToken: string | null = null;
+  // The service gateway reads the same config as the CLI, so it pins only what the config does not
+  // hold: `--token`, or this shell's env secret (which the CLI takes over the config, as the gateway will).
   const configToken = snapshot.config.gateway.auth.token;
-  let token = input.token || configToken || env.CODERCLAW_GATEWAY_TOKEN?.trim() || null;
-  const password = snapshot.config.gateway.auth.password || env.CODERCLAW_GATEWAY_PASSWORD?.trim();
-  if (input.token && configToken && input.token !== configToken) {
+  const envToken = env.CODERCLAW_GATEWAY_TOKEN?.trim() || null;
+  const pinnedToken = input.token || envToken;
+  const pinnedPassword = env.CODERCLAW_GATEWAY_PASSWORD?.trim() || null;
+  const password = snapshot.config.gateway.auth.password || pinnedPassword;
+  const cliToken = envToken ?? configToken;
+  if (input.token && cliToken && input.token !== cliToken) {
+    const cliSource = envToken ? "CODERCLAW_GATEWAY_TOKEN" : `gateway.auth.token in ${configPath}`;
     warnings.push(
-      `--token differs from gateway.auth.token in ${configPath}; the service gateway uses the --token value (pinned as CODERCLAW_GATEWAY_TOKEN, which wins over the config).`,
+      `--token differs from ${cliSource}, which CLI commands send; the service gateway uses the --token value (pinned as CODERCLAW_GATEWAY_TOKEN), so pass it to them with --token or CODERCLAW_GATEWAY_TOKEN.`,
+    );
+  } else if (!input.token && envToken && envToken !== configToken) {
+    notes.push(
+      "The service pins CODERCLAW_GATEWAY_TOKEN from this shell: it wins over gateway.auth.token, for the service gateway as for the CLI.",
     );
   }
-  if (!token && !password && !input.dryRun) {
-    token = randomBytes(24).toString("hex");
+  if (!pinnedToken && !configToken && !password && !input.dryRun) {
+    const token = randomBytes(24).toString("hex");
     if (snapshot.exists && !snapshot.valid) {
+      // Only the unit can carry it then: the config cannot be written.
       warnings.push(`Config ${configPath} is invalid; the generated token was not saved to it.`);
+      generatedToken = token;
     } else {
       writeConfigFile(configPath, setAtPath(snapshot.parsed, "gateway.auth.token", token), {
         auditLogPath: path.join(resolveLogDir(stateDir), "config-audit.jsonl"),
@@ -115,7 +128,8 @@ export function resolveInstall(input: InstallPlanInput): ResolvedInstall {
   const environment = buildServiceEnvironment({
     env,
     port,
-    token,
+    token: pinnedToken ?? generatedToken,
+    password: pinnedPassword,
     version,
     platform,
     systemdUnit: systemdUnitName(env),

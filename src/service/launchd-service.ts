@@ -2,6 +2,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { resolveHomeDir, type Env } from "../config/paths.js";
 import { parseLaunchdPlist, renderLaunchdPlist } from "./launchd-plist.js";
+import { writePrivateFile } from "./private-file.js";
 import type {
   InstallPlan,
   ServiceActionResult,
@@ -97,8 +98,7 @@ export class LaunchdService implements ServiceManager {
   async install(plan: InstallPlan): Promise<ServiceActionResult> {
     const content = this.render(plan);
     fs.mkdirSync(plan.logDir, { recursive: true });
-    fs.mkdirSync(path.dirname(this.filePath), { recursive: true });
-    fs.writeFileSync(this.filePath, content, { mode: 0o600 });
+    writePrivateFile(this.filePath, content);
     const lines = [
       `Installed LaunchAgent: ${this.filePath}`,
       `Logs: ${path.join(plan.logDir, "gateway.out.log")}`,

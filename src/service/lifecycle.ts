@@ -159,11 +159,19 @@ export async function startService(
   const { manager } = context;
   report.withService(manager, context.loaded);
   if (action === "restart" && context.definition) {
-    const expected =
-      context.snapshot.config.gateway.auth.token ?? options.env.CODERCLAW_GATEWAY_TOKEN?.trim();
-    if (tokenDriftIssue(expected, context.definition.command.environment)) {
+    const tokens = {
+      env: options.env.CODERCLAW_GATEWAY_TOKEN,
+      config: context.snapshot.config.gateway.auth.token,
+    };
+    const environment = context.definition.command.environment;
+    const drift = tokenDriftIssue(tokens, environment);
+    if (drift) {
       report.warn(
-        "⚠️  Config token differs from service token. The service unit still pins the old token.",
+        `⚠️  ${drift.message}. ${
+          environment.CODERCLAW_GATEWAY_TOKEN
+            ? "The service unit still pins the old token."
+            : "The service gateway uses gateway.auth.token."
+        }`,
         `   Run \`${cliCommand("gateway install --force", options.env)}\` to sync the token.`,
       );
     }

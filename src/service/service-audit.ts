@@ -18,9 +18,15 @@ export interface ServiceAudit {
   issues: AuditIssue[];
 }
 
+/** The tokens the CLI picks from (flag aside): this shell's CODERCLAW_GATEWAY_TOKEN, then the config's. */
+export interface TokenSources {
+  env?: string | null;
+  config?: string | null;
+}
+
 export interface AuditOptions {
-  /** The token the config expects (`gateway.auth.token`, else CODERCLAW_GATEWAY_TOKEN). */
-  expectedToken?: string | null;
+  /** Where the CLI takes its token from, to compare with the one the service gateway uses. */
+  tokens?: TokenSources;
   platform?: NodeJS.Platform;
 }
 
@@ -28,20 +34,26 @@ const VERSION_MANAGER_DIR =
   /[/\\](\.nvm|\.fnm|\.volta|\.asdf|\.n|\.nodenv|\.nodebrew|\.nvs|n[/\\]versions|\.local[/\\]share[/\\]pnpm|Library[/\\]pnpm)([/\\]|$)/;
 
 /**
- * A service token that is set and differs from the config's: clients that read the service
- * environment (and `gateway status` probes) would present a stale token, and the service gateway
- * itself uses it over the config (env > config). A service without a token is fine.
+ * The service gateway takes a token pinned in its environment over its config (env > config), the CLI
+ * takes this shell's CODERCLAW_GATEWAY_TOKEN over the config: when the two picks differ, the CLI is
+ * refused. A service that pins nothing reads the config, as the CLI does.
  */
 export function tokenDriftIssue(
-  expectedToken: string | null | undefined,
+  tokens: TokenSources | undefined,
   serviceEnvironment: Record<string, string>,
 ): AuditIssue | null {
-  const serviceToken = serviceEnvironment.CODERCLAW_GATEWAY_TOKEN;
-  if (!expectedToken || !serviceToken || serviceToken === expectedToken) return null;
+  const configToken = tokens?.config || null;
+  const envToken = tokens?.env?.trim() || null;
+  const cliToken = envToken ?? configToken;
+  const pinned = serviceEnvironment.CODERCLAW_GATEWAY_TOKEN?.trim() || null;
+  const serviceToken = pinned ?? configToken;
+  if (!cliToken || !serviceToken || cliToken === serviceToken) return null;
   return {
     code: "gateway-token-drift",
-    message: "Config token differs from service token",
-    detail: "service token is stale; run `coderclaw gateway install --force` to sync it",
+    message: `${envToken ? "CODERCLAW_GATEWAY_TOKEN" : "Config token"} differs from service token`,
+    detail: pinned
+      ? "service token is stale; run `coderclaw gateway install --force` to sync it"
+      : "the service uses gateway.auth.token; run `coderclaw gateway install --force` from this shell to pin CODERCLAW_GATEWAY_TOKEN",
     level: "recommended",
   };
 }
@@ -195,7 +207,7 @@ export function auditService(definition: ServiceDefinition, options: AuditOption
       level: "aggressive",
     });
   }
-  const drift = tokenDriftIssue(options.expectedToken, environment);
+  const drift = tokenDriftIssue(options.tokens, environment);
   if (drift) issues.push(drift);
   issues.push(...pathIssues(definition, platform));
   if (programArguments[0]) issues.push(...runtimeIssues(programArguments[0]));

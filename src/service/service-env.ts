@@ -12,8 +12,10 @@ export interface ServiceEnvironmentInput {
   /** The environment paths are resolved from (the installing shell's, possibly with a profile applied). */
   env: Env;
   port: number;
-  /** Pinned as CODERCLAW_GATEWAY_TOKEN when given. */
+  /** Pinned as CODERCLAW_GATEWAY_TOKEN when given (the service gateway takes it over the config's). */
   token?: string | null;
+  /** Pinned as CODERCLAW_GATEWAY_PASSWORD when given. */
+  password?: string | null;
   version: string;
   platform?: NodeJS.Platform;
   /** The Node binary the service runs; its directory leads PATH so child tools find the same Node. */
@@ -93,6 +95,7 @@ export function buildServiceEnvironment(input: ServiceEnvironmentInput): Record<
     ["CODERCLAW_CONFIG_PATH", resolveConfigPath(env)],
     ["CODERCLAW_GATEWAY_PORT", String(input.port)],
     ["CODERCLAW_GATEWAY_TOKEN", input.token],
+    ["CODERCLAW_GATEWAY_PASSWORD", input.password],
     ["CODERCLAW_LAUNCHD_LABEL", platform === "darwin" ? input.launchdLabel : undefined],
     ["CODERCLAW_SYSTEMD_UNIT", platform === "linux" ? input.systemdUnit : undefined],
     ["CODERCLAW_SERVICE_MARKER", SERVICE_MARKER],

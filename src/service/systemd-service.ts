@@ -17,6 +17,7 @@ import {
   type Availability,
   type SystemdScope,
 } from "./systemctl.js";
+import { writePrivateFile } from "./private-file.js";
 import { parseSystemdUnit, renderSystemdUnit } from "./systemd-unit.js";
 
 /** System unit dir; `CODERCLAW_SYSTEMD_SYSTEM_DIR` moves it (packaging, tests). */
@@ -134,11 +135,7 @@ export class SystemdService implements ServiceManager {
 
   async install(plan: InstallPlan): Promise<ServiceActionResult> {
     const content = this.render(plan);
-    fs.mkdirSync(path.dirname(this.filePath), { recursive: true });
-    // The unit may pin the gateway token, so only its owner reads it.
-    const mode = plan.environment.CODERCLAW_GATEWAY_TOKEN ? 0o600 : 0o644;
-    fs.writeFileSync(this.filePath, content, { mode });
-    fs.chmodSync(this.filePath, mode);
+    writePrivateFile(this.filePath, content);
     const availability = await this.availability();
     if (!availability.available) {
       return {

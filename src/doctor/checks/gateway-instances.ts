@@ -12,16 +12,30 @@ interface SharedResource {
 /** The runbook's "Multiple gateways on one host" checklist: each of these must be unique. */
 const RESOURCES: SharedResource[] = [
   // Only one of them can listen; the other fails with EADDRINUSE when both run.
-  { id: "instances.port", noun: "port", level: "warn", keys: (i) => [String(i.port)] },
+  // The port it runs on now, and the one it comes back on when started as configured.
+  {
+    id: "instances.port",
+    noun: "port",
+    level: "warn",
+    keys: (i) => [...new Set([String(i.port), String(i.configuredPort)])],
+  },
   { id: "instances.config", noun: "config path", level: "error", keys: (i) => [i.configPath] },
   { id: "instances.state-dir", noun: "state dir", level: "error", keys: (i) => [i.stateDir] },
   { id: "instances.workspace", noun: "workspace", level: "warn", keys: (i) => i.workspaces },
 ];
 
+/** `18789`, or `19001 (running, pid 4242; configured 18789)` for a gateway started with `--port`. */
+function portText(instance: GatewayInstance): string {
+  const { running, configuredPort } = instance;
+  if (!running) return String(instance.port);
+  const configured = configuredPort !== running.port ? `; configured ${configuredPort}` : "";
+  return `${running.port} (running, pid ${running.pid}${configured})`;
+}
+
 function describe(instance: GatewayInstance): string {
   const others = instance.workspaces.filter((dir) => dir !== instance.workspace);
   const agents = others.length > 0 ? ` (agents also in ${others.join(", ")})` : "";
-  return `- ${instance.label}: port ${instance.port}, config ${instance.configPath}, state ${instance.stateDir}, workspace ${instance.workspace}${agents}`;
+  return `- ${instance.label}: port ${portText(instance)}, config ${instance.configPath}, state ${instance.stateDir}, workspace ${instance.workspace}${agents}`;
 }
 
 export const gatewayInstancesCheck: DoctorCheck = {

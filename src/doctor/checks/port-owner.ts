@@ -2,6 +2,7 @@ import { findPortListeners, isPortFree, type PortListener } from "../../host/por
 import { probeReadyz } from "../../service/readiness.js";
 import type { DoctorContext } from "../doctor-context.js";
 import type { DoctorCheck, Finding } from "../finding.js";
+import { discoverGatewayInstances } from "../gateway-instances.js";
 
 const ID = "port.owner";
 
@@ -32,6 +33,39 @@ async function gatewayOnPort(
   return { identity: null, ...(probe.error ? { error: probe.error.split("\n")[0] } : {}) };
 }
 
+function ownPort(context: DoctorContext, port: number, pid: number | undefined): Finding {
+  const configured = context.configuredPort();
+  return {
+    id: ID,
+    level: "ok",
+    message: `Port ${port} is held by this gateway (pid ${pid})`,
+    detail:
+      configured !== port
+        ? [
+            `It was started on port ${port} (--port or CODERCLAW_GATEWAY_PORT); its config says ${configured}.`,
+          ]
+        : [],
+  };
+}
+
+function anotherGateway(
+  context: DoctorContext,
+  port: number,
+  pid: number | undefined,
+  configPath: string,
+  detail: string[],
+): Finding {
+  return {
+    id: ID,
+    level: "error",
+    message: `Port ${port} is held by another coderclaw gateway (pid ${pid}, config ${configPath})`,
+    detail: [
+      ...detail,
+      `Give each gateway its own port: ${context.command("config set gateway.port <port>")}`,
+    ],
+  };
+}
+
 /** REFERENCE §1.4/§1.13 port diagnostics: the configured port is free, or held by this very gateway. */
 export const portOwnerCheck: DoctorCheck = {
   id: ID,
@@ -43,24 +77,23 @@ export const portOwnerCheck: DoctorCheck = {
       return [{ id: ID, level: "ok", message: `Port ${port} is free` }];
     }
     const pids = new Set(listeners.map((l) => l.pid));
-    const { identity, error } = await gatewayOnPort(context);
     const detail = listenerLines(listeners);
+    // Runtime records say which gateway holds the port, whatever credentials the probe below has.
+    const holds = (running: { pid: number; port: number }) =>
+      running.port === port && (pids.size === 0 || pids.has(running.pid));
+    const record = context.runtime();
+    if (record && holds(record)) return [ownPort(context, port, record.pid)];
+    const other = discoverGatewayInstances(context).find(
+      (instance) => instance.running && holds(instance.running) && instance.configPath !== context.configPath,
+    );
+    if (other?.running) return [anotherGateway(context, port, other.running.pid, other.configPath, detail)];
+    const { identity, error } = await gatewayOnPort(context);
     if (identity && (pids.size === 0 || identity.pid === undefined || pids.has(identity.pid))) {
       const pid = identity.pid ?? [...pids][0];
       if (!identity.configPath || identity.configPath === context.configPath) {
-        return [{ id: ID, level: "ok", message: `Port ${port} is held by this gateway (pid ${pid})` }];
+        return [ownPort(context, port, pid)];
       }
-      return [
-        {
-          id: ID,
-          level: "error",
-          message: `Port ${port} is held by another coderclaw gateway (pid ${pid}, config ${identity.configPath})`,
-          detail: [
-            ...detail,
-            `Give each gateway its own port: ${context.command("config set gateway.port <port>")}`,
-          ],
-        },
-      ];
+      return [anotherGateway(context, port, pid, identity.configPath, detail)];
     }
     const readyz = await probeReadyz("127.0.0.1", port, Math.min(1_000, context.probeTimeoutMs));
     if (readyz.kind !== "unreachable") {

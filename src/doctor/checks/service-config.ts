@@ -69,12 +69,11 @@ export const serviceConfigCheck: DoctorCheck = {
     if (!definition) {
       return [{ id: ID, level: "ok", message: `Gateway service not installed (${manager.label})` }];
     }
-    // The token the unit should carry is the one in the config the unit runs with.
+    // The service gateway reads the config the unit names; the CLI takes this shell's token over it.
     const unitEnv = serviceEnv(context, definition);
     const unitConfig = readConfigSnapshot(resolveConfigPath(unitEnv)).config;
-    const expectedToken =
-      unitConfig.gateway.auth.token ?? context.env.CODERCLAW_GATEWAY_TOKEN?.trim() ?? null;
-    const audit = auditService(definition, { expectedToken, platform: context.platform });
+    const tokens = { env: context.env.CODERCLAW_GATEWAY_TOKEN, config: unitConfig.gateway.auth.token };
+    const audit = auditService(definition, { tokens, platform: context.platform });
     const issues = [...audit.issues];
     const entrypoint = entrypointIssue(definition);
     if (entrypoint) issues.push(entrypoint);
