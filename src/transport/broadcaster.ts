@@ -44,7 +44,7 @@ export class Broadcaster {
     const members = options.operatorsOnly ? this.operators : this.connections;
     if (members.size === 0) return;
     // Encoded on the first connection that receives it: an event nobody may see costs nothing.
-    let head: Buffer | null = null;
+    let head: Head | null = null;
     let sent = 0;
     let dropped = 0;
     for (const connection of members.values()) {
@@ -58,16 +58,30 @@ export class Broadcaster {
         continue;
       }
       head ??= encodeHead(event, payload, options);
-      connection.sendInTwoParts(head, Buffer.from(`${connection.seq}}`));
+      // A small event is one string per connection; a large one is sent in two parts, its bulk shared.
+      if (head.text !== null) connection.sendText(`${head.text}${connection.seq}}`);
+      else connection.sendInTwoParts(head.bytes, Buffer.from(`${connection.seq}}`));
       sent += 1;
     }
     this.onFanOut?.(event, sent, dropped);
   }
 }
 
-function encodeHead(event: string, payload: unknown, options: BroadcastOptions): Buffer {
-  const stateVersion = options.stateVersion ? `,"stateVersion":${JSON.stringify(options.stateVersion)}` : "";
-  return Buffer.from(
-    `{"type":"event","event":${JSON.stringify(event)},"payload":${JSON.stringify(payload)}${stateVersion},"seq":`,
-  );
+/** Below this size the frame is built per connection as a string; above it the encoded head is shared. */
+const SHARED_HEAD_MIN_CHARS = 4 * 1024;
+
+/** The frame up to its `seq`: as text when small, else as bytes every connection's send shares. */
+interface Head {
+  text: string | null;
+  bytes: Buffer;
 }
+
+function encodeHead(event: string, payload: unknown, options: BroadcastOptions): Head {
+  const stateVersion = options.stateVersion ? `,"stateVersion":${JSON.stringify(options.stateVersion)}` : "";
+  const text = `{"type":"event","event":${JSON.stringify(event)},"payload":${JSON.stringify(payload)}${stateVersion},"seq":`;
+  return text.length < SHARED_HEAD_MIN_CHARS
+    ? { text, bytes: EMPTY }
+    : { text: null, bytes: Buffer.from(text) };
+}
+
+const EMPTY = Buffer.alloc(0);

@@ -72,10 +72,19 @@ export interface OutboundTrace {
 type RawSocket = { cork(): void; uncork(): void };
 const rawSocketOf = (socket: WebSocket) => (socket as unknown as { _socket?: RawSocket })._socket;
 
-/** Ends the cork `send` started; one function for every connection (process.nextTick passes the connection). */
-function uncork(connection: ClientConnection): void {
-  connection.corked = false;
-  rawSocketOf(connection.socket)?.uncork();
+/**
+ * Connections corked in this turn of the event loop, uncorked together once it ends: a broadcast to
+ * 10,000 clients then costs one scheduled callback, not one per connection.
+ */
+let corkedThisTurn: ClientConnection[] = [];
+
+function uncorkAll(): void {
+  const corked = corkedThisTurn;
+  corkedThisTurn = [];
+  for (const connection of corked) {
+    connection.corked = false;
+    rawSocketOf(connection.socket)?.uncork();
+  }
 }
 
 /**
@@ -122,10 +131,16 @@ export class ClientConnection {
       if (raw) {
         raw.cork();
         this.corked = true;
-        process.nextTick(uncork, this);
+        if (corkedThisTurn.push(this) === 1) process.nextTick(uncorkAll);
       }
     }
     this.socket.send(frame, fin ? TEXT_FRAME : FIRST_FRAGMENT);
+  }
+
+  /** Sends one whole text message (and shows it to the frame trace). */
+  sendText(frame: string): void {
+    this.trace?.outbound(this.connId, frame);
+    this.send(frame);
   }
 
   /**
@@ -154,8 +169,7 @@ export class ClientConnection {
         this.sendLimit.onSlowConsumer(this);
         return;
       }
-      this.trace?.outbound(this.connId, frame);
-      this.send(frame);
+      this.sendText(frame);
     });
   }
 
