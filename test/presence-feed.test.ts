@@ -1,5 +1,6 @@
 import { EventBus } from "../src/actors/event-bus.js";
-import { PresenceFeed, type PresencePublication } from "../src/actors/presence-feed.js";
+import { PresenceFeed } from "../src/actors/presence-feed.js";
+import type { PresencePublication } from "../src/state/presence-publication.js";
 import type { ClientSession } from "../src/protocol/client-session.js";
 import { PresenceTable } from "../src/state/presence.js";
 

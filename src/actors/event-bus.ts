@@ -1,9 +1,9 @@
 import { EventEmitter } from "eventemitter3";
 import type { PairingResolved } from "../devices/device-pairing.js";
 import type { DevicePairingRequest } from "../devices/device-store.js";
-import type { AgentEventPayload, ChatEventPayload } from "../agents/run-events.js";
+import type { AgentEventPayload, ChatEventPayload } from "../protocol/run-event-payloads.js";
 import type { InspectTransition } from "./inspection.js";
-import type { PresencePublication } from "./presence-feed.js";
+import type { PresencePublication } from "../state/presence-publication.js";
 import type { ReloadOutcome } from "./reload-controller.js";
 
 /**

@@ -16,20 +16,6 @@ export interface PublishedPresence {
   total: number;
 }
 
-/** One publication, in both shapes: the capped list, and (unless too large) the delta since the previous one. */
-export interface PresencePublication {
-  ts: number;
-  version: number;
-  list: { presence: readonly PresenceEntry[]; total: number };
-  delta: {
-    ts: number;
-    baseVersion: number;
-    total: number;
-    upsert: readonly PresenceEntry[];
-    remove: readonly string[];
-  } | null;
-}
-
 /** A burst of joins, leaves and presence events is published once it pauses this long... */
 const PRESENCE_SETTLE_MS = 250;
 /** ...or, if it goes on, once its first change has waited this long. */
