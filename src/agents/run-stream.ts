@@ -1,5 +1,6 @@
 import type { RunOutput } from "../machines/run.machine.js";
-import { CHAT_DELTA_INTERVAL_MS, chatMessage, type RunEventSink } from "./run-events.js";
+import { chatMessage } from "../protocol/run-event-payloads.js";
+import { CHAT_DELTA_INTERVAL_MS, type RunEventSink } from "./run-events.js";
 
 /**
  * What one run tells clients: `agent` events with a per-run seq (strictly +1) and `chat` events, whose

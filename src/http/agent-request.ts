@@ -1,9 +1,8 @@
 import { randomUUID } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
-import type { EventBus } from "../actors/event-bus.js";
 import type { AgentRuns } from "../agents/agent-runs.js";
 import type { RunStarted } from "../agents/run-request.js";
-import type { AgentEventPayload } from "../agents/run-events.js";
+import type { AgentEventPayload } from "../protocol/run-event-payloads.js";
 import { GatewayError } from "../protocol/gateway-error.js";
 import { ErrorCodes } from "../protocol/index.js";
 import type { GatewayAccess } from "../transport/access.js";
@@ -14,12 +13,18 @@ import { agentForModel, DEFAULT_MODEL } from "./models.js";
 import { invalidRequest, modelNotFound, sendMethodNotAllowed, serverError } from "./openai-errors.js";
 import { readJsonBody } from "./request-body.js";
 
+/** Where the `agent` events of every run are heard: the gateway's event bus. */
+interface AgentEventSource {
+  on(event: "agent", listener: (payload: AgentEventPayload) => void): unknown;
+  off(event: "agent", listener: (payload: AgentEventPayload) => void): unknown;
+}
+
 /** What the OpenAI-style endpoints need from the gateway. */
 export interface AgentHttpDeps {
   access: GatewayAccess;
   /** Null while the state database is unavailable. */
   runs(): AgentRuns | null;
-  bus: EventBus;
+  bus: AgentEventSource;
 }
 
 const internalError = serverError();
@@ -129,7 +134,7 @@ export interface RunListener {
 }
 
 /** Follows one run's `agent` events until it ends or `stop()` is called; returns `stop`. */
-function followRun(bus: EventBus, runId: string, listener: RunListener): () => void {
+function followRun(bus: AgentEventSource, runId: string, listener: RunListener): () => void {
   const onAgent = (event: AgentEventPayload) => {
     if (event.runId !== runId) return;
     if (event.stream === "assistant" && typeof event.data.delta === "string" && event.data.delta !== "") {

@@ -1,4 +1,4 @@
-import type { AgentEventPayload } from "../agents/run-events.js";
+import type { AgentEventPayload } from "../protocol/run-event-payloads.js";
 import type { ClientSession } from "../protocol/client-session.js";
 import { describeCloseCode } from "../protocol/close-codes.js";
 import type { ErrorShape } from "../protocol/frames.js";

@@ -1,4 +1,4 @@
-import { chatMessage, type ChatMessage } from "../agents/run-events.js";
+import { chatMessage, type ChatMessage } from "../protocol/run-event-payloads.js";
 import type { BoundedMessageRow, MessageState } from "../store/rows.js";
 import type { StateStore } from "../store/state-store.js";
 

@@ -1,5 +1,5 @@
 import { Type } from "@sinclair/typebox";
-import { chatMessage } from "../agents/run-events.js";
+import { chatMessage } from "../protocol/run-event-payloads.js";
 import { DurationMs, ErrorCodes, errorShape } from "../protocol/index.js";
 import { GatewayError } from "../protocol/gateway-error.js";
 import { boundedHistory } from "./chat-history.js";

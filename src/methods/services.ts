@@ -1,6 +1,6 @@
 import type { AgentRuns } from "../agents/agent-runs.js";
 import type { ChannelManager } from "../channels/channel-manager.js";
-import type { ChatEventPayload } from "../agents/run-events.js";
+import type { ChatEventPayload } from "../protocol/run-event-payloads.js";
 import type { ConfigSnapshot } from "../config/load.js";
 import type { DevicePairing } from "../devices/device-pairing.js";
 import type { StateStore } from "../store/state-store.js";

@@ -1,4 +1,4 @@
-import type { AgentEventPayload } from "../agents/run-events.js";
+import type { AgentEventPayload } from "../protocol/run-event-payloads.js";
 import type { ClientSession } from "../protocol/client-session.js";
 import { AGENT_DELTA_CAP } from "../protocol/index.js";
 import type { Broadcaster } from "./broadcaster.js";
