@@ -35,7 +35,7 @@ import { fanOutBusFacts, InspectFeed } from "./bus-fan-out.js";
 import { ConnectionRuntime } from "./connection-runtime.js";
 import { EventBus } from "./event-bus.js";
 import { GatewayListener } from "./gateway-listener.js";
-import { computeHealthSummary } from "./health-summary.js";
+import { computeHealthSummary } from "../methods/health-summary.js";
 import { HelloOk } from "./hello-ok.js";
 import type { Inspection } from "./inspection.js";
 import { feedMetrics } from "./metrics-feed.js";

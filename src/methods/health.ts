@@ -1,5 +1,5 @@
 import { Type } from "@sinclair/typebox";
-import { channelsHealthOf } from "../actors/health-summary.js";
+import { channelsHealthOf } from "./health-summary.js";
 import type { HealthSummary } from "../state/health.js";
 import { defineMethod, JsonPayload } from "./method-spec.js";
 

@@ -2,7 +2,7 @@ import { configuredAgents, defaultAgentId } from "../agents/agent-directory.js";
 import type { CoderclawConfig } from "../config/schema.js";
 import type { ChannelAccountSnapshot } from "../channels/account-snapshot.js";
 import type { ChannelManager } from "../channels/channel-manager.js";
-import type { GatewayServices } from "../methods/services.js";
+import type { GatewayServices } from "./services.js";
 
 /** One account in a HealthSummary: what the account machine knows now, no live probe. */
 function accountHealth(snapshot: ChannelAccountSnapshot) {
