@@ -12,7 +12,7 @@ import path from "node:path";
 import { setImmediate as turn } from "node:timers/promises";
 import { createActor } from "xstate";
 import { connectionMachine } from "../dist/machines/connection.machine.js";
-import { createFailureParent } from "../dist/actors/failure-parent.js";
+import { createFailureParent } from "../dist/machines/failure-parent.js";
 import { createLogger } from "../dist/log/logger.js";
 import { ActivityLog } from "../dist/log/activity-log.js";
 import { HelloOk } from "../dist/actors/hello-ok.js";

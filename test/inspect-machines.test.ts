@@ -1,4 +1,4 @@
-import type { MachineGraph, StateGraph, TransitionGraph } from "../src/actors/machine-graph.js";
+import type { MachineGraph, StateGraph, TransitionGraph } from "../src/machines/machine-graph.js";
 import { useGateway } from "./helpers/gateway-fixture.js";
 import { localConfig } from "./helpers/gateway-process.js";
 

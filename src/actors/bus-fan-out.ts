@@ -3,7 +3,8 @@ import { PRESENCE_DELTA_CAP } from "../protocol/index.js";
 import { broadcastAgentEvent } from "../transport/agent-event-fanout.js";
 import type { Broadcaster, BroadcastOptions } from "../transport/broadcaster.js";
 import type { BroadcastFacts, EventBus } from "./event-bus.js";
-import type { Inspection, InspectTransition } from "./inspection.js";
+import type { InspectTransition } from "../protocol/actor-inspection.js";
+import type { Inspection } from "./inspection.js";
 
 export const isOperator = (session: ClientSession) => session.role === "operator";
 export const isAdmin = (session: ClientSession) => session.scopes.includes("operator.admin");

@@ -21,9 +21,10 @@ import { KeepaliveSweep } from "../transport/keepalive-sweep.js";
 import type { DevicePairing } from "../devices/device-pairing.js";
 import { authenticateConnect, type AdmittedSession } from "./handshake.js";
 import type { HelloOk } from "./hello-ok.js";
-import { createFailureParent } from "./failure-parent.js";
+import { createFailureParent } from "../machines/failure-parent.js";
 import { CLOSE_GRACE_MS } from "./shutdown-budget.js";
-import type { ActorNode, Inspection, OnDemandActors } from "./inspection.js";
+import type { ActorNode } from "../protocol/actor-inspection.js";
+import type { Inspection, OnDemandActors } from "./inspection.js";
 
 const CONNECTION_ACTOR_PREFIX = "connection:";
 

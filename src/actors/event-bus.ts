@@ -2,7 +2,7 @@ import { EventEmitter } from "eventemitter3";
 import type { PairingResolved } from "../devices/device-pairing.js";
 import type { DevicePairingRequest } from "../devices/device-store.js";
 import type { AgentEventPayload, ChatEventPayload } from "../protocol/run-event-payloads.js";
-import type { InspectTransition } from "./inspection.js";
+import type { InspectTransition } from "../protocol/actor-inspection.js";
 import type { PresencePublication } from "../state/presence-publication.js";
 import type { ReloadOutcome } from "./reload-controller.js";
 

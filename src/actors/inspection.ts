@@ -1,28 +1,7 @@
 import { EventEmitter } from "eventemitter3";
 import type { InspectionEvent } from "xstate";
-
-export interface ActorNode {
-  /** The actor's name in the tree: `supervisor`, `gateway`, `connection:<connId>`, `run:<runId>`, ... */
-  id: string;
-  sessionId: string;
-  machine: string | null;
-  parent: string | null;
-  state: unknown;
-  status: string;
-  /** When the actor entered its current state; absent for an on-demand actor nobody followed into it. */
-  since?: number;
-}
-
-export interface InspectTransition {
-  kind: "actor" | "transition" | "stopped";
-  actor: ActorNode;
-  event?: string;
-  ts: number;
-}
-
-export interface ActorTreeNode extends Omit<ActorNode, "parent"> {
-  children: ActorTreeNode[];
-}
+import { CHILD_ERROR_EVENT_PREFIX } from "../machines/failure-parent.js";
+import type { ActorNode, ActorTreeNode, InspectTransition } from "../protocol/actor-inspection.js";
 
 interface InspectedRef {
   id: string;
@@ -30,9 +9,6 @@ interface InspectedRef {
   _parent?: { sessionId: string };
   logic?: { id?: string; config?: { id?: string } };
 }
-
-/** The event type prefix xstate uses to tell a parent that one of its child actors failed. */
-export const CHILD_ERROR_EVENT_PREFIX = "xstate.error.actor.";
 
 /** Actors created outside the root's tree (the parents of all connections and of all runs, channel accounts) hang under these logical parents. */
 const LOGICAL_PARENTS: Record<string, string> = {

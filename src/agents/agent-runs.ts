@@ -1,5 +1,5 @@
 import { createActor, fromPromise, type Actor, type InspectionEvent } from "xstate";
-import { createFailureParent } from "../actors/failure-parent.js";
+import { createFailureParent } from "../machines/failure-parent.js";
 import type { CoderclawConfig } from "../config/schema.js";
 import type { SubsystemLogger } from "../log/logger.js";
 import { runMachine, type RunOutput, type StopReason } from "../machines/run.machine.js";

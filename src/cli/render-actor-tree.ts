@@ -1,4 +1,4 @@
-import type { ActorTreeNode, InspectTransition } from "../actors/inspection.js";
+import type { ActorTreeNode, InspectTransition } from "../protocol/actor-inspection.js";
 
 export function formatStateValue(value: unknown): string {
   if (value === null || value === undefined) return "-";

@@ -1,5 +1,5 @@
 import { Type } from "@sinclair/typebox";
-import { inspectableMachineGraphs } from "../actors/inspectable-machines.js";
+import { inspectableMachineGraphs } from "../machines/inspectable-machines.js";
 import { defineMethod } from "./method-spec.js";
 
 export const inspectSnapshotMethod = defineMethod({

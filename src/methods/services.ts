@@ -1,11 +1,11 @@
 import type { AgentRuns } from "../agents/agent-runs.js";
 import type { ChannelManager } from "../channels/channel-manager.js";
+import type { ActorTreeNode } from "../protocol/actor-inspection.js";
 import type { ChatEventPayload } from "../protocol/run-event-payloads.js";
 import type { ConfigSnapshot } from "../config/load.js";
 import type { DevicePairing } from "../devices/device-pairing.js";
 import type { StateStore } from "../store/state-store.js";
 import type { StoreHealth } from "../store/store-health.js";
-import type { Inspection } from "../actors/inspection.js";
 import type { HealthCache } from "../state/health.js";
 import type { HeartbeatState } from "../state/heartbeat.js";
 import type { PresenceTable } from "../state/presence.js";
@@ -33,7 +33,8 @@ export interface GatewayServices {
   presence: PresenceTable;
   health: HealthCache;
   heartbeat: HeartbeatState;
-  inspection: Inspection;
+  /** The live actor tree, as the inspection stream keeps it. */
+  inspection: { tree(): ActorTreeNode[]; count(): number };
   /** Publishes a presence change to every client (coalesced). */
   presenceChanged(): void;
   /** Agent runs and the durable store; null (with `storeError`) when state.db cannot be used. */

@@ -1,4 +1,4 @@
-import type { ActorNode, ActorTreeNode, InspectTransition } from "../../src/actors/inspection.js";
+import type { ActorNode, ActorTreeNode, InspectTransition } from "../../src/protocol/actor-inspection.js";
 import { ActorStore, type TreeFilter } from "../../ui/src/inspector/actor-store.js";
 import { FrameBatcher } from "../../ui/src/inspector/frame-batcher.js";
 import {

@@ -1,5 +1,5 @@
-import { inspectableMachineGraphs } from "../../src/actors/inspectable-machines.js";
-import { machineGraph, type MachineGraph, type StateGraph } from "../../src/actors/machine-graph.js";
+import { inspectableMachineGraphs } from "../../src/machines/inspectable-machines.js";
+import { machineGraph, type MachineGraph, type StateGraph } from "../../src/machines/machine-graph.js";
 import { layoutMachine, type Box, type MachineLayout } from "../../ui/src/inspector/layout.js";
 import { channelLikeMachine } from "./channel-like.machine.js";
 

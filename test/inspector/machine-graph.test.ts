@@ -1,5 +1,5 @@
 import { createMachine } from "xstate";
-import { guardName, machineGraph, type StateGraph } from "../../src/actors/machine-graph.js";
+import { guardName, machineGraph, type StateGraph } from "../../src/machines/machine-graph.js";
 import { channelLikeMachine } from "./channel-like.machine.js";
 
 const find = (state: StateGraph, key: string): StateGraph =>

@@ -1,4 +1,4 @@
-import type { ActorTreeNode, InspectTransition } from "../../../src/actors/inspection.js";
+import type { ActorTreeNode, InspectTransition } from "../../../src/protocol/actor-inspection.js";
 import { statePaths } from "./state-value.js";
 
 /** One transition of one actor as the event log shows it. */

@@ -1,7 +1,7 @@
 import { Component, type JSX } from "preact";
 import { useCallback, useEffect, useMemo, useRef, useState } from "preact/hooks";
-import type { ActorTreeNode, InspectTransition } from "../../../src/actors/inspection.js";
-import type { MachineGraph, StateGraph } from "../../../src/actors/machine-graph.js";
+import type { ActorTreeNode, InspectTransition } from "../../../src/protocol/actor-inspection.js";
+import type { MachineGraph, StateGraph } from "../../../src/machines/machine-graph.js";
 import type { GatewayPort } from "../gateway-port.js";
 import { ActorStore, isClosed, type TreeFilter } from "./actor-store.js";
 import { ActorTree } from "./actor-tree.js";

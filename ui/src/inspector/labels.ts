@@ -1,4 +1,4 @@
-import type { TransitionGraph } from "../../../src/actors/machine-graph.js";
+import type { TransitionGraph } from "../../../src/machines/machine-graph.js";
 
 /** A delay as people read it: 300ms, 5s, 10min. */
 export function formatMs(ms: number): string {

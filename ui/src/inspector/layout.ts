@@ -1,4 +1,4 @@
-import type { MachineGraph, StateGraph, TransitionGraph } from "../../../src/actors/machine-graph.js";
+import type { MachineGraph, StateGraph, TransitionGraph } from "../../../src/machines/machine-graph.js";
 import { transitionLabel, transitionLabelLines } from "./labels.js";
 
 /**

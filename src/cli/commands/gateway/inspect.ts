@@ -1,5 +1,5 @@
 import { Flags } from "@oclif/core";
-import type { ActorTreeNode, InspectTransition } from "../../../actors/inspection.js";
+import type { ActorTreeNode, InspectTransition } from "../../../protocol/actor-inspection.js";
 import type { GatewayClient } from "../../../client/gateway-client.js";
 import { connectCli } from "../../../client/one-shot.js";
 import { lossNotice, reconnect, watchLoss } from "../../../client/reconnect.js";

@@ -1,5 +1,7 @@
 import { createActor, fromCallback, type EventObject, type InspectionEvent } from "xstate";
-import { CHILD_ERROR_EVENT_PREFIX } from "./inspection.js";
+
+/** The event type prefix xstate uses to tell a parent that one of its child actors failed. */
+export const CHILD_ERROR_EVENT_PREFIX = "xstate.error.actor.";
 
 /**
  * A started parent for many standalone actors of one kind (connections, runs). They share its actor

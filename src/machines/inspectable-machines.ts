@@ -1,10 +1,10 @@
 import type { AnyStateMachine } from "xstate";
-import { channelAccountMachine } from "../machines/channel.machine.js";
-import { connectionMachine } from "../machines/connection.machine.js";
-import { gatewayMachine } from "../machines/gateway.machine.js";
-import { reloadMachine } from "../machines/reload.machine.js";
-import { runMachine } from "../machines/run.machine.js";
-import { supervisorMachine } from "../machines/supervisor.machine.js";
+import { channelAccountMachine } from "./channel.machine.js";
+import { connectionMachine } from "./connection.machine.js";
+import { gatewayMachine } from "./gateway.machine.js";
+import { reloadMachine } from "./reload.machine.js";
+import { runMachine } from "./run.machine.js";
+import { supervisorMachine } from "./supervisor.machine.js";
 import { machineGraph, type MachineGraph } from "./machine-graph.js";
 
 /** Every machine of the design the inspector draws; an actor's `machine` names one of these ids. */
