@@ -1,6 +1,15 @@
-import type { HookDeliver } from "../http/hook-dispatch.js";
 import type { StateStore } from "../store/state-store.js";
 import type { ChannelManager } from "./channel-manager.js";
+
+/** Where a hook run's reply goes: `channel` is `last` (the session's last channel target) or a channel id. */
+export interface HookDeliveryTarget {
+  channel: string;
+  to?: string;
+  sessionKey: string;
+}
+
+/** Sends text to a channel; channels provide it. Rejects when the target cannot be reached. */
+export type HookDeliver = (target: HookDeliveryTarget, text: string) => Promise<void>;
 
 /**
  * How a webhook's reply reaches a channel: `channel: "last"` is the session's last channel chat (and

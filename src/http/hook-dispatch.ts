@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { AgentRuns } from "../agents/agent-runs.js";
+import type { HookDeliver, HookDeliveryTarget } from "../channels/hook-delivery.js";
 import type { WakeMode } from "../config/hooks-config.js";
 import type { CoderclawConfig } from "../config/schema.js";
 import type { SubsystemLogger } from "../log/logger.js";
@@ -8,16 +9,6 @@ import { ErrorCodes } from "../protocol/index.js";
 import type { RunRow } from "../store/rows.js";
 import type { StateStore } from "../store/state-store.js";
 import type { AgentAction } from "./hook-actions.js";
-
-/** Where a hook run's reply goes: `channel` is `last` (the session's last channel target) or a channel id. */
-export interface HookDeliveryTarget {
-  channel: string;
-  to?: string;
-  sessionKey: string;
-}
-
-/** Sends text to a channel; channels provide it. Rejects when the target cannot be reached. */
-export type HookDeliver = (target: HookDeliveryTarget, text: string) => Promise<void>;
 
 export interface HookDispatchDeps {
   config(): CoderclawConfig;
