@@ -1,7 +1,8 @@
 import fs from "node:fs";
 import path from "node:path";
 import JSON5 from "json5";
-import { readConfigSnapshot, validateConfigObject, type ConfigIssue } from "../config/load.js";
+import type { ConfigIssue } from "../config/config-issue.js";
+import { readConfigSnapshot, validateConfigObject } from "../config/load.js";
 import { redactConfig, restoreRedacted } from "../config/redact.js";
 import { resolveLogDir, resolveStateDir, type Env } from "../config/paths.js";
 import { FORBIDDEN_KEY_MESSAGE, forbiddenKeyPath, isForbiddenKey } from "../config/safe-keys.js";

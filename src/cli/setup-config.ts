@@ -1,7 +1,8 @@
 import { randomBytes } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
-import { readConfigSnapshot, validateConfigObject, type ConfigIssue } from "../config/load.js";
+import type { ConfigIssue } from "../config/config-issue.js";
+import { readConfigSnapshot, validateConfigObject } from "../config/load.js";
 import {
   expandHome,
   resolveConfigPath,

@@ -1,4 +1,4 @@
-import type { ConfigIssue } from "./load.js";
+import type { ConfigIssue } from "./config-issue.js";
 
 /** `bindings[]`: which agent a channel's messages go to (first match of the most specific tier wins). */
 export interface ChannelBinding {

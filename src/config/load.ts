@@ -3,6 +3,7 @@ import fs from "node:fs";
 import convict from "convict";
 import JSON5 from "json5";
 import { authRateLimitIssues } from "./auth-rate-limit.js";
+import type { ConfigIssue } from "./config-issue.js";
 import { hooksIssues } from "./hooks-config.js";
 import { metricsRouteIssues } from "./metrics-config.js";
 import { bindingsIssues, channelsIssues } from "./channels.js";
@@ -19,11 +20,6 @@ convict.addFormat({
       throw new Error("must be an object");
   },
 });
-
-export interface ConfigIssue {
-  path: string;
-  message: string;
-}
 
 export interface ConfigSnapshot {
   path: string;

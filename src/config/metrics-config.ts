@@ -1,27 +1,11 @@
-/** `gateway.metrics.*` in coderclaw.json: the Prometheus endpoint on the gateway port. */
+/** `gateway.metrics.*` against the rest of coderclaw.json: a metrics path no other endpoint of the port answers. */
 import type { CoderclawConfig } from "./schema.js";
-
-export const DEFAULT_METRICS_PATH = "/metrics";
-
-/** Paths the router answers before any endpoint: metrics there would never be reached. */
-const PROBE_PATHS = new Set(["/healthz", "/readyz"]);
 
 /** The OpenAI-compatible HTTP APIs (`/v1/chat/completions`, `/v1/responses`, `/v1/models`) live here. */
 const OPENAI_API_PREFIX = "/v1";
 
 /** What a Control UI served at the root claims for itself (its assets and bootstrap JSON). */
 const ROOT_CONTROL_UI_PREFIXES = ["/assets", "/__coderclaw"];
-
-/** Why a `gateway.metrics.path` cannot be used, or null. */
-export function metricsPathProblem(path: unknown): string | null {
-  if (typeof path !== "string") return "must be a string";
-  if (!path.startsWith("/")) return 'must start with "/"';
-  if (path === "/" || path.endsWith("/")) return 'must not be "/" or end with "/"';
-  if (path.split("/").some((segment) => segment === "..")) return 'must not contain ".."';
-  if (/[\s?#%\\]/.test(path)) return "must not contain whitespace, ?, #, % or \\";
-  if (PROBE_PATHS.has(path)) return `${path} is the gateway's own probe`;
-  return null;
-}
 
 const within = (path: string, base: string) => path === base || path.startsWith(`${base}/`);
 

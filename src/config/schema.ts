@@ -8,7 +8,7 @@ import {
   type HooksConfig,
 } from "./hooks-config.js";
 import type { ChannelBinding, DmScope } from "./channels.js";
-import { DEFAULT_METRICS_PATH, metricsPathProblem } from "./metrics-config.js";
+import { DEFAULT_METRICS_PATH, metricsPathProblem } from "./metrics-path.js";
 import type { ProvidersConfig } from "./providers.js";
 import type { TrustedProxyAuthConfig } from "./trusted-proxy-auth.js";
 

@@ -1,4 +1,5 @@
-import { readConfigSnapshot, type ConfigIssue, type ConfigSnapshot } from "../config/load.js";
+import type { ConfigIssue } from "../config/config-issue.js";
+import { readConfigSnapshot, type ConfigSnapshot } from "../config/load.js";
 import { resolveConfigPath, type Env } from "../config/paths.js";
 import { readInstanceLock } from "../host/instance-lock.js";
 import { resolvePort } from "../host/launch.js";

@@ -1,5 +1,6 @@
 import fs from "node:fs";
-import { readConfigSnapshot, type ConfigIssue } from "../../config/load.js";
+import type { ConfigIssue } from "../../config/config-issue.js";
+import { readConfigSnapshot } from "../../config/load.js";
 import type { DoctorContext } from "../doctor-context.js";
 import type { DoctorCheck, Finding } from "../finding.js";
 import { moveAside } from "../move-aside.js";
