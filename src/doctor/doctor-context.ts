@@ -15,11 +15,8 @@ import {
 import { writeConfigFile } from "../config/write.js";
 import { resolvePort } from "../host/launch.js";
 import { probeGatewayRpc, type RpcProbeResult } from "../service/rpc-probe.js";
-import {
-  resolveServiceManager,
-  type ServiceDefinition,
-  type ServiceManager,
-} from "../service/service-manager.js";
+import { resolveServiceManager } from "../service/resolve-service-manager.js";
+import type { ServiceDefinition, ServiceManager } from "../service/service-manager.js";
 
 export interface DoctorContextOptions {
   env: Env;

@@ -10,7 +10,8 @@ import { probeTarget } from "./probe-target.js";
 import { localGatewayTls, type LocalGatewayTls } from "../client/local-tls.js";
 import { portFromProgramArguments } from "./program-args.js";
 import { pidAlive, type ReadinessResult } from "./readiness.js";
-import { resolveServiceManager, type ServiceDefinition, type ServiceManager } from "./service-manager.js";
+import { resolveServiceManager } from "./resolve-service-manager.js";
+import type { ServiceDefinition, ServiceManager } from "./service-manager.js";
 import type { Availability } from "./systemctl.js";
 
 /** Everything an action needs to know about the service and the gateway it runs. */

@@ -10,7 +10,8 @@ import { readConfigSnapshot } from "../config/load.js";
 import { resolveConfigPath, resolveStateDir, type Env } from "../config/paths.js";
 import { StateStore } from "../store/state-store.js";
 import { probeGatewayRpc } from "./rpc-probe.js";
-import { resolveServiceManager, type ServiceRuntime } from "./service-manager.js";
+import { resolveServiceManager } from "./resolve-service-manager.js";
+import type { ServiceRuntime } from "./service-manager.js";
 import { redactUrl } from "../config/redact.js";
 import type { HeartbeatSummary } from "../state/heartbeat.js";
 
