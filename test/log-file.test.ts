@@ -97,3 +97,55 @@ describe("the gateway log file", () => {
     expect(records(file)).toEqual([expect.objectContaining({ level: "error", message: "last words" })]);
   });
 });
+
+describe("the gateway's console lines", () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), "coderclaw-console-"));
+  });
+  afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  const script = (lines: string) => `
+    import { createLogger } from ${JSON.stringify(DIST_LOGGER)};
+    const logger = createLogger({ file: ${JSON.stringify(path.join(dir, "gateway.log"))}, level: "info",
+      verbose: false, console: true, maxFileBytes: 1 << 20, maxFiles: 2, secrets: () => [] });
+    const log = logger.child("ws");
+    ${lines}
+    process.exit(0);
+  `;
+
+  it("keep their order across stdout and stderr, and reach them before the process exits", () => {
+    const merged = path.join(dir, "out.txt");
+    const fd = fs.openSync(merged, "w");
+    const run = spawnSync(
+      process.execPath,
+      [
+        "--input-type=module",
+        "-e",
+        script('log.info("one"); log.warn("two"); log.info("three"); log.error("four");'),
+      ],
+      { stdio: ["ignore", fd, fd] },
+    );
+    fs.closeSync(fd);
+    expect(run.status).toBe(0);
+    const lines = fs.readFileSync(merged, "utf8").trim().split("\n");
+    expect(lines.map((line) => line.replace(/^\d\d:\d\d:\d\d /, ""))).toEqual([
+      "[ws] one",
+      "[ws] warn: two",
+      "[ws] three",
+      "[ws] error: four",
+    ]);
+  });
+
+  it("put warnings and errors on stderr, the rest on stdout", () => {
+    const run = spawnSync(
+      process.execPath,
+      ["--input-type=module", "-e", script('log.info("fine"); log.warn("careful"); log.error("broken");')],
+      { encoding: "utf8" },
+    );
+    expect(run.stdout).toMatch(/^\d\d:\d\d:\d\d \[ws\] fine\n$/);
+    expect(run.stderr).toMatch(
+      /^\d\d:\d\d:\d\d \[ws\] warn: careful\n\d\d:\d\d:\d\d \[ws\] error: broken\n$/,
+    );
+  });
+});

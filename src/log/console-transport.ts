@@ -3,20 +3,68 @@ import { FILE_ONLY, consoleLine } from "./log-record.js";
 
 const TO_STDERR = new Set(["error", "warn"]);
 
+interface Output {
+  write(text: string): unknown;
+}
+
 /**
- * Human lines on the console: errors and warnings on stderr, the rest on stdout. Each line is written
- * as it is logged (a service manager's journal keeps the order of both streams that way).
+ * Human lines on the console: errors and warnings on stderr, the rest on stdout. Lines logged in one
+ * turn of the event loop leave after it, each run of lines for the same stream in one write: a join
+ * storm logs two lines per connection, and a write to a pipe or to the journal's socket is a system
+ * call that wakes the reader. The order of the lines across both streams is kept, and a process that
+ * exits (even by `process.exit`) still writes the lines of its last turn.
  */
 export class ConsoleTransport extends Transport {
-  constructor(level: string) {
+  private pending: { stream: Output; line: string }[] = [];
+  private flushScheduled = false;
+  private readonly flushOnExit = (): void => this.flush();
+
+  constructor(
+    level: string,
+    private readonly stdout: Output = process.stdout,
+    private readonly stderr: Output = process.stderr,
+  ) {
     super({ level });
+    process.on("exit", this.flushOnExit);
   }
 
   override log(info: Record<string | symbol, unknown>, callback: () => void): void {
     if (info[FILE_ONLY] !== true) {
-      const stream = TO_STDERR.has(String(info.level)) ? process.stderr : process.stdout;
-      stream.write(consoleLine(info));
+      const stream = TO_STDERR.has(String(info.level)) ? this.stderr : this.stdout;
+      this.pending.push({ stream, line: consoleLine(info) });
+      if (!this.flushScheduled) {
+        this.flushScheduled = true;
+        setImmediate(() => this.flush());
+      }
     }
+    callback();
+  }
+
+  flush(): void {
+    this.flushScheduled = false;
+    const pending = this.pending;
+    if (pending.length === 0) return;
+    this.pending = [];
+    let run = pending[0]!;
+    let text = "";
+    for (const entry of pending) {
+      if (entry.stream !== run.stream) {
+        run.stream.write(text);
+        text = "";
+        run = entry;
+      }
+      text += entry.line;
+    }
+    run.stream.write(text);
+  }
+
+  override close(): void {
+    this.flush();
+    process.off("exit", this.flushOnExit);
+  }
+
+  override _final(callback: (error?: Error | null) => void): void {
+    this.close();
     callback();
   }
 }
