@@ -138,7 +138,9 @@ describe("Control UI recovery", () => {
     expect(await page.evaluate("window.samePage")).toBe(true);
     expect(relay.webSocketCount).toBe(2);
     await page.getByTestId("lifecycle-state").getByText("ready").waitFor();
-    expect(await page.locator("main[data-offline]").count()).toBe(0);
+    // The view is no longer dimmed once the page is connected again.
+    await page.locator("main:not([data-offline])").waitFor({ timeout: 5_000 });
+    await status(page).getByText("Connected").waitFor();
     await page.screenshot({ path: path.join(SHOTS, "recovery-reconnected.png") });
     expect(browser.errors).toEqual([]);
   });

@@ -8,11 +8,11 @@ interface Output {
 }
 
 /**
- * Human lines on the console: errors and warnings on stderr, the rest on stdout. Lines logged in one
- * turn of the event loop leave after it, each run of lines for the same stream in one write: a join
- * storm logs two lines per connection, and a write to a pipe or to the journal's socket is a system
- * call that wakes the reader. The order of the lines across both streams is kept, and a process that
- * exits (even by `process.exit`) still writes the lines of its last turn.
+ * Human lines on the console: errors and warnings on stderr, the rest on stdout. Info and debug lines
+ * logged in one turn of the event loop leave after it, in one write: a join storm logs two lines per
+ * connection, and a write to a pipe or to the journal's socket is a system call that wakes the reader.
+ * A warning or an error is written at once, after the lines logged before it, so the order across both
+ * streams is kept; a process that exits (even by `process.exit`) still writes the lines of its last turn.
  */
 export class ConsoleTransport extends Transport {
   private pending: { stream: Output; line: string }[] = [];
@@ -30,18 +30,21 @@ export class ConsoleTransport extends Transport {
 
   override log(info: Record<string | symbol, unknown>, callback: () => void): void {
     if (info[FILE_ONLY] !== true) {
-      const stream = TO_STDERR.has(String(info.level)) ? this.stderr : this.stdout;
-      this.pending.push({ stream, line: consoleLine(info) });
-      if (!this.flushScheduled) {
+      const urgent = TO_STDERR.has(String(info.level));
+      this.pending.push({ stream: urgent ? this.stderr : this.stdout, line: consoleLine(info) });
+      if (urgent) this.flush();
+      else if (!this.flushScheduled) {
         this.flushScheduled = true;
-        setImmediate(() => this.flush());
+        setImmediate(() => {
+          this.flushScheduled = false;
+          this.flush();
+        });
       }
     }
     callback();
   }
 
   flush(): void {
-    this.flushScheduled = false;
     const pending = this.pending;
     if (pending.length === 0) return;
     this.pending = [];
