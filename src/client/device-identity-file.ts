@@ -1,6 +1,7 @@
-import { createHash, createPrivateKey, generateKeyPairSync, randomUUID, sign } from "node:crypto";
+import { createHash, createPrivateKey, generateKeyPairSync, sign } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
+import { writePrivateFile } from "../config/private-file.js";
 
 /** `<stateDir>/identity/device.json`: this client's Ed25519 key pair (REFERENCE §5.4, §9.1). */
 interface DeviceIdentityFile {
@@ -26,19 +27,6 @@ export interface StoredDeviceToken {
 
 export function identityDir(stateDir: string): string {
   return path.join(stateDir, "identity");
-}
-
-/** Writes a private file atomically: a 0600 temp file in the same 0700 directory, renamed over the target. */
-function writePrivateFile(file: string, text: string): void {
-  fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
-  const temp = `${file}.${process.pid}.${randomUUID().slice(0, 8)}.tmp`;
-  try {
-    fs.writeFileSync(temp, text, { mode: 0o600, flag: "wx" });
-    fs.renameSync(temp, file);
-  } catch (error) {
-    fs.rmSync(temp, { force: true });
-    throw error;
-  }
 }
 
 function readJson(file: string): unknown {
@@ -79,7 +67,7 @@ export class ClientDeviceIdentity {
       privateKeyPem: privateKey.export({ format: "pem", type: "pkcs8" }).toString(),
       createdAtMs: Date.now(),
     };
-    writePrivateFile(file, `${JSON.stringify(identity, null, 2)}\n`);
+    writePrivateFile(file, `${JSON.stringify(identity, null, 2)}\n`, 0o700);
     return new ClientDeviceIdentity(
       identity.deviceId,
       identity.publicKey,
@@ -115,7 +103,7 @@ export class ClientDeviceIdentity {
     const gateways = new Map(Object.entries(stored.gateways));
     gateways.set(gatewayUrl, { ...(gateways.get(gatewayUrl) ?? {}), [role]: token });
     stored.gateways = Object.fromEntries(gateways);
-    writePrivateFile(this.tokensFile, `${JSON.stringify(stored, null, 2)}\n`);
+    writePrivateFile(this.tokensFile, `${JSON.stringify(stored, null, 2)}\n`, 0o700);
   }
 
   forgetDeviceToken(gatewayUrl: string, role: string): void {
@@ -123,6 +111,6 @@ export class ClientDeviceIdentity {
     const roles = Object.hasOwn(stored.gateways, gatewayUrl) ? stored.gateways[gatewayUrl] : undefined;
     if (!roles || !Object.hasOwn(roles, role)) return;
     delete roles[role];
-    writePrivateFile(this.tokensFile, `${JSON.stringify(stored, null, 2)}\n`);
+    writePrivateFile(this.tokensFile, `${JSON.stringify(stored, null, 2)}\n`, 0o700);
   }
 }

@@ -2,7 +2,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { resolveHomeDir, type Env } from "../config/paths.js";
 import { parseLaunchdPlist, renderLaunchdPlist } from "./launchd-plist.js";
-import { writePrivateFile } from "./private-file.js";
+import { writePrivateFile } from "../config/private-file.js";
 import type {
   InstallPlan,
   ServiceActionResult,

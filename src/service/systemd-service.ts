@@ -17,7 +17,7 @@ import {
   type Availability,
   type SystemdScope,
 } from "./systemctl.js";
-import { writePrivateFile } from "./private-file.js";
+import { writePrivateFile } from "../config/private-file.js";
 import { parseSystemdUnit, renderSystemdUnit } from "./systemd-unit.js";
 
 /** System unit dir; `CODERCLAW_SYSTEMD_SYSTEM_DIR` moves it (packaging, tests). */
