@@ -46,23 +46,10 @@ async function measure(one) {
 }
 
 const noop = () => {};
+// Every action the machine names, doing nothing: what is measured is xstate's own work.
 const logic = connectionMachine.provide({
   actions: Object.fromEntries(
-    [
-      "sendChallenge",
-      "startHandshakeDeadline",
-      "stopHandshakeDeadline",
-      "authenticate",
-      "sendHelloOk",
-      "watchPeer",
-      "unwatchPeer",
-      "sendRejection",
-      "closeSocket",
-      "startCloseGrace",
-      "stopCloseGrace",
-      "terminateSocket",
-      "releaseConnection",
-    ].map((name) => [name, noop]),
+    Object.keys(connectionMachine.implementations.actions).map((name) => [name, noop]),
   ),
 });
 const host = createFailureParent("connections", noop);

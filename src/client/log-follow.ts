@@ -1,8 +1,8 @@
 import fs from "node:fs";
-import { readLogTail } from "../log/log-file-tail.js";
+import { readLogTail, type LogTail } from "../log/log-file-tail.js";
 import type { GatewayClient } from "./gateway-client.js";
 import { GatewayClosedError, GatewayRequestError } from "./gateway-errors.js";
-import { tailLogs, type LogTailPage, type LogTailParams } from "./log-tail.js";
+import { tailLogs, type LogTailParams } from "./log-tail.js";
 import { isTransientConnectError, lossNotice, pause, reconnect, watchLoss } from "./reconnect.js";
 
 export interface LogFollowOptions {
@@ -22,7 +22,7 @@ export interface LogFollowOptions {
 }
 
 export interface LogFollowSink {
-  page(page: LogTailPage): void;
+  page(page: LogTail): void;
   /** One line about the tail itself (the gateway went away, the file is read directly). */
   notice(line: string): void;
 }
@@ -37,7 +37,7 @@ export async function followLogs(options: LogFollowOptions, sink: LogFollowSink)
   const { signal } = options;
   /** Where the last page of `file` ended: the next page, from whichever source, starts there. */
   let position: { file: string; cursor: number } | null = null;
-  const show = (page: LogTailPage) => {
+  const show = (page: LogTail) => {
     position = { file: page.file, cursor: page.cursor };
     sink.page(page);
   };
@@ -109,7 +109,7 @@ async function tailOver(
   client: GatewayClient,
   options: LogFollowOptions,
   position: { file: string; cursor: number } | null,
-  show: (page: LogTailPage) => void,
+  show: (page: LogTail) => void,
 ): Promise<void> {
   const dropped = new AbortController();
   let closed: GatewayClosedError | null = null;
@@ -119,7 +119,7 @@ async function tailOver(
   });
   let expectedFile = position?.file ?? null;
   const request = (params: LogTailParams) =>
-    client.request<LogTailPage>("logs.tail", params, { timeoutMs: options.timeoutMs });
+    client.request<LogTail>("logs.tail", params, { timeoutMs: options.timeoutMs });
   const fetchPage = async (params: LogTailParams) => {
     if (closed) throw closed;
     let page = await request(params);

@@ -1,12 +1,4 @@
-/** One `logs.tail` answer (REFERENCE §1.11). */
-export interface LogTailPage {
-  file: string;
-  cursor: number;
-  size: number;
-  lines: string[];
-  truncated: boolean;
-  reset: boolean;
-}
+import type { LogTail } from "../log/log-file-tail.js";
 
 export interface LogTailParams {
   cursor?: number;
@@ -46,9 +38,9 @@ function pause(ms: number, signals: AbortSignal[]): Promise<void> {
  * and the next call from the returned cursor, until `signal` aborts. A failed fetch throws.
  */
 export async function* tailLogs(
-  fetchPage: (params: LogTailParams) => Promise<LogTailPage>,
+  fetchPage: (params: LogTailParams) => Promise<LogTail>,
   options: LogTailOptions,
-): AsyncGenerator<LogTailPage> {
+): AsyncGenerator<LogTail> {
   let cursor = options.cursor;
   while (!options.signal.aborted) {
     const page = await fetchPage({ cursor, limit: options.limit, maxBytes: options.maxBytes });

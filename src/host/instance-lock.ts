@@ -67,15 +67,23 @@ export function parseProcStartTime(raw: string): number | undefined {
   return Number.isSafeInteger(value) ? value : undefined;
 }
 
-function parsePayload(raw: string): InstanceLockPayload | null {
+/** The JSON object in a file we wrote (lock, runtime record); null for anything else, as a torn write. */
+export function parseJsonObject(raw: string): Record<string, unknown> | null {
   let data: unknown;
   try {
     data = JSON.parse(raw);
   } catch {
     return null;
   }
-  if (typeof data !== "object" || data === null) return null;
-  const { pid, createdAt, configPath, startTime } = data as Record<string, unknown>;
+  return typeof data === "object" && data !== null && !Array.isArray(data)
+    ? (data as Record<string, unknown>)
+    : null;
+}
+
+function parsePayload(raw: string): InstanceLockPayload | null {
+  const data = parseJsonObject(raw);
+  if (data === null) return null;
+  const { pid, createdAt, configPath, startTime } = data;
   if (typeof pid !== "number" || !Number.isSafeInteger(pid) || pid <= 0) return null;
   return {
     pid,

@@ -3,7 +3,7 @@ import path from "node:path";
 import { secretSourceLabel } from "../config/gateway-secrets.js";
 import type { GatewayAuth } from "../transport/auth.js";
 import { isLoopbackHost } from "../transport/net.js";
-import { lockPathFor, parseProcStartTime } from "./instance-lock.js";
+import { lockPathFor, parseJsonObject, parseProcStartTime } from "./instance-lock.js";
 
 /**
  * Where a running gateway actually listens and how it authenticates, written next to its instance
@@ -65,15 +65,8 @@ function readText(file: string): string | null {
 const isString = (value: unknown): value is string => typeof value === "string";
 
 function parseRecord(raw: string | null): GatewayRuntimeRecord | null {
-  if (raw === null) return null;
-  let data: unknown;
-  try {
-    data = JSON.parse(raw);
-  } catch {
-    return null;
-  }
-  if (typeof data !== "object" || data === null) return null;
-  const r = data as Record<string, unknown>;
+  const r = raw === null ? null : parseJsonObject(raw);
+  if (r === null) return null;
   const tls = (typeof r.tls === "object" && r.tls !== null ? r.tls : {}) as Record<string, unknown>;
   const auth = (typeof r.auth === "object" && r.auth !== null ? r.auth : {}) as Record<string, unknown>;
   const positiveInt = (value: unknown, max: number) =>

@@ -1,5 +1,6 @@
 import fs from "node:fs/promises";
 
+/** A tail of the log file: what `logs.tail` answers (REFERENCE §1.11), and what `logs` reads itself without a gateway. */
 export interface LogTail {
   file: string;
   cursor: number;

@@ -44,7 +44,7 @@ export class Broadcaster {
     const members = options.operatorsOnly ? this.operators : this.connections;
     if (members.size === 0) return;
     // Encoded on the first connection that receives it: an event nobody may see costs nothing.
-    let head: Head | null = null;
+    let head: string | Buffer | null = null;
     let sent = 0;
     let dropped = 0;
     for (const connection of members.values()) {
@@ -59,8 +59,8 @@ export class Broadcaster {
       }
       head ??= encodeHead(event, payload, options);
       // A small event is one string per connection; a large one is sent in two parts, its bulk shared.
-      if (head.text !== null) connection.sendText(`${head.text}${connection.seq}}`);
-      else connection.sendInTwoParts(head.bytes, Buffer.from(`${connection.seq}}`));
+      if (typeof head === "string") connection.sendText(`${head}${connection.seq}}`);
+      else connection.sendInTwoParts(head, Buffer.from(`${connection.seq}}`));
       sent += 1;
     }
     this.onFanOut?.(event, sent, dropped);
@@ -70,18 +70,9 @@ export class Broadcaster {
 /** Below this size the frame is built per connection as a string; above it the encoded head is shared. */
 const SHARED_HEAD_MIN_CHARS = 4 * 1024;
 
-/** The frame up to its `seq`: as text when small, else as bytes every connection's send shares. */
-interface Head {
-  text: string | null;
-  bytes: Buffer;
-}
-
-function encodeHead(event: string, payload: unknown, options: BroadcastOptions): Head {
+/** The frame up to its `seq`: text when small, else bytes every connection's send shares. */
+function encodeHead(event: string, payload: unknown, options: BroadcastOptions): string | Buffer {
   const stateVersion = options.stateVersion ? `,"stateVersion":${JSON.stringify(options.stateVersion)}` : "";
   const text = `{"type":"event","event":${JSON.stringify(event)},"payload":${JSON.stringify(payload)}${stateVersion},"seq":`;
-  return text.length < SHARED_HEAD_MIN_CHARS
-    ? { text, bytes: EMPTY }
-    : { text: null, bytes: Buffer.from(text) };
+  return text.length < SHARED_HEAD_MIN_CHARS ? text : Buffer.from(text);
 }
-
-const EMPTY = Buffer.alloc(0);

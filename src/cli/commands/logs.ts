@@ -2,7 +2,7 @@ import { Flags } from "@oclif/core";
 import { resolveCliTarget, type CliTarget } from "../../client/cli-target.js";
 import { GatewayUnreachableError } from "../../client/gateway-errors.js";
 import { followLogs } from "../../client/log-follow.js";
-import type { LogTailPage } from "../../client/log-tail.js";
+import type { LogTail } from "../../log/log-file-tail.js";
 import { readConfigSnapshot } from "../../config/load.js";
 import { resolveConfigPath, resolveStateDir } from "../../config/paths.js";
 import { resolveLogFile } from "../../host/launch.js";
@@ -124,7 +124,7 @@ export default class Logs extends OperatorCommand {
     if (failure !== null) this.unreachable(failure, target, flags.json);
   }
 
-  private renderPage(page: LogTailPage, first: boolean, json: boolean, style: LogLineStyle): void {
+  private renderPage(page: LogTail, first: boolean, json: boolean, style: LogLineStyle): void {
     const notices = [...(page.truncated ? [TRUNCATED] : []), ...(page.reset ? [ROTATED] : [])];
     if (json) {
       if (first) this.emit({ type: "meta", file: page.file, cursor: page.cursor, size: page.size });
